@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+// The Linux TEE user ABI (include/uapi/linux/tee.h, Linux 6.18) and the QTEE conventions on top
+// of it, written from the published facts. Layouts are an ABI: the asserts below pin every
+// size and offset. Usable from C and C++.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TEE_IOC_MAGIC 0xa4
+#define TEE_IOC_BASE 0
+#define TEE_MAX_ARG_SIZE 4096
+
+// Implementation ids (tee_ioctl_version_data.impl_id).
+#define TEE_IMPL_ID_OPTEE 1
+#define TEE_IMPL_ID_AMDTEE 2
+#define TEE_IMPL_ID_TSTEE 3
+#define TEE_IMPL_ID_QTEE 4
+
+// Generic capabilities (tee_ioctl_version_data.gen_caps).
+#define TEE_GEN_CAP_GP (1u << 0)
+#define TEE_GEN_CAP_PRIVILEGED (1u << 1)
+#define TEE_GEN_CAP_REG_MEM (1u << 2)
+#define TEE_GEN_CAP_MEMREF_NULL (1u << 3)
+#define TEE_GEN_CAP_OBJREF (1u << 4)
+
+// Parameter attributes: the type lives in the low 8 bits.
+#define TEE_IOCTL_PARAM_ATTR_TYPE_NONE 0
+#define TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT 1
+#define TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT 2
+#define TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT 3
+#define TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT 5
+#define TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT 6
+#define TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT 7
+#define TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_INPUT 8
+#define TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT 9
+#define TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_INOUT 10
+#define TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_INPUT 11
+#define TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_OUTPUT 12
+#define TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_INOUT 13
+#define TEE_IOCTL_PARAM_ATTR_TYPE_MASK 0xff
+#define TEE_IOCTL_PARAM_ATTR_META 0x100
+
+#define TEE_OBJREF_NULL ((uint64_t)-1)
+#define TEE_MEMREF_NULL ((uint64_t)-1)
+
+// Login methods of OPEN_SESSION.
+#define TEE_IOCTL_LOGIN_PUBLIC 0
+#define TEE_IOCTL_LOGIN_USER 1
+#define TEE_IOCTL_LOGIN_GROUP 2
+#define TEE_IOCTL_LOGIN_APPLICATION 4
+#define TEE_IOCTL_LOGIN_USER_APPLICATION 5
+#define TEE_IOCTL_LOGIN_GROUP_APPLICATION 6
+
+struct tee_ioctl_version_data {
+    uint32_t impl_id;
+    uint32_t impl_caps;
+    uint32_t gen_caps;
+};
+
+struct tee_ioctl_shm_alloc_data {
+    uint64_t size;
+    uint32_t flags;
+    int32_t id;
+};
+
+struct tee_ioctl_shm_register_data {
+    uint64_t addr;
+    uint64_t length;
+    uint32_t flags;
+    int32_t id;
+};
+
+struct tee_ioctl_shm_register_fd_data {
+    int64_t fd;
+    uint64_t size;
+    uint32_t flags;
+    int32_t id;
+} __attribute__((aligned(8)));
+
+struct tee_ioctl_buf_data {
+    uint64_t buf_ptr;
+    uint64_t buf_len;
+};
+
+struct tee_ioctl_param {
+    uint64_t attr;
+    uint64_t a;
+    uint64_t b;
+    uint64_t c;
+};
+
+#define TEE_IOCTL_UUID_LEN 16
+
+struct tee_ioctl_open_session_arg {
+    uint8_t uuid[TEE_IOCTL_UUID_LEN];
+    uint8_t clnt_uuid[TEE_IOCTL_UUID_LEN];
+    uint32_t clnt_login;
+    uint32_t cancel_id;
+    uint32_t session;
+    uint32_t ret;
+    uint32_t ret_origin;
+    uint32_t num_params;
+    struct tee_ioctl_param params[];
+};
+
+struct tee_ioctl_invoke_arg {
+    uint32_t func;
+    uint32_t session;
+    uint32_t cancel_id;
+    uint32_t ret;
+    uint32_t ret_origin;
+    uint32_t num_params;
+    struct tee_ioctl_param params[];
+};
+
+struct tee_ioctl_cancel_arg {
+    uint32_t cancel_id;
+    uint32_t session;
+};
+
+struct tee_ioctl_close_session_arg {
+    uint32_t session;
+};
+
+struct tee_iocl_supp_recv_arg {
+    uint32_t func;
+    uint32_t num_params;
+    struct tee_ioctl_param params[];
+};
+
+struct tee_iocl_supp_send_arg {
+    uint32_t ret;
+    uint32_t num_params;
+    struct tee_ioctl_param params[];
+};
+
+struct tee_ioctl_object_invoke_arg {
+    uint64_t id;
+    uint32_t op;
+    uint32_t ret;
+    uint32_t num_params;
+    uint32_t pad;
+    struct tee_ioctl_param params[];
+};
+
+#define TEE_IOC_VERSION _IOR(TEE_IOC_MAGIC, TEE_IOC_BASE + 0, struct tee_ioctl_version_data)
+#define TEE_IOC_SHM_ALLOC _IOWR(TEE_IOC_MAGIC, TEE_IOC_BASE + 1, struct tee_ioctl_shm_alloc_data)
+#define TEE_IOC_OPEN_SESSION _IOR(TEE_IOC_MAGIC, TEE_IOC_BASE + 2, struct tee_ioctl_buf_data)
+#define TEE_IOC_INVOKE _IOR(TEE_IOC_MAGIC, TEE_IOC_BASE + 3, struct tee_ioctl_buf_data)
+#define TEE_IOC_CANCEL _IOR(TEE_IOC_MAGIC, TEE_IOC_BASE + 4, struct tee_ioctl_cancel_arg)
+#define TEE_IOC_CLOSE_SESSION _IOR(TEE_IOC_MAGIC, TEE_IOC_BASE + 5, struct tee_ioctl_close_session_arg)
+#define TEE_IOC_SUPPL_RECV _IOR(TEE_IOC_MAGIC, TEE_IOC_BASE + 6, struct tee_ioctl_buf_data)
+#define TEE_IOC_SUPPL_SEND _IOR(TEE_IOC_MAGIC, TEE_IOC_BASE + 7, struct tee_ioctl_buf_data)
+#define TEE_IOC_SHM_REGISTER_FD _IOWR(TEE_IOC_MAGIC, TEE_IOC_BASE + 8, struct tee_ioctl_shm_register_fd_data)
+#define TEE_IOC_SHM_REGISTER _IOWR(TEE_IOC_MAGIC, TEE_IOC_BASE + 9, struct tee_ioctl_shm_register_data)
+#define TEE_IOC_OBJECT_INVOKE _IOR(TEE_IOC_MAGIC, TEE_IOC_BASE + 10, struct tee_ioctl_buf_data)
+
+// ---------------------------------------------------------------------------- QTEE conventions
+
+// OBJREF flags in tee_ioctl_param.b (driver-private values).
+#define QCOMTEE_OBJREF_FLAG_TEE (1u << 0)
+#define QCOMTEE_OBJREF_FLAG_USER (1u << 1)
+#define QCOMTEE_OBJREF_FLAG_MEM (1u << 2)
+
+// Reserved operations.
+#define QCOMTEE_OBJREF_OP_RELEASE 0xFFFFu
+#define QCOMTEE_OBJREF_OP_RETAIN 0xFFFEu
+#define QCOMTEE_OP_MASK 0xFFFFu
+
+// At most this many of each argument class in one message.
+#define QCOMTEE_ARGS_PER_TYPE 16
+// Counts pack as nibbles: bi | bo << 4 | oi << 8 | oo << 12.
+#define QCOMTEE_COUNTS(bi, bo, oi, oo) ((uint32_t)(bi) | ((uint32_t)(bo) << 4) | ((uint32_t)(oi) << 8) | ((uint32_t)(oo) << 12))
+
+// QTEE results (the `ret` of OBJECT_INVOKE and SUPPL_SEND).
+#define QCOMTEE_MSG_OK 0
+#define QCOMTEE_MSG_ERROR 1
+#define QCOMTEE_MSG_ERROR_INVALID 2
+#define QCOMTEE_MSG_ERROR_SIZE_IN 3
+#define QCOMTEE_MSG_ERROR_SIZE_OUT 4
+#define QCOMTEE_MSG_ERROR_MEM 5
+#define QCOMTEE_MSG_ERROR_USERBASE 10
+#define QCOMTEE_MSG_ERROR_DEFUNCT (-90)
+#define QCOMTEE_MSG_ERROR_ABORT (-91)
+#define QCOMTEE_MSG_ERROR_BADOBJ (-92)
+#define QCOMTEE_MSG_ERROR_NOSLOTS (-93)
+#define QCOMTEE_MSG_ERROR_MAXARGS (-94)
+#define QCOMTEE_MSG_ERROR_MAXDATA (-95)
+#define QCOMTEE_MSG_ERROR_UNAVAIL (-96)
+#define QCOMTEE_MSG_ERROR_KMEM (-97)
+#define QCOMTEE_MSG_ERROR_REMOTE (-98)
+#define QCOMTEE_MSG_ERROR_BUSY (-99)
+#define QCOMTEE_MSG_ERROR_TIMEOUT (-103)
+
+// Well-known services (MinkIPC IDL).
+#define QCOMTEE_ROOT_OP_REGISTER_AS_CLIENT 2
+#define QCOMTEE_CLIENT_ENV_OP_OPEN 0
+#define QCOMTEE_IIO_OP_GET_LENGTH 0
+#define QCOMTEE_IIO_OP_READ_AT_OFFSET 1
+#define QCOMTEE_UID_APPLOADER 3
+#define QCOMTEE_UID_DIAGNOSTICS 143
+#define QCOMTEE_UID_GPAPPCLIENT 0x199
+#define QCOMTEE_UID_FEATUREVERSIONS 2033
+#define QCOMTEE_APPLOADER_OP_LOAD_FROM_BUFFER 0
+#define QCOMTEE_APPLOADER_OP_LOAD_FROM_REGION 1
+#define QCOMTEE_DIAGNOSTICS_OP_QUERY_HEAP_INFO 0
+#define QCOMTEE_APPCONTROLLER_OP_OPEN_SESSION 0
+#define QCOMTEE_APPCONTROLLER_OP_UNLOAD 1
+#define QCOMTEE_APPCONTROLLER_OP_GET_APP_OBJECT 2
+#define QCOMTEE_APP_OP_ADD 0
+
+// teesim's listener registry: clients register callback objects; notify() makes QTEE call
+// every registered listener's op 0 with the event value.
+#define TEESIM_UID_LISTENER_REGISTRY 0x7e5c
+#define TEESIM_REGISTRY_OP_REGISTER 0   // in: object listener; out: u32 token
+#define TEESIM_REGISTRY_OP_UNREGISTER 1 // in: u32 token
+#define TEESIM_REGISTRY_OP_NOTIFY 2     // in: u32 event; out: u32 listeners reached
+#define TEESIM_LISTENER_OP_ON_EVENT 0   // in: u32 event
+
+// OP-TEE / GP results.
+#define TEEC_SUCCESS 0x00000000u
+#define TEEC_ERROR_GENERIC 0xFFFF0000u
+#define TEEC_ERROR_ACCESS_DENIED 0xFFFF0001u
+#define TEEC_ERROR_CANCEL 0xFFFF0002u
+#define TEEC_ERROR_BAD_PARAMETERS 0xFFFF0006u
+#define TEEC_ERROR_ITEM_NOT_FOUND 0xFFFF0008u
+#define TEEC_ERROR_OUT_OF_MEMORY 0xFFFF000Cu
+#define TEEC_ERROR_BUSY 0xFFFF000Du
+#define TEEC_ERROR_COMMUNICATION 0xFFFF000Eu
+#define TEEC_ERROR_SHORT_BUFFER 0xFFFF0010u
+#define TEEC_ERROR_TARGET_DEAD 0xFFFF3024u
+#define TEEC_ORIGIN_API 1
+#define TEEC_ORIGIN_COMMS 2
+#define TEEC_ORIGIN_TEE 3
+#define TEEC_ORIGIN_TRUSTED_APP 4
+
+static inline uint32_t tee_param_type(uint64_t attr) { return (uint32_t)(attr & TEE_IOCTL_PARAM_ATTR_TYPE_MASK); }
+
+#ifdef __cplusplus
+} // extern "C"
+#define TEE_UAPI_ASSERT static_assert
+#else
+#define TEE_UAPI_ASSERT _Static_assert
+#endif
+
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_version_data) == 12, "version_data");
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_shm_alloc_data) == 16, "shm_alloc_data");
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_shm_register_data) == 24, "shm_register_data");
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_shm_register_fd_data) == 24, "shm_register_fd_data");
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_buf_data) == 16, "buf_data");
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_param) == 32, "param");
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_open_session_arg) == 56, "open_session_arg");
+TEE_UAPI_ASSERT(offsetof(struct tee_ioctl_open_session_arg, clnt_login) == 32, "clnt_login");
+TEE_UAPI_ASSERT(offsetof(struct tee_ioctl_open_session_arg, num_params) == 52, "num_params");
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_invoke_arg) == 24, "invoke_arg");
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_cancel_arg) == 8, "cancel_arg");
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_close_session_arg) == 4, "close_session_arg");
+TEE_UAPI_ASSERT(sizeof(struct tee_iocl_supp_recv_arg) == 8, "supp_recv_arg");
+TEE_UAPI_ASSERT(sizeof(struct tee_iocl_supp_send_arg) == 8, "supp_send_arg");
+TEE_UAPI_ASSERT(sizeof(struct tee_ioctl_object_invoke_arg) == 24, "object_invoke_arg");
+TEE_UAPI_ASSERT(offsetof(struct tee_ioctl_object_invoke_arg, op) == 8, "op");
+TEE_UAPI_ASSERT(offsetof(struct tee_ioctl_object_invoke_arg, num_params) == 16, "num_params");
+TEE_UAPI_ASSERT(TEE_IOC_VERSION == 0x800ca400u, "VERSION number");
+TEE_UAPI_ASSERT(TEE_IOC_SHM_ALLOC == 0xc010a401u, "SHM_ALLOC number");
+TEE_UAPI_ASSERT(TEE_IOC_OBJECT_INVOKE == 0x8010a40au, "OBJECT_INVOKE number");

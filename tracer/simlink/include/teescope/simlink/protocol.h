@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// The wire protocol between a client routed to teesim (libteescope-preload with TEESCOPE_SIM set)
+// and the teesim daemon. One listening UNIX SOCK_SEQPACKET socket; every connection starts with a
+// Hello that says what it is:
+//
+//  * a context connection: one per open("/dev/tee0"). Its client end *is* the file descriptor the
+//    program gets, so dup, fork, exec and SCM_RIGHTS share the context exactly like a device file,
+//    and the context closes when the last descriptor of it is gone (the daemon reads EOF).
+//    It carries only Identify messages, which several threads or processes may send at once
+//    (SEQPACKET keeps each one whole).
+//  * a channel: one per client thread (created lazily, recreated in a fork child). The daemon runs
+//    one thread per channel that executes that client thread's calls synchronously, just as a
+//    kernel runs the driver in the caller's thread. Calls name their context by its token.
+//
+// A logical message is one datagram with a fixed header (and any passed descriptors) followed by
+// ceil(payload / kChunk) datagrams of payload, so payloads are not bounded by socket buffers.
+//
+// Argument and data layout of a Call, per ioctl (the client copies user memory, the daemon never
+// touches client memory except to read SHM_REGISTER'ed ranges):
+//   VERSION, CANCEL, CLOSE_SESSION, SHM_ALLOC, SHM_REGISTER, SHM_REGISTER_FD:
+//       arg = the ioctl's struct; SHM_REGISTER_FD passes the source descriptor with the call.
+//       The reply carries the updated struct and, for the SHM ioctls, the new shm descriptor.
+//   OPEN_SESSION, INVOKE, OBJECT_INVOKE, SUPPL_RECV, SUPPL_SEND (tee_ioctl_buf_data ioctls):
+//       buf_len = tee_ioctl_buf_data.buf_len as given; arg = the buf_len bytes at buf_ptr
+//       (empty when buf_len > TEE_MAX_ARG_SIZE: the daemon rejects it like the kernel).
+//       data = the bytes of every UBUF parameter the driver reads, in parameter order: types
+//       UBUF_INPUT and UBUF_INOUT, and for SUPPL_SEND also UBUF_OUTPUT (the supplicant's answer).
+//       The reply's arg is the updated argument (copied back to buf_ptr). The reply's data is:
+//       - OPEN_SESSION / INVOKE / OBJECT_INVOKE: the output bytes of every UBUF_OUTPUT /
+//         UBUF_INOUT parameter in order, each as long as the reply's updated `b`, written to that
+//         parameter's original address `a`;
+//       - SUPPL_RECV: the request payload, written at the META parameter's buffer (params[0].a);
+//         the daemon already set UBUF parameters' `a` to addresses inside that buffer.
+//   Any other request with the TEE magic: arg empty; the daemon answers EINVAL like tee_ioctl().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace teescope::simlink {
+
+constexpr uint32_t kMagic = 0x4d495354; // "TSIM"
+constexpr uint32_t kVersion = 1;
+constexpr size_t kChunk = 64 * 1024;          // payload bytes per datagram
+constexpr size_t kMaxPayload = 64 * 1024 * 1024; // refuse larger messages (EMSGSIZE)
+constexpr size_t kMaxDataPerCall = 16 * 1024 * 1024; // UBUF bytes one call may move (else EINVAL)
+
+enum class Kind : uint32_t {
+    HelloContext = 1,  // client → daemon, first message of a context connection
+    HelloChannel = 2,  // client → daemon, first message of a channel
+    Welcome = 3,       // daemon → client, answer to either hello
+    Identify = 4,      // client → daemon on a context connection: "tell channel N your token"
+    Identity = 5,      // daemon → client on the channel named in Identify
+    Call = 6,          // client → daemon on a channel
+    Reply = 7,         // daemon → client on a channel
+};
+
+struct Hello {
+    uint32_t magic;
+    uint32_t version;
+    Kind kind;
+    int32_t pid;        // caller's process id (getpid)
+    int32_t tid;        // caller's thread id (gettid)
+    uint32_t flags;     // open() flags for a context
+    char dev[32];       // device name asked for, e.g. "tee0"
+};
+
+struct Welcome {
+    uint32_t magic;
+    Kind kind;          // Kind::Welcome
+    int32_t err;        // 0, or the errno the open()/channel setup fails with
+    uint32_t pad;
+    uint64_t token;     // context token (the context serial) or channel id
+};
+
+struct Identify {
+    uint32_t magic;
+    Kind kind;          // Kind::Identify
+    uint64_t channel;   // channel id that receives the Identity
+};
+
+struct Identity {
+    uint32_t magic;
+    Kind kind;          // Kind::Identity
+    uint64_t token;     // token of the context behind the connection the Identify came on
+};
+
+struct CallHeader {
+    uint32_t magic;
+    Kind kind;          // Kind::Call
+    uint32_t cmd;       // the ioctl request number
+    uint32_t arg_len;   // bytes of argument that follow
+    uint64_t token;     // context token
+    uint64_t buf_len;   // tee_ioctl_buf_data.buf_len as given (buf ioctls), else arg_len
+    uint64_t data_len;  // bytes of UBUF data after the argument
+    uint64_t payload;   // arg_len + data_len
+};
+
+struct ReplyHeader {
+    uint32_t magic;
+    Kind kind;          // Kind::Reply
+    int32_t err;        // errno of the ioctl, 0 on success
+    uint32_t arg_len;   // bytes of updated argument that follow
+    uint64_t data_len;  // bytes of output data after the argument
+    uint64_t payload;   // arg_len + data_len
+};
+
+static_assert(sizeof(Hello) == 56);
+static_assert(sizeof(Welcome) == 24);
+static_assert(sizeof(CallHeader) == 48);
+static_assert(sizeof(ReplyHeader) == 32);
+
+} // namespace teescope::simlink
