@@ -223,6 +223,13 @@ struct tee_ioctl_object_invoke_arg {
 #define TEESIM_REGISTRY_OP_NOTIFY 2     // in: u32 event; out: u32 listeners reached
 #define TEESIM_LISTENER_OP_ON_EVENT 0   // in: u32 event
 
+// Classes of QTEE objects that are not services, reported in object_create.uid (services report
+// their uid; these lie above the 16-bit uid space).
+#define TEESIM_CLASS_CLIENT_ENV 0x10001u
+#define TEESIM_CLASS_APP_CONTROLLER 0x10002u
+#define TEESIM_CLASS_APP 0x10003u
+#define TEESIM_CLASS_REGISTRATION 0x10004u
+
 // OP-TEE / GP results.
 #define TEEC_SUCCESS 0x00000000u
 #define TEEC_ERROR_GENERIC 0xFFFF0000u
