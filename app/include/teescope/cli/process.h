@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+// Running other programs (lttng, babeltrace2, the traced command) without a shell.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace teescope::cli {
+
+struct RunResult {
+    int status = -1;      // exit code, or 128 + signal, or -1 if it could not be started
+    std::string output;   // stdout and stderr, interleaved
+};
+
+// Runs argv[0] (searched in PATH) and collects its output.
+RunResult run_capture(const std::vector<std::string> &argv);
+
+// Runs argv[0] and hands every line of its stdout and stderr to `on_line` as it comes, without
+// keeping the output (traces can print gigabytes). Returns the exit code as run_capture does.
+int run_lines(const std::vector<std::string> &argv, const std::function<void(std::string_view)> &on_line);
+
+// True if `program` is an executable in PATH.
+bool in_path(const std::string &program);
+
+// Directory of the running executable (from /proc/self/exe).
+std::string self_dir();
+
+// Converts a wait status to an exit code as a shell reports it.
+int exit_code(int wait_status);
+
+} // namespace teescope::cli

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// `teescope record`: trace a command under a real LTTng session, optionally against teesim.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace teescope::cli {
+
+struct RecordOptions {
+    bool sim = false;                   // start teesim and route /dev/tee0 to it
+    std::string sim_config;             // teesim configuration file (latencies, failures)
+    std::string output_dir;             // default: ./teescope-trace-YYYYmmdd-HHMMSS
+    bool blocking = false;              // traced programs wait for buffer space instead of losing events
+    bool kernel = false;                // also enable the kernel tee_* tracepoints (patched kernel)
+    std::string subbuf_size = "2M";
+    unsigned num_subbuf = 8;
+    unsigned settle_ms = 300;           // lets the driver finish releases after the command exits
+    bool summary = true;
+    std::vector<std::string> command;
+};
+
+// Returns the command's exit code, or 2 with a message on `err` when recording was impossible.
+int record(const RecordOptions &options, std::ostream &out, std::ostream &err);
+
+} // namespace teescope::cli

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+#include "teescope/cli/commands.h"
+
+#include "teescope/cli/record.h"
+#include "teescope/cli/trace_summary.h"
+
+#ifdef TEESCOPE_HAVE_TEESIM
+#include "teesim/daemon.h"
+#endif
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+namespace teescope::cli {
+
+namespace {
+
+constexpr const char *kUsage = R"(usage: teescope COMMAND [ARGS]
+
+commands:
+  record [--sim] [--sim-config FILE] [-o DIR] [--blocking] [--kernel]
+         [--subbuf-size SIZE] [--num-subbuf N] [--settle MS] [--no-summary] -- CMD [ARGS...]
+        Trace CMD (and every process it starts) under a new LTTng session: starts
+        lttng-sessiond when needed, preloads the ioctl tracer, with --sim starts teesim (a
+        simulated QTEE) and routes /dev/tee0 to it. Prints the trace directory and a summary.
+        --blocking makes traced programs wait for buffer space instead of losing events.
+        --kernel also enables the kernel tee_* tracepoints (a kernel with the teescope patch).
+  summary TRACE_DIR
+        Count the events of a trace per name and report data loss.
+  sim [--socket PATH] [--config FILE]
+        Run teesim, the simulated QTEE, in the foreground (default socket: $TEESCOPE_SIM or
+        /tmp/teesim.sock). Clients reach it with
+        TEESCOPE_SIM=PATH LD_PRELOAD=.../libteescope-preload.so CMD.
+  help  This text.
+)";
+
+int usage_error(const std::string &message)
+{
+    std::cerr << "teescope: " << message << "\n\n" << kUsage;
+    return 2;
+}
+
+// Takes the value of option `name` at argv[i] ("--name VALUE" or "--name=VALUE").
+bool take_value(int argc, char **argv, int &i, std::string_view name, std::string &value)
+{
+    std::string_view arg = argv[i];
+    if (arg == name) {
+        if (i + 1 >= argc)
+            return false;
+        value = argv[++i];
+        return true;
+    }
+    if (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=') {
+        value = std::string(arg.substr(name.size() + 1));
+        return true;
+    }
+    return false;
+}
+
+bool parse_unsigned(const std::string &text, unsigned &value)
+{
+    char *end = nullptr;
+    errno = 0;
+    unsigned long v = std::strtoul(text.c_str(), &end, 10);
+    if (text.empty() || *end || errno || v > 1000000000ul)
+        return false;
+    value = static_cast<unsigned>(v);
+    return true;
+}
+
+int cmd_record(int argc, char **argv)
+{
+    RecordOptions o;
+    int i = 2;
+    for (; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        std::string value;
+        if (arg == "--") {
+            ++i;
+            break;
+        } else if (arg == "--sim") {
+            o.sim = true;
+        } else if (arg == "--blocking") {
+            o.blocking = true;
+        } else if (arg == "--kernel") {
+            o.kernel = true;
+        } else if (arg == "--no-summary") {
+            o.summary = false;
+        } else if (take_value(argc, argv, i, "--sim-config", value)) {
+            o.sim_config = value;
+            o.sim = true;
+        } else if (take_value(argc, argv, i, "-o", value) || take_value(argc, argv, i, "--output", value)) {
+            o.output_dir = value;
+        } else if (take_value(argc, argv, i, "--subbuf-size", value)) {
+            o.subbuf_size = value;
+        } else if (take_value(argc, argv, i, "--num-subbuf", value)) {
+            if (!parse_unsigned(value, o.num_subbuf) || o.num_subbuf < 2)
+                return usage_error("--num-subbuf needs a whole number >= 2, not '" + value + "'");
+        } else if (take_value(argc, argv, i, "--settle", value)) {
+            if (!parse_unsigned(value, o.settle_ms))
+                return usage_error("--settle needs milliseconds, not '" + value + "'");
+        } else if (arg.size() > 0 && arg[0] == '-') {
+            return usage_error("record: unknown option '" + std::string(arg) + "'");
+        } else {
+            break; // the command starts here
+        }
+    }
+    for (; i < argc; ++i)
+        o.command.emplace_back(argv[i]);
+    if (o.command.empty())
+        return usage_error("record: no command to trace");
+    return record(o, std::cout, std::cerr);
+}
+
+int cmd_summary(int argc, char **argv)
+{
+    if (argc != 3)
+        return usage_error("summary takes one trace directory");
+    TraceSummary s = summarize_trace(argv[2]);
+    print_summary(std::cout, s);
+    return s.status == 0 ? 0 : 1;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+#ifdef TEESCOPE_HAVE_TEESIM
+    teesim::DaemonOptions o;
+    const char *env = std::getenv("TEESCOPE_SIM");
+    o.socket_path = env && *env ? env : "/tmp/teesim.sock";
+    for (int i = 2; i < argc; ++i) {
+        std::string value;
+        if (take_value(argc, argv, i, "--socket", value))
+            o.socket_path = value;
+        else if (take_value(argc, argv, i, "--config", value))
+            o.config_path = value;
+        else
+            return usage_error("sim: unknown argument '" + std::string(argv[i]) + "'");
+    }
+    return teesim::run_daemon(o);
+#else
+    (void)argc;
+    (void)argv;
+    std::cerr << "teescope: this build has no teesim (configure with TEESCOPE_BUILD_SAMPLES=ON)\n";
+    return 2;
+#endif
+}
+
+} // namespace
+
+int run(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("no command given");
+    std::string_view command = argv[1];
+    if (command == "record")
+        return cmd_record(argc, argv);
+    if (command == "summary")
+        return cmd_summary(argc, argv);
+    if (command == "sim")
+        return cmd_sim(argc, argv);
+    if (command == "help" || command == "--help" || command == "-h") {
+        std::cout << kUsage;
+        return 0;
+    }
+    return usage_error("unknown command '" + std::string(command) + "'");
+}
+
+} // namespace teescope::cli

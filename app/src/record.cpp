@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+#include "teescope/cli/record.h"
+
+#include "teescope/cli/process.h"
+#include "teescope/cli/trace_summary.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace teescope::cli {
+
+namespace {
+
+volatile sig_atomic_t forward_to_group = 0;
+
+void forward_signal(int sig)
+{
+    if (forward_to_group > 0)
+        ::kill(-forward_to_group, sig);
+}
+
+std::string default_output_dir()
+{
+    std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+    return std::string("teescope-trace-") + stamp;
+}
+
+// A session that is destroyed (trace kept) however recording ends.
+class LttngSession {
+public:
+    explicit LttngSession(std::string name) : name_(std::move(name)) {}
+    ~LttngSession()
+    {
+        if (created_)
+            run_capture({"lttng", "destroy", name_});
+    }
+    bool run(const std::vector<std::string> &args, std::ostream &err)
+    {
+        RunResult r = run_capture(args);
+        if (r.status != 0) {
+            err << "teescope record: `";
+            for (size_t i = 0; i < args.size(); ++i)
+                err << (i ? " " : "") << args[i];
+            err << "` failed (exit " << r.status << "):\n" << r.output;
+            return false;
+        }
+        return true;
+    }
+    bool create(const std::string &output, std::ostream &err)
+    {
+        created_ = run({"lttng", "create", name_, "--output=" + output}, err);
+        return created_;
+    }
+    const std::string &name() const { return name_; }
+
+private:
+    std::string name_;
+    bool created_ = false;
+};
+
+bool ensure_sessiond(std::ostream &err)
+{
+    if (run_capture({"lttng", "list"}).status == 0)
+        return true;
+    RunResult started = run_capture({"lttng-sessiond", "--daemonize"});
+    // Another recorder may have started one meanwhile; what counts is that one answers now.
+    for (int i = 0; i < 50; ++i) {
+        if (run_capture({"lttng", "list"}).status == 0)
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    err << "teescope record: cannot start lttng-sessiond (exit " << started.status << "):\n" << started.output;
+    return false;
+}
+
+// teesim as a child process, stopped with SIGTERM when recording ends.
+class SimDaemon {
+public:
+    ~SimDaemon() { stop(); }
+    bool start(const std::string &dir, const std::string &config, bool blocking, std::ostream &err)
+    {
+        socket_ = dir + "/teesim.sock";
+        log_ = dir + "/teesim.log";
+        pid_ = ::fork();
+        if (pid_ < 0) {
+            err << "teescope record: fork: " << std::strerror(errno) << "\n";
+            return false;
+        }
+        if (pid_ == 0) {
+            int log = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (log >= 0) {
+                ::dup2(log, STDOUT_FILENO);
+                ::dup2(log, STDERR_FILENO);
+            }
+            if (blocking)
+                ::setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 1);
+            std::string self = self_dir() + "/teescope";
+            std::vector<const char *> args{self.c_str(), "sim", "--socket", socket_.c_str()};
+            if (!config.empty()) {
+                args.push_back("--config");
+                args.push_back(config.c_str());
+            }
+            args.push_back(nullptr);
+            ::execv(self.c_str(), const_cast<char *const *>(args.data()));
+            ::_exit(127);
+        }
+        // Ready when it says it listens; dead if it exits first.
+        for (int i = 0; i < 200; ++i) {
+            int status;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                err << "teescope record: teesim exited with " << exit_code(status) << ":\n" << log_text();
+                return false;
+            }
+            if (log_text().find("listening on") != std::string::npos)
+                return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        err << "teescope record: teesim did not start listening within 10 s:\n" << log_text();
+        return false;
+    }
+    void stop()
+    {
+        if (pid_ <= 0)
+            return;
+        ::kill(pid_, SIGTERM);
+        for (int i = 0; i < 100; ++i) {
+            if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+                pid_ = -1;
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+    std::string log_text() const
+    {
+        std::ifstream in(log_);
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
+    const std::string &socket() const { return socket_; }
+
+private:
+    pid_t pid_ = -1;
+    std::string socket_, log_;
+};
+
+pid_t start_command(const RecordOptions &o, const std::string &preload, const std::string &sim_socket,
+                    std::ostream &err)
+{
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        err << "teescope record: fork: " << std::strerror(errno) << "\n";
+        return -1;
+    }
+    if (pid == 0) {
+        ::setpgid(0, 0);
+        const char *old = std::getenv("LD_PRELOAD");
+        std::string value = preload + (old && *old ? std::string(":") + old : std::string());
+        ::setenv("LD_PRELOAD", value.c_str(), 1);
+        if (!sim_socket.empty())
+            ::setenv("TEESCOPE_SIM", sim_socket.c_str(), 1);
+        if (o.blocking)
+            ::setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 1);
+        std::vector<char *> args;
+        for (const auto &a : o.command)
+            args.push_back(const_cast<char *>(a.c_str()));
+        args.push_back(nullptr);
+        ::execvp(args[0], args.data());
+        std::string msg = "teescope record: cannot run " + o.command[0] + ": " + std::strerror(errno) + "\n";
+        (void)!::write(STDERR_FILENO, msg.data(), msg.size());
+        ::_exit(127);
+    }
+    ::setpgid(pid, pid);
+    return pid;
+}
+
+// Ends what the command left running (daemons, children): they were alive at the end of the trace.
+void end_process_group(pid_t group)
+{
+    if (::kill(-group, SIGTERM) != 0)
+        return;
+    for (int i = 0; i < 20 && ::kill(-group, 0) == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ::kill(-group, SIGKILL);
+    // As a subreaper we inherited the orphans: reap them.
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+}
+
+} // namespace
+
+int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
+{
+    if (o.command.empty()) {
+        err << "teescope record: no command given (usage: teescope record [options] -- CMD ARGS...)\n";
+        return 2;
+    }
+    for (const char *tool : {"lttng", "lttng-sessiond"}) {
+        if (!in_path(tool)) {
+            err << "teescope record: `" << tool << "` not found: LTTng is not installed "
+                << "(Debian: apt-get install lttng-tools liblttng-ust-dev, or run scripts/setup.sh)\n";
+            return 2;
+        }
+    }
+    std::string preload = std::getenv("TEESCOPE_PRELOAD") ? std::getenv("TEESCOPE_PRELOAD")
+                                                          : self_dir() + "/../lib/libteescope-preload.so";
+    if (::access(preload.c_str(), R_OK) != 0) {
+        err << "teescope record: the ioctl tracer " << preload << " is missing (build the tracer, "
+            << "or set TEESCOPE_PRELOAD)\n";
+        return 2;
+    }
+    if (!o.sim_config.empty() && ::access(o.sim_config.c_str(), R_OK) != 0) {
+        err << "teescope record: cannot read teesim configuration " << o.sim_config << ": "
+            << std::strerror(errno) << "\n";
+        return 2;
+    }
+    std::error_code ec;
+    fs::path output = fs::absolute(o.output_dir.empty() ? default_output_dir() : o.output_dir, ec);
+    if (fs::exists(output, ec) && !fs::is_empty(output, ec)) {
+        err << "teescope record: output directory " << output.string()
+            << " exists and is not empty (choose another with -o)\n";
+        return 2;
+    }
+    if (!ensure_sessiond(err))
+        return 2;
+
+    char scratch_template[] = "/tmp/teescope-record-XXXXXX";
+    if (!::mkdtemp(scratch_template)) {
+        err << "teescope record: mkdtemp: " << std::strerror(errno) << "\n";
+        return 2;
+    }
+    std::string scratch = scratch_template;
+
+    LttngSession session("teescope-" + std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)));
+    const std::string &name = session.name();
+    std::vector<std::string> channel{"lttng", "enable-channel", "-u", "-s", name,
+                                     "--subbuf-size=" + o.subbuf_size,
+                                     "--num-subbuf=" + std::to_string(o.num_subbuf)};
+    if (o.blocking)
+        channel.push_back("--blocking-timeout=inf");
+    channel.push_back("teescope");
+    bool ok = session.create(output.string(), err) && session.run(channel, err) &&
+              session.run({"lttng", "enable-event", "-u", "-s", name, "-c", "teescope", "teescope_*"}, err) &&
+              session.run({"lttng", "add-context", "-u", "-s", name, "-c", "teescope", "-t", "vpid", "-t",
+                           "vtid", "-t", "procname"},
+                          err) &&
+              (!o.kernel || session.run({"lttng", "enable-event", "-k", "-s", name, "tee_*"}, err)) &&
+              session.run({"lttng", "start", name}, err);
+    if (!ok) {
+        fs::remove_all(scratch, ec);
+        return 2;
+    }
+
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    SimDaemon sim;
+    if (o.sim && !sim.start(scratch, o.sim_config, o.blocking, err)) {
+        fs::remove_all(scratch, ec);
+        return 2;
+    }
+
+    pid_t child = start_command(o, preload, o.sim ? sim.socket() : std::string(), err);
+    if (child < 0)
+        return 2;
+    forward_to_group = child;
+    struct sigaction sa {};
+    sa.sa_handler = forward_signal;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    int code = exit_code(status);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(o.settle_ms));
+    session.run({"lttng", "stop", name}, err);
+    end_process_group(child);
+    forward_to_group = 0;
+    sim.stop();
+    fs::remove_all(scratch, ec);
+
+    out << "teescope record: " << o.command[0] << " exited with " << code << "\n";
+    out << "trace: " << output.string() << "\n";
+    if (o.summary) {
+        TraceSummary s = summarize_trace(output.string());
+        print_summary(out, s);
+    }
+    return code;
+}
+
+} // namespace teescope::cli
