@@ -26,13 +26,20 @@ uint64_t number_after(std::string_view line, std::string_view word)
 
 void add_babeltrace_line(TraceSummary &summary, std::string_view line)
 {
-    // Loss is reported as "WARNING: Tracer discarded 12 events between ..." (and packets).
-    if (line.find("discarded") != std::string_view::npos && line.find("WARNING") != std::string_view::npos) {
-        uint64_t n = number_after(line, "discarded");
-        if (line.find("packet") != std::string_view::npos)
-            summary.discarded_packets += n;
-        else
-            summary.discarded_events += n;
+    // Loss is reported as "WARNING: Tracer discarded 12 events between ..." (or "... packets ...").
+    if (line.rfind("WARNING", 0) == 0) {
+        auto at = line.find("discarded ");
+        if (at != std::string_view::npos) {
+            std::string_view rest = line.substr(at + 10);
+            uint64_t n = 0;
+            auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
+            std::string_view unit = ec == std::errc() ? std::string_view(end, rest.data() + rest.size() - end)
+                                                      : std::string_view();
+            if (unit.rfind(" packet", 0) == 0)
+                summary.discarded_packets += n;
+            else if (unit.rfind(" event", 0) == 0)
+                summary.discarded_events += n;
+        }
         return;
     }
     // An event line: "[time] (+delta) host provider:event: { ... }".
