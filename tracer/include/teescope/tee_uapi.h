@@ -57,6 +57,13 @@ extern "C" {
 #define TEE_IOCTL_LOGIN_USER_APPLICATION 5
 #define TEE_IOCTL_LOGIN_GROUP_APPLICATION 6
 
+// The argument structs end in flexible array members, as in the kernel header; C++ accepts them
+// as a GCC extension.
+#ifdef __cplusplus
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
+
 struct tee_ioctl_version_data {
     uint32_t impl_id;
     uint32_t impl_caps;
@@ -148,6 +155,10 @@ struct tee_ioctl_object_invoke_arg {
     uint32_t pad;
     struct tee_ioctl_param params[];
 };
+
+#ifdef __cplusplus
+#pragma GCC diagnostic pop
+#endif
 
 #define TEE_IOC_VERSION _IOR(TEE_IOC_MAGIC, TEE_IOC_BASE + 0, struct tee_ioctl_version_data)
 #define TEE_IOC_SHM_ALLOC _IOWR(TEE_IOC_MAGIC, TEE_IOC_BASE + 1, struct tee_ioctl_shm_alloc_data)

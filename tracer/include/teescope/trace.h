@@ -27,9 +27,15 @@ int teescope_trace_load(void);
 
 #if defined(TEESCOPE_NO_TRACING)
 
+// The event is still built (never run) so that its arguments stay type-checked and values
+// computed only for it do not trip unused-variable warnings; the optimiser removes it.
 #define TS_ENABLED(provider, event) 0
-#define TS_TRACE(provider, event, ...) \
-    do {                               \
+#define TS_TRACE(provider, event, ...)                                   \
+    do {                                                                 \
+        if (0) {                                                         \
+            const struct provider##_##event ts_event_ = {__VA_ARGS__};   \
+            (void)ts_event_;                                             \
+        }                                                                \
     } while (0)
 
 #else
