@@ -96,16 +96,29 @@ bool ensure_sessiond(std::ostream &err)
 class SimDaemon {
 public:
     ~SimDaemon() { stop(); }
-    bool start(const std::string &dir, const std::string &config, bool blocking, std::ostream &err)
+    // Forks teesim but holds it before exec until release(), so that the recorder knows its pid
+    // (to filter driver events on it) before any of its events can fire.
+    bool spawn(const std::string &dir, const std::string &config, bool blocking, std::ostream &err)
     {
         socket_ = dir + "/teesim.sock";
         log_ = dir + "/teesim.log";
+        int gate[2];
+        if (::pipe2(gate, O_CLOEXEC) != 0) {
+            err << "teescope record: pipe: " << std::strerror(errno) << "\n";
+            return false;
+        }
         pid_ = ::fork();
         if (pid_ < 0) {
             err << "teescope record: fork: " << std::strerror(errno) << "\n";
+            ::close(gate[0]);
+            ::close(gate[1]);
             return false;
         }
         if (pid_ == 0) {
+            ::close(gate[1]);
+            char go;
+            if (::read(gate[0], &go, 1) != 1)
+                ::_exit(0); // the recorder gave up
             int log = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             if (log >= 0) {
                 ::dup2(log, STDOUT_FILENO);
@@ -113,6 +126,7 @@ public:
             }
             if (blocking)
                 ::setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 1);
+            ::unsetenv("TEESCOPE_TRACE");
             std::string self = self_dir() + "/teescope";
             std::vector<const char *> args{self.c_str(), "sim", "--socket", socket_.c_str()};
             if (!config.empty()) {
@@ -123,7 +137,22 @@ public:
             ::execv(self.c_str(), const_cast<char *const *>(args.data()));
             ::_exit(127);
         }
-        // Ready when it says it listens; dead if it exits first.
+        ::close(gate[0]);
+        gate_ = gate[1];
+        return true;
+    }
+
+    // Lets teesim run and waits until it listens.
+    bool release(std::ostream &err)
+    {
+        char go = 1;
+        bool sent = ::write(gate_, &go, 1) == 1;
+        ::close(gate_);
+        gate_ = -1;
+        if (!sent) {
+            err << "teescope record: cannot start teesim: " << std::strerror(errno) << "\n";
+            return false;
+        }
         for (int i = 0; i < 200; ++i) {
             int status;
             if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -138,8 +167,15 @@ public:
         err << "teescope record: teesim did not start listening within 10 s:\n" << log_text();
         return false;
     }
+
+    pid_t pid() const { return pid_; }
+
     void stop()
     {
+        if (gate_ >= 0) {
+            ::close(gate_); // never released: it exits without running
+            gate_ = -1;
+        }
         if (pid_ <= 0)
             return;
         ::kill(pid_, SIGTERM);
@@ -165,6 +201,7 @@ public:
 
 private:
     pid_t pid_ = -1;
+    int gate_ = -1;
     std::string socket_, log_;
 };
 
@@ -185,6 +222,7 @@ pid_t start_command(const RecordOptions &o, const std::string &preload, const st
             ::setenv("TEESCOPE_SIM", sim_socket.c_str(), 1);
         if (o.blocking)
             ::setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 1);
+        ::unsetenv("TEESCOPE_TRACE"); // recording means tracing
         std::vector<char *> args;
         for (const auto &a : o.command)
             args.push_back(const_cast<char *>(a.c_str()));
@@ -263,21 +301,25 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
     if (o.blocking)
         channel.push_back("--blocking-timeout=inf");
     channel.push_back("teescope");
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    SimDaemon sim;
     bool ok = session.create(output.string(), err) && session.run(channel, err) &&
-              session.run({"lttng", "enable-event", "-u", "-s", name, "-c", "teescope", "teescope_*"}, err) &&
               session.run({"lttng", "add-context", "-u", "-s", name, "-c", "teescope", "-t", "vpid", "-t",
                            "vtid", "-t", "procname"},
                           err) &&
-              (!o.kernel || session.run({"lttng", "enable-event", "-k", "-s", name, "tee_*"}, err)) &&
-              session.run({"lttng", "start", name}, err);
+              session.run({"lttng", "enable-event", "-u", "-s", name, "-c", "teescope", "teescope_user:*"}, err) &&
+              (!o.sim || sim.spawn(scratch, o.sim_config, o.blocking, err));
+    // Driver-side events come from our teesim only: another teesim running on this machine
+    // (LTTng enables events for every process of the user) must not leak into this trace.
+    std::vector<std::string> driver_events{"lttng", "enable-event", "-u", "-s", name, "-c", "teescope",
+                                           "teescope_drv:*"};
+    if (o.sim)
+        driver_events.push_back("--filter=$ctx.vpid == " + std::to_string(sim.pid()));
+    ok = ok && session.run(driver_events, err) &&
+         (!o.kernel || session.run({"lttng", "enable-event", "-k", "-s", name, "tee_*"}, err)) &&
+         session.run({"lttng", "start", name}, err) && (!o.sim || sim.release(err));
     if (!ok) {
-        fs::remove_all(scratch, ec);
-        return 2;
-    }
-
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-    SimDaemon sim;
-    if (o.sim && !sim.start(scratch, o.sim_config, o.blocking, err)) {
+        sim.stop();
         fs::remove_all(scratch, ec);
         return 2;
     }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "qtee/context.h"
+#include "qtee/transport.h"
 
 #include <array>
 #include <cerrno>
@@ -33,7 +34,7 @@ std::string describe_call(uint64_t handle, uint32_t op)
 
 Context::Context(const std::string &path)
 {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    fd_ = transport().open(path.c_str(), O_RDWR | O_CLOEXEC);
     if (fd_ < 0)
         throw TeeError("cannot open TEE device " + path, errno);
 }
@@ -66,7 +67,7 @@ int Context::leak()
 tee_ioctl_version_data Context::version() const
 {
     tee_ioctl_version_data v{};
-    if (::ioctl(fd_, TEE_IOC_VERSION, &v) != 0)
+    if (transport().ioctl(fd_, TEE_IOC_VERSION, &v) != 0)
         throw TeeError("TEE_IOC_VERSION", errno);
     return v;
 }
@@ -87,7 +88,7 @@ int32_t Context::invoke(uint64_t handle, uint32_t op, std::span<const InBuffer> 
     tee_ioctl_buf_data buf{};
     buf.buf_ptr = reinterpret_cast<uintptr_t>(arg.bytes);
     buf.buf_len = sizeof(header) + n * sizeof(tee_ioctl_param);
-    if (::ioctl(fd_, TEE_IOC_OBJECT_INVOKE, &buf) != 0)
+    if (transport().ioctl(fd_, TEE_IOC_OBJECT_INVOKE, &buf) != 0)
         throw TeeError(describe_call(handle, op), errno);
     std::memcpy(&header, arg.bytes, sizeof(header));
     const int32_t ret = static_cast<int32_t>(header.ret);

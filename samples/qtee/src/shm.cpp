@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "qtee/shm.h"
+#include "qtee/transport.h"
 
 #include <cerrno>
 #include <string>
@@ -13,7 +14,7 @@ SharedMemory::SharedMemory(Context &ctx, size_t size) : size_(size)
 {
     tee_ioctl_shm_alloc_data data{};
     data.size = size;
-    const int fd = ::ioctl(ctx.fd(), TEE_IOC_SHM_ALLOC, &data);
+    const int fd = transport().ioctl(ctx.fd(), TEE_IOC_SHM_ALLOC, &data);
     if (fd < 0)
         throw TeeError("TEE_IOC_SHM_ALLOC of " + std::to_string(size) + " bytes", errno);
     fd_ = fd;

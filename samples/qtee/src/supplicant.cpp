@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "qtee/callback.h"
+#include "qtee/transport.h"
 
 #include <cerrno>
 #include <chrono>
@@ -113,7 +114,7 @@ bool Supplicant::serve_one(std::vector<uint8_t> &payload)
     std::memcpy(arg.bytes, &recv, sizeof(recv));
     std::memcpy(arg.bytes + sizeof(recv), params, sizeof(params));
     tee_ioctl_buf_data buf{reinterpret_cast<uintptr_t>(arg.bytes), sizeof(arg.bytes)};
-    while (::ioctl(ctx_.fd(), TEE_IOC_SUPPL_RECV, &buf) != 0) {
+    while (transport().ioctl(ctx_.fd(), TEE_IOC_SUPPL_RECV, &buf) != 0) {
         if (errno != EINTR)
             throw TeeError("TEE_IOC_SUPPL_RECV", errno);
     }
@@ -170,7 +171,7 @@ bool Supplicant::serve_one(std::vector<uint8_t> &payload)
     std::memcpy(arg.bytes, &send, sizeof(send));
     std::memcpy(arg.bytes + sizeof(send), params, n * sizeof(tee_ioctl_param));
     tee_ioctl_buf_data send_buf{reinterpret_cast<uintptr_t>(arg.bytes), sizeof(send) + n * sizeof(tee_ioctl_param)};
-    if (::ioctl(ctx_.fd(), TEE_IOC_SUPPL_SEND, &send_buf) != 0) {
+    if (transport().ioctl(ctx_.fd(), TEE_IOC_SUPPL_SEND, &send_buf) != 0) {
         // The invoker may be gone (request abandoned): tolerated, counted.
         const int err = errno;
         ++send_errors_;

@@ -30,11 +30,7 @@ std::atomic<uint64_t> g_serial{0};
 // Reads user memory without trusting it: a bad pointer is a failed read, not a crash.
 bool peek(void *to, const void *from, size_t len)
 {
-    if (len == 0)
-        return true;
-    iovec local{to, len};
-    iovec remote{const_cast<void *>(from), len};
-    return ::process_vm_readv(::getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
+    return len == 0 || simlink::read_user_memory(to, from, len);
 }
 
 template <typename T>
@@ -52,22 +48,45 @@ struct ArgView {
     uint32_t num_params = 0; // as the caller gave it
     uint32_t usable = 0;     // parameters actually copied
 
-    bool read(const void *arg, size_t header_size, size_t num_params_offset)
+    // From a copy the transport already made.
+    bool assign(const unsigned char *src, size_t len, size_t header_size, size_t num_params_offset)
     {
-        header = header_size;
+        if (len < header_size || len > TEE_MAX_ARG_SIZE)
+            return false;
+        std::memcpy(bytes, src, len);
+        finish(len, header_size, num_params_offset);
+        return true;
+    }
+
+    // From user memory. `trusted`: the kernel has just read and written it (a successful call),
+    // so a plain copy is safe and spares two system calls.
+    bool read(const void *arg, size_t header_size, size_t num_params_offset, bool trusted)
+    {
+        auto copy = [trusted](void *to, const void *from, size_t n) {
+            if (!trusted)
+                return peek(to, from, n);
+            std::memcpy(to, from, n);
+            return true;
+        };
         tee_ioctl_buf_data buf;
-        if (!peek_struct(buf, arg) || buf.buf_len < header || buf.buf_len > TEE_MAX_ARG_SIZE)
+        if (!copy(&buf, arg, sizeof buf) || buf.buf_len < header_size || buf.buf_len > TEE_MAX_ARG_SIZE)
             return false;
         const void *user = reinterpret_cast<const void *>(static_cast<uintptr_t>(buf.buf_ptr));
         size_t len = buf.buf_len;
-        if (!peek(bytes, user, len)) {
-            len = header;
-            if (!peek(bytes, user, len))
+        if (!copy(bytes, user, len)) {
+            len = header_size;
+            if (!copy(bytes, user, len))
                 return false;
         }
+        finish(len, header_size, num_params_offset);
+        return true;
+    }
+
+    void finish(size_t len, size_t header_size, size_t num_params_offset)
+    {
+        header = header_size;
         std::memcpy(&num_params, bytes + num_params_offset, sizeof num_params);
         usable = static_cast<uint32_t>(std::min<uint64_t>(num_params, (len - header) / sizeof(tee_ioctl_param)));
-        return true;
     }
 
     template <typename T>
@@ -189,11 +208,12 @@ FdKind adopt(int fd)
 }
 
 // The call itself. Returns the ioctl's result and its errno in err (0 on success).
-int perform(int fd, FdKind kind, unsigned long request, void *arg, int &err)
+int perform(int fd, FdKind kind, unsigned long request, void *arg, int &err,
+            simlink::ArgumentTap *tap = nullptr)
 {
     if (kind == FdKind::Sim) {
         Guard guard;
-        long r = simlink::client_ioctl(fd, request, arg);
+        long r = simlink::client_ioctl(fd, request, arg, tap);
         err = r < 0 ? static_cast<int>(-r) : 0;
         return r < 0 ? -1 : static_cast<int>(r);
     }
@@ -210,187 +230,184 @@ void trace_other(int fd, unsigned long request, int err)
     TS_USER(ioctl_other, .fd = fd, .request = static_cast<uint32_t>(request), .err = err);
 }
 
-int object_invoke(int fd, FdKind kind, unsigned long request, void *arg, int &err)
-{
-    bool begin_on = TS_USER_ENABLED(invoke_begin), end_on = TS_USER_ENABLED(invoke_end);
-    if (!begin_on && !end_on)
-        return perform(fd, kind, request, arg, err);
-    constexpr size_t header = sizeof(tee_ioctl_object_invoke_arg);
-    constexpr size_t count_at = offsetof(tee_ioctl_object_invoke_arg, num_params);
-    ArgView before;
-    if (!before.read(arg, header, count_at)) {
-        int r = perform(fd, kind, request, arg, err);
-        trace_other(fd, request, err);
-        return r;
-    }
-    uint64_t serial = next_serial();
-    if (begin_on) {
-        Guard guard;
-        auto head = before.head<tee_ioctl_object_invoke_arg>();
+// The buffer ioctls (OBJECT_INVOKE, SUPPL_RECV, SUPPL_SEND, OPEN_SESSION, INVOKE): each Op says
+// how its argument is laid out and what its begin / end events hold; traced_buf_ioctl does the
+// rest. `after` is null when the call failed or its result could not be read.
+struct InvokeOp {
+    static constexpr size_t header = sizeof(tee_ioctl_object_invoke_arg);
+    static constexpr size_t count_at = offsetof(tee_ioctl_object_invoke_arg, num_params);
+    static bool begin_enabled() { return TS_USER_ENABLED(invoke_begin); }
+    static bool end_enabled() { return TS_USER_ENABLED(invoke_end); }
+    static void begin(int fd, uint64_t serial, const ArgView &v)
+    {
+        auto head = v.head<tee_ioctl_object_invoke_arg>();
         ParamSummary s;
-        s.summarize(before, 0, true);
+        s.summarize(v, 0, true);
         TS_USER(invoke_begin, .fd = fd, .serial = serial, .object = head.id, .op = head.op, .bi = s.bi,
                 .bo = s.bo, .oi = s.oi, .oo = s.oo, .in_bytes = s.in_bytes, .out_bytes = s.out_bytes,
                 .num_params = head.num_params, .obj_in = s.ids, .obj_in_len = s.objects,
                 .obj_in_flags = s.flags, .obj_in_flags_len = s.objects);
     }
-    int r = perform(fd, kind, request, arg, err);
-    if (end_on) {
-        Guard guard;
-        ArgView after;
+    static void end(int fd, uint64_t serial, int err, const ArgView *after)
+    {
         ParamSummary s;
         int32_t ret = 0;
-        uint64_t out_bytes = 0;
-        if (r == 0 && after.read(arg, header, count_at)) {
-            ret = static_cast<int32_t>(after.head<tee_ioctl_object_invoke_arg>().ret);
-            s.summarize(after, 0, false);
-            out_bytes = s.out_bytes; // the updated sizes: bytes produced
+        if (after) {
+            ret = static_cast<int32_t>(after->head<tee_ioctl_object_invoke_arg>().ret);
+            s.summarize(*after, 0, false);
         }
-        TS_USER(invoke_end, .fd = fd, .serial = serial, .err = err, .ret = ret, .out_bytes = out_bytes,
+        // out_bytes: the updated sizes, that is the bytes produced.
+        TS_USER(invoke_end, .fd = fd, .serial = serial, .err = err, .ret = ret, .out_bytes = s.out_bytes,
                 .obj_out = s.ids, .obj_out_len = s.objects, .obj_out_flags = s.flags,
                 .obj_out_flags_len = s.objects);
     }
-    return r;
-}
+};
 
-int supp_recv(int fd, FdKind kind, unsigned long request, void *arg, int &err)
-{
-    bool begin_on = TS_USER_ENABLED(supp_recv_begin), end_on = TS_USER_ENABLED(supp_recv_end);
-    if (!begin_on && !end_on)
-        return perform(fd, kind, request, arg, err);
-    constexpr size_t header = sizeof(tee_iocl_supp_recv_arg);
-    constexpr size_t count_at = offsetof(tee_iocl_supp_recv_arg, num_params);
-    ArgView before;
-    if (!before.read(arg, header, count_at)) {
-        int r = perform(fd, kind, request, arg, err);
-        trace_other(fd, request, err);
-        return r;
-    }
-    uint64_t serial = next_serial();
-    if (begin_on) {
-        Guard guard;
+struct SuppRecvOp {
+    static constexpr size_t header = sizeof(tee_iocl_supp_recv_arg);
+    static constexpr size_t count_at = offsetof(tee_iocl_supp_recv_arg, num_params);
+    static bool begin_enabled() { return TS_USER_ENABLED(supp_recv_begin); }
+    static bool end_enabled() { return TS_USER_ENABLED(supp_recv_end); }
+    static void begin(int fd, uint64_t serial, const ArgView &v)
+    {
         tee_ioctl_param meta;
-        uint64_t buf_size = before.meta(meta) ? meta.b : 0;
-        TS_USER(supp_recv_begin, .fd = fd, .serial = serial, .num_params = before.num_params, .buf_size = buf_size);
+        uint64_t buf_size = v.meta(meta) ? meta.b : 0;
+        TS_USER(supp_recv_begin, .fd = fd, .serial = serial, .num_params = v.num_params, .buf_size = buf_size);
     }
-    int r = perform(fd, kind, request, arg, err);
-    if (end_on) {
-        Guard guard;
-        ArgView after;
+    static void end(int fd, uint64_t serial, int err, const ArgView *after)
+    {
         ParamSummary s;
         uint32_t op = 0, request_id = 0;
         uint64_t user_id = 0;
-        if (r == 0 && after.read(arg, header, count_at)) {
-            op = after.head<tee_iocl_supp_recv_arg>().func;
+        if (after) {
+            op = after->head<tee_iocl_supp_recv_arg>().func;
             tee_ioctl_param meta;
-            bool has_meta = after.meta(meta);
+            bool has_meta = after->meta(meta);
             if (has_meta) {
                 user_id = meta.a;
                 request_id = static_cast<uint32_t>(meta.b);
             }
-            s.summarize(after, has_meta ? 1 : 0, true);
+            s.summarize(*after, has_meta ? 1 : 0, true);
         }
         TS_USER(supp_recv_end, .fd = fd, .serial = serial, .err = err, .op = op, .user_id = user_id,
                 .request = request_id, .bi = s.bi, .bo = s.bo, .oi = s.oi, .oo = s.oo, .in_bytes = s.in_bytes,
                 .obj_in = s.ids, .obj_in_len = s.objects, .obj_in_flags = s.flags, .obj_in_flags_len = s.objects);
     }
-    return r;
-}
+};
 
-int supp_send(int fd, FdKind kind, unsigned long request, void *arg, int &err)
-{
-    bool begin_on = TS_USER_ENABLED(supp_send_begin), end_on = TS_USER_ENABLED(supp_send_end);
-    if (!begin_on && !end_on)
-        return perform(fd, kind, request, arg, err);
-    constexpr size_t header = sizeof(tee_iocl_supp_send_arg);
-    constexpr size_t count_at = offsetof(tee_iocl_supp_send_arg, num_params);
-    ArgView before;
-    if (!before.read(arg, header, count_at)) {
-        int r = perform(fd, kind, request, arg, err);
-        trace_other(fd, request, err);
-        return r;
-    }
-    uint64_t serial = next_serial();
-    if (begin_on) {
-        Guard guard;
+struct SuppSendOp {
+    static constexpr size_t header = sizeof(tee_iocl_supp_send_arg);
+    static constexpr size_t count_at = offsetof(tee_iocl_supp_send_arg, num_params);
+    static bool begin_enabled() { return TS_USER_ENABLED(supp_send_begin); }
+    static bool end_enabled() { return TS_USER_ENABLED(supp_send_end); }
+    static void begin(int fd, uint64_t serial, const ArgView &v)
+    {
         tee_ioctl_param meta;
-        bool has_meta = before.meta(meta);
+        bool has_meta = v.meta(meta);
         ParamSummary s;
-        s.summarize(before, has_meta ? 1 : 0, false);
+        s.summarize(v, has_meta ? 1 : 0, false);
         TS_USER(supp_send_begin, .fd = fd, .serial = serial, .request = has_meta ? static_cast<uint32_t>(meta.a) : 0,
-                .ret = static_cast<int32_t>(before.head<tee_iocl_supp_send_arg>().ret),
-                .num_params = before.num_params, .out_bytes = s.out_bytes, .obj_out = s.ids,
-                .obj_out_len = s.objects, .obj_out_flags = s.flags, .obj_out_flags_len = s.objects);
+                .ret = static_cast<int32_t>(v.head<tee_iocl_supp_send_arg>().ret), .num_params = v.num_params,
+                .out_bytes = s.out_bytes, .obj_out = s.ids, .obj_out_len = s.objects, .obj_out_flags = s.flags,
+                .obj_out_flags_len = s.objects);
     }
-    int r = perform(fd, kind, request, arg, err);
-    if (end_on) {
-        Guard guard;
-        TS_USER(supp_send_end, .fd = fd, .serial = serial, .err = err);
-    }
-    return r;
-}
+    static void end(int fd, uint64_t serial, int err, const ArgView *) { TS_USER(supp_send_end, .fd = fd, .serial = serial, .err = err); }
+};
 
-int open_session(int fd, FdKind kind, unsigned long request, void *arg, int &err)
-{
-    bool begin_on = TS_USER_ENABLED(open_session_begin), end_on = TS_USER_ENABLED(open_session_end);
-    if (!begin_on && !end_on)
-        return perform(fd, kind, request, arg, err);
-    constexpr size_t header = sizeof(tee_ioctl_open_session_arg);
-    constexpr size_t count_at = offsetof(tee_ioctl_open_session_arg, num_params);
-    ArgView before;
-    if (!before.read(arg, header, count_at)) {
-        int r = perform(fd, kind, request, arg, err);
-        trace_other(fd, request, err);
-        return r;
-    }
-    uint64_t serial = next_serial();
-    if (begin_on) {
-        Guard guard;
-        auto head = before.head<tee_ioctl_open_session_arg>();
+struct OpenSessionOp {
+    static constexpr size_t header = sizeof(tee_ioctl_open_session_arg);
+    static constexpr size_t count_at = offsetof(tee_ioctl_open_session_arg, num_params);
+    static bool begin_enabled() { return TS_USER_ENABLED(open_session_begin); }
+    static bool end_enabled() { return TS_USER_ENABLED(open_session_end); }
+    static void begin(int fd, uint64_t serial, const ArgView &v)
+    {
+        auto head = v.head<tee_ioctl_open_session_arg>();
         TS_USER(open_session_begin, .fd = fd, .serial = serial, .uuid = head.uuid, .login = head.clnt_login,
                 .num_params = head.num_params);
     }
-    int r = perform(fd, kind, request, arg, err);
-    if (end_on) {
-        Guard guard;
-        ArgView after;
+    static void end(int fd, uint64_t serial, int err, const ArgView *after)
+    {
         tee_ioctl_open_session_arg head{};
-        if (r == 0 && after.read(arg, header, count_at))
-            head = after.head<tee_ioctl_open_session_arg>();
+        if (after)
+            head = after->head<tee_ioctl_open_session_arg>();
         TS_USER(open_session_end, .fd = fd, .serial = serial, .err = err, .session = head.session,
                 .ret = head.ret, .origin = head.ret_origin);
     }
-    return r;
-}
+};
 
-int session_invoke(int fd, FdKind kind, unsigned long request, void *arg, int &err)
+struct SessionInvokeOp {
+    static constexpr size_t header = sizeof(tee_ioctl_invoke_arg);
+    static constexpr size_t count_at = offsetof(tee_ioctl_invoke_arg, num_params);
+    static bool begin_enabled() { return TS_USER_ENABLED(session_invoke_begin); }
+    static bool end_enabled() { return TS_USER_ENABLED(session_invoke_end); }
+    static void begin(int fd, uint64_t serial, const ArgView &v)
+    {
+        auto head = v.head<tee_ioctl_invoke_arg>();
+        TS_USER(session_invoke_begin, .fd = fd, .serial = serial, .session = head.session, .func = head.func,
+                .num_params = head.num_params);
+    }
+    static void end(int fd, uint64_t serial, int err, const ArgView *after)
+    {
+        tee_ioctl_invoke_arg head{};
+        if (after)
+            head = after->head<tee_ioctl_invoke_arg>();
+        TS_USER(session_invoke_end, .fd = fd, .serial = serial, .err = err, .ret = head.ret, .origin = head.ret_origin);
+    }
+};
+
+// Against teesim the transport copies the argument anyway: the events are built from its copies
+// (no extra system call). On a device the argument is read safely before the call, and plainly
+// after a successful one.
+template <typename Op>
+int traced_buf_ioctl(int fd, FdKind kind, unsigned long request, void *arg, int &err)
 {
-    bool begin_on = TS_USER_ENABLED(session_invoke_begin), end_on = TS_USER_ENABLED(session_invoke_end);
+    const bool begin_on = Op::begin_enabled(), end_on = Op::end_enabled();
     if (!begin_on && !end_on)
         return perform(fd, kind, request, arg, err);
-    constexpr size_t header = sizeof(tee_ioctl_invoke_arg);
-    constexpr size_t count_at = offsetof(tee_ioctl_invoke_arg, num_params);
+    const uint64_t serial = next_serial();
+    if (kind == FdKind::Sim) {
+        struct Tap final : simlink::ArgumentTap {
+            int fd;
+            uint64_t serial;
+            bool begin_on, seen = false, back = false;
+            ArgView after;
+            Tap(int f, uint64_t s, bool b) : fd(f), serial(s), begin_on(b) {}
+            void sent(const unsigned char *bytes, size_t len) override
+            {
+                ArgView before;
+                seen = before.assign(bytes, len, Op::header, Op::count_at);
+                if (seen && begin_on)
+                    Op::begin(fd, serial, before);
+            }
+            void returned(const unsigned char *bytes, size_t len) override
+            {
+                back = after.assign(bytes, len, Op::header, Op::count_at);
+            }
+        } tap(fd, serial, begin_on);
+        int r = perform(fd, kind, request, arg, err, &tap);
+        Guard guard;
+        if (!tap.seen)
+            trace_other(fd, request, err);
+        else if (end_on)
+            Op::end(fd, serial, err, r == 0 && tap.back ? &tap.after : nullptr);
+        return r;
+    }
     ArgView before;
-    if (!before.read(arg, header, count_at)) {
+    if (!before.read(arg, Op::header, Op::count_at, false)) {
         int r = perform(fd, kind, request, arg, err);
         trace_other(fd, request, err);
         return r;
     }
-    uint64_t serial = next_serial();
     if (begin_on) {
         Guard guard;
-        auto head = before.head<tee_ioctl_invoke_arg>();
-        TS_USER(session_invoke_begin, .fd = fd, .serial = serial, .session = head.session, .func = head.func,
-                .num_params = head.num_params);
+        Op::begin(fd, serial, before);
     }
     int r = perform(fd, kind, request, arg, err);
     if (end_on) {
         Guard guard;
         ArgView after;
-        tee_ioctl_invoke_arg head{};
-        if (r == 0 && after.read(arg, header, count_at))
-            head = after.head<tee_ioctl_invoke_arg>();
-        TS_USER(session_invoke_end, .fd = fd, .serial = serial, .err = err, .ret = head.ret, .origin = head.ret_origin);
+        bool readable = r == 0 && after.read(arg, Op::header, Op::count_at, true);
+        Op::end(fd, serial, err, readable ? &after : nullptr);
     }
     return r;
 }
@@ -502,19 +519,19 @@ int tee_ioctl(int fd, unsigned long request, void *arg)
     int r;
     switch (request) {
     case TEE_IOC_OBJECT_INVOKE:
-        r = object_invoke(fd, kind, request, arg, err);
+        r = traced_buf_ioctl<InvokeOp>(fd, kind, request, arg, err);
         break;
     case TEE_IOC_SUPPL_RECV:
-        r = supp_recv(fd, kind, request, arg, err);
+        r = traced_buf_ioctl<SuppRecvOp>(fd, kind, request, arg, err);
         break;
     case TEE_IOC_SUPPL_SEND:
-        r = supp_send(fd, kind, request, arg, err);
+        r = traced_buf_ioctl<SuppSendOp>(fd, kind, request, arg, err);
         break;
     case TEE_IOC_OPEN_SESSION:
-        r = open_session(fd, kind, request, arg, err);
+        r = traced_buf_ioctl<OpenSessionOp>(fd, kind, request, arg, err);
         break;
     case TEE_IOC_INVOKE:
-        r = session_invoke(fd, kind, request, arg, err);
+        r = traced_buf_ioctl<SessionInvokeOp>(fd, kind, request, arg, err);
         break;
     case TEE_IOC_VERSION:
         r = version(fd, kind, request, arg, err);

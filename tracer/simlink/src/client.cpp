@@ -78,7 +78,19 @@ void cache_token(int fd, uint64_t token)
 std::atomic<unsigned> g_fork_generation{1};
 std::once_flag g_atfork_once;
 
-void on_fork_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+// getpid() is a system call; the transport needs the pid for every copy of user memory.
+std::atomic<pid_t> g_pid{0};
+
+void on_fork_child()
+{
+    g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+    g_pid.store(0, std::memory_order_relaxed);
+}
+
+void watch_forks()
+{
+    std::call_once(g_atfork_once, [] { ::pthread_atfork(nullptr, nullptr, on_fork_child); });
+}
 
 // A growable byte buffer that never shrinks, so steady-state calls do not allocate.
 struct Buffer {
@@ -127,7 +139,16 @@ Channel &this_thread_channel()
     return channel;
 }
 
-pid_t own_pid() { return ::getpid(); }
+pid_t own_pid()
+{
+    pid_t pid = g_pid.load(std::memory_order_relaxed);
+    if (pid == 0) {
+        watch_forks();
+        pid = ::getpid();
+        g_pid.store(pid, std::memory_order_relaxed);
+    }
+    return pid;
+}
 
 // The path the daemon behind a connected context socket listens on.
 int peer_path(int fd, sockaddr_un &addr)
@@ -175,7 +196,7 @@ int greet(int sock, const Hello &hello, uint64_t &token)
 // Connects this thread's channel to the daemon behind context descriptor ctx_fd.
 int connect_channel(Channel &ch, int ctx_fd)
 {
-    std::call_once(g_atfork_once, [] { ::pthread_atfork(nullptr, nullptr, on_fork_child); });
+    watch_forks();
     sockaddr_un addr;
     if (int err = peer_path(ctx_fd, addr))
         return err;
@@ -471,7 +492,7 @@ long fixed_ioctl(Channel &ch, uint64_t token, unsigned long cmd, void *arg)
 
 // OPEN_SESSION, INVOKE, OBJECT_INVOKE, SUPPL_RECV, SUPPL_SEND: a tee_ioctl_buf_data that points
 // at a header and parameters, and UBUF bytes gathered from and scattered to user memory.
-long buf_ioctl(Channel &ch, uint64_t token, unsigned long cmd, void *arg)
+long buf_ioctl(Channel &ch, uint64_t token, unsigned long cmd, void *arg, ArgumentTap *tap)
 {
     tee_ioctl_buf_data buf_data;
     if (!copy_in(&buf_data, reinterpret_cast<uintptr_t>(arg), sizeof buf_data))
@@ -483,6 +504,7 @@ long buf_ioctl(Channel &ch, uint64_t token, unsigned long cmd, void *arg)
     call.cmd = cmd;
     call.buf_len = buf_len;
     bool consistent = false; // header readable and num_params matches buf_len
+    bool copied = false;     // the whole argument was read
     uint32_t num_params = 0;
     unsigned char *argbuf = ch.arg.reserve(TEE_MAX_ARG_SIZE);
     if (buf_len <= TEE_MAX_ARG_SIZE) {
@@ -500,9 +522,12 @@ long buf_ioctl(Channel &ch, uint64_t token, unsigned long cmd, void *arg)
             } else {
                 std::memset(argbuf, 0, buf_len);
             }
-        } else if (buf_len >= header) {
-            num_params = header_num_params(cmd, argbuf);
-            consistent = header + uint64_t{num_params} * sizeof(tee_ioctl_param) == buf_len;
+        } else {
+            copied = true;
+            if (buf_len >= header) {
+                num_params = header_num_params(cmd, argbuf);
+                consistent = header + uint64_t{num_params} * sizeof(tee_ioctl_param) == buf_len;
+            }
         }
     }
 
@@ -527,6 +552,8 @@ long buf_ioctl(Channel &ch, uint64_t token, unsigned long cmd, void *arg)
         }
     }
 
+    if (tap && copied)
+        tap->sent(argbuf, call.arg_len);
     if (int err = exchange(ch, token, call))
         return -err;
     if (call.reply_fd >= 0)
@@ -572,6 +599,8 @@ long buf_ioctl(Channel &ch, uint64_t token, unsigned long cmd, void *arg)
         return -EFAULT;
     if (!copy_out(buf_data.buf_ptr, updated, call.reply_arg_len))
         return -EFAULT;
+    if (tap)
+        tap->returned(updated, call.reply_arg_len);
     return 0;
 }
 
@@ -593,7 +622,12 @@ int client_open(const char *socket_path, const char *dev, int open_flags)
     return sock;
 }
 
-long client_ioctl(int fd, unsigned long cmd, void *arg)
+bool read_user_memory(void *to, const void *from, size_t len)
+{
+    return copy_in(to, reinterpret_cast<uintptr_t>(from), len);
+}
+
+long client_ioctl(int fd, unsigned long cmd, void *arg, ArgumentTap *tap)
 {
     if (fd < 0)
         return -EBADF;
@@ -626,7 +660,7 @@ long client_ioctl(int fd, unsigned long cmd, void *arg)
     case TEE_IOC_OBJECT_INVOKE:
     case TEE_IOC_SUPPL_RECV:
     case TEE_IOC_SUPPL_SEND:
-        return buf_ioctl(ch, token, cmd, arg);
+        return buf_ioctl(ch, token, cmd, arg, tap);
     default: {
         // Not part of the UAPI: the daemon answers EINVAL like tee_ioctl().
         Call call;

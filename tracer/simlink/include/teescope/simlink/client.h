@@ -8,7 +8,22 @@
 // kernel, instead of a crash.
 #pragma once
 
+#include <cstddef>
+
 namespace teescope::simlink {
+
+// Lets a tracer see the argument of a buffer ioctl (OBJECT_INVOKE, SUPPL_RECV, ...) as the
+// transport copied it, instead of reading user memory a second time: sent() right before the
+// call leaves for the daemon, with the bytes behind buf_ptr as read (only when they could all be
+// read), returned() after a successful call, with the updated bytes as written back.
+class ArgumentTap {
+public:
+    virtual void sent(const unsigned char *arg, size_t len) = 0;
+    virtual void returned(const unsigned char *arg, size_t len) = 0;
+
+protected:
+    ~ArgumentTap() = default;
+};
 
 // Opens a context on the teesim daemon listening at socket_path: connects, sends Hello
 // (HelloContext, pid, tid, open flags, dev), waits for Welcome; returns the connected socket as
@@ -19,7 +34,11 @@ int client_open(const char *socket_path, const char *dev, int open_flags);
 // thread's channel, waits for the Reply, copies results back to user memory. Returns what
 // ioctl() would return (>= 0, the new shm descriptor for SHM_ALLOC/REGISTER*) or -errno.
 // EIO when the daemon is gone or answers out of protocol.
-long client_ioctl(int fd, unsigned long cmd, void *arg);
+long client_ioctl(int fd, unsigned long cmd, void *arg, ArgumentTap *tap = nullptr);
+
+// Copies len bytes of this process's memory at `from` without trusting the address: false, not
+// SIGSEGV, when it is not readable.
+bool read_user_memory(void *to, const void *from, size_t len);
 
 // The descriptor table changed (close, dup2 over it...): forget what was cached about fd.
 void client_forget(int fd);
