@@ -98,21 +98,10 @@ int run_lines(const std::vector<std::string> &argv, const std::function<void(std
 RunResult run_capture(const std::vector<std::string> &argv)
 {
     RunResult result;
-    int fd = -1;
-    pid_t pid = spawn_piped(argv, fd, result.output);
-    if (pid < 0)
-        return result;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        result.output.append(buf, static_cast<size_t>(n));
-    }
-    ::close(fd);
-    result.status = wait_exit(pid);
+    result.status = run_lines(argv, [&](std::string_view line) {
+        result.output.append(line);
+        result.output.push_back('\n');
+    });
     return result;
 }
 
