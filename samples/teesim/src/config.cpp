@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "teesim/config.h"
 
-#include "uapi.h"
+#include "teescope/tee_uapi.h"
 
 #include <cerrno>
 #include <cstring>

@@ -3,7 +3,7 @@
 
 #include "teescope/simlink/protocol.h"
 #include "teescope/simlink/wire.h"
-#include "uapi.h"
+#include "teescope/tee_uapi.h"
 #include "teescope/trace.h"
 
 #include <fcntl.h>

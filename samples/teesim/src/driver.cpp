@@ -3,7 +3,7 @@
 // shared/reference/tee-uapi.md and samples/teesim/README.md.
 #include "teesim/driver.h"
 
-#include "uapi.h"
+#include "teescope/tee_uapi.h"
 #include "teescope/simlink/protocol.h"
 #include "teescope/trace.h"
 
