@@ -4,6 +4,7 @@
 #include "teescope/simlink/protocol.h"
 #include "teescope/simlink/wire.h"
 #include "teescope/tee_uapi.h"
+#include "wait.h"
 #include "teescope/trace.h"
 
 #include <fcntl.h>
@@ -65,15 +66,7 @@ struct Daemon::Impl {
 
     void accept_loop()
     {
-        for (;;) {
-            pollfd fds[2] = {{listen_fd, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
-            if (poll(fds, 2, -1) < 0) {
-                if (errno == EINTR)
-                    continue;
-                return;
-            }
-            if (fds[1].revents)
-                return;
+        while (wait_readable(listen_fd, stop_pipe[0])) {
             int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
             if (fd < 0)
                 continue;

@@ -4,6 +4,7 @@
 #include "teesim/driver.h"
 
 #include "teescope/tee_uapi.h"
+#include "wait.h"
 #include "teescope/simlink/protocol.h"
 #include "teescope/trace.h"
 
@@ -908,15 +909,7 @@ struct Driver::State {
     void shm_watcher()
     {
         alignas(inotify_event) char buf[4096];
-        for (;;) {
-            pollfd fds[2] = {{inotify_fd, POLLIN, 0}, {wake[0], POLLIN, 0}};
-            if (poll(fds, 2, -1) < 0) {
-                if (errno == EINTR)
-                    continue;
-                return;
-            }
-            if (fds[1].revents)
-                return;
+        while (wait_readable(inotify_fd, wake[0])) {
             ssize_t n = read(inotify_fd, buf, sizeof buf);
             if (n <= 0)
                 continue;
