@@ -1,0 +1,196 @@
+-- SPDX-License-Identifier: MIT
+-- The teescope trace database: what `teescope import` writes and what the GUI, the CLI and
+-- users' own queries read. Versioned with PRAGMA user_version (and metadata.schema_version);
+-- a reader refuses a newer version.
+--
+-- Identity: raw ids of a trace are reused (handles, request ids, driver addresses, pids, shm
+-- ids, session ids), so every lifetime gets its own `id` here and keeps the raw value as an
+-- attribute. Times (`*_ts`) are nanoseconds of the trace clock (LTTng: CLOCK_MONOTONIC). A NULL
+-- time means "did not happen within the trace". Lifetimes whose start or end was lost carry
+-- `origin_unknown` / `end_inferred` = 1.
+--
+-- Every column has a comment; tests check that each column is documented.
+
+PRAGMA user_version = 1;
+
+CREATE TABLE metadata (
+    key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version
+    value TEXT                     -- the value, as text
+);
+
+CREATE TABLE import_stats (
+    name TEXT PRIMARY KEY,         -- what was counted, e.g. discarded_events, discarded_packets, foreign_events, unknown_event, malformed_event, unmatched_invoke_end, release_of_unknown_object
+    severity TEXT NOT NULL,        -- info | data_loss | error
+    count INTEGER NOT NULL,        -- how many times
+    example TEXT                   -- one occurrence in words, with its time, as plain text
+);
+
+CREATE TABLE processes (
+    id INTEGER PRIMARY KEY,        -- assigned: a pid seen again after the process ended is another process
+    pid INTEGER NOT NULL,          -- raw process id (tgid)
+    name TEXT,                     -- procname of its last event
+    guest INTEGER NOT NULL DEFAULT 0, -- Xen OP-TEE client id (domid + 1); 0 native
+    parent_id INTEGER,             -- processes.id of the parent (proc_fork), NULL if unknown
+    start_ts INTEGER NOT NULL,     -- its first event (or its fork)
+    end_ts INTEGER,                -- proc_exit, or its last event if it ended otherwise
+    end_kind TEXT NOT NULL         -- exited | vanished (killed, or its exit was not traced) | alive_at_end
+);
+
+CREATE TABLE threads (
+    id INTEGER PRIMARY KEY,        -- assigned
+    process_id INTEGER NOT NULL,   -- processes.id
+    tid INTEGER NOT NULL,          -- raw thread id
+    start_ts INTEGER NOT NULL,     -- its first event
+    end_ts INTEGER                 -- its last event
+);
+
+CREATE TABLE contexts (
+    id INTEGER PRIMARY KEY,        -- assigned
+    serial INTEGER NOT NULL,       -- context serial of the trace (never reused by the driver)
+    process_id INTEGER,            -- processes.id of the opener
+    dev TEXT,                      -- device, e.g. tee0
+    impl INTEGER,                  -- implementation id (QTEE 4, OP-TEE 1)
+    guest INTEGER NOT NULL DEFAULT 0, -- Xen client id; 0 native
+    open_ts INTEGER,               -- context_open
+    close_ts INTEGER,              -- context_close (last file reference dropped)
+    release_ts INTEGER,            -- context_release (freed: no callback object of it held by the TEE)
+    handles_at_close INTEGER,      -- handles still bound at close (reclaimed by the driver)
+    requests_at_close INTEGER,     -- callback requests pending at close
+    end_kind TEXT NOT NULL,        -- released | closed (never released) | open_at_end
+    origin_unknown INTEGER NOT NULL DEFAULT 0, -- 1 if its open is not in the trace
+    end_inferred INTEGER NOT NULL DEFAULT 0    -- 1 if data loss hides how it ended
+);
+
+CREATE TABLE context_users (
+    context_id INTEGER NOT NULL,   -- contexts.id
+    process_id INTEGER NOT NULL,   -- processes.id of a process that invoked through it
+    first_ts INTEGER NOT NULL,     -- its first call on the context
+    last_ts INTEGER NOT NULL,      -- its last call on the context
+    calls INTEGER NOT NULL,        -- invocations and supplicant calls it made there
+    PRIMARY KEY (context_id, process_id)
+);
+
+CREATE TABLE objects (
+    id INTEGER PRIMARY KEY,        -- assigned: one driver object instance
+    address INTEGER NOT NULL,      -- driver address of the instance (reused after free)
+    kind TEXT NOT NULL,            -- qtee | callback | memory | root | primordial
+    class TEXT NOT NULL,           -- what it is: a service name (diagnostics, apploader, ...), client_env, app_controller, app, registration, callback, memory, root, primordial, or uid:N
+    uid INTEGER,                   -- service uid or class code of a QTEE object
+    sw_id INTEGER,                 -- secure-world object id: instances of the same secure-world object share it
+    context_id INTEGER,            -- contexts.id that received it (QTEE object) or hosts it (callback, memory); NULL for driver-internal objects
+    ref INTEGER,                   -- user object id of a callback object, shm id of a memory object
+    created_ts INTEGER,            -- object_create
+    produced_by INTEGER,           -- invocations.id whose result produced it (provenance), NULL if none
+    creator_process_id INTEGER,    -- processes.id of the process whose call created it
+    creator_thread_id INTEGER,     -- threads.id of that thread
+    wire_id INTEGER,               -- callback objects: wire id of the export
+    unexported_ts INTEGER,         -- callback objects: the TEE released it (callback_unexport)
+    release_queue_ts INTEGER,      -- QTEE objects: last handle gone, release queued to the TEE
+    release_done_ts INTEGER,       -- QTEE objects: release sent to the TEE
+    release_result INTEGER,        -- QTEE result of the release (0 = released)
+    release_retries INTEGER,       -- times the release was retried
+    freed_ts INTEGER,              -- object_free
+    end_kind TEXT NOT NULL,        -- released | reclaimed_at_close | held_at_exit | alive_at_end | release_failed | release_unobserved | not_released_by_tee | freed
+    origin_unknown INTEGER NOT NULL DEFAULT 0, -- 1 if its creation is not in the trace
+    end_inferred INTEGER NOT NULL DEFAULT 0    -- 1 if data loss hides how it ended
+);
+
+CREATE TABLE handles (
+    id INTEGER PRIMARY KEY,        -- assigned: one binding of a handle to an object
+    context_id INTEGER NOT NULL,   -- contexts.id whose namespace holds it
+    handle INTEGER NOT NULL,       -- raw object id seen by user space (reused)
+    object_id INTEGER NOT NULL,    -- objects.id it names
+    bind_ts INTEGER,               -- handle_bind
+    unbind_ts INTEGER,             -- handle_unbind, NULL if still bound at the end
+    unbind_reason TEXT,            -- release | context_close | marshal_undo
+    invocation_id INTEGER,         -- invocations.id that bound it, NULL outside an invocation
+    request_id INTEGER,            -- callback_requests.id that bound it (objects given to a supplicant)
+    process_id INTEGER,            -- processes.id of the process that caused the bind
+    end_inferred INTEGER NOT NULL DEFAULT 0 -- 1 if data loss hides its unbind
+);
+
+CREATE TABLE invocations (
+    id INTEGER PRIMARY KEY,        -- assigned
+    serial INTEGER,                -- driver invocation serial (never reused), NULL for user-side only calls
+    user_serial INTEGER,           -- per-process serial of the user-side begin/end, NULL without user side
+    context_id INTEGER,            -- contexts.id
+    process_id INTEGER,            -- processes.id of the caller
+    thread_id INTEGER,             -- threads.id of the caller
+    object_id INTEGER,             -- objects.id invoked, NULL if unknown
+    handle INTEGER,                -- raw object id given (18446744073709551615 = root)
+    op INTEGER NOT NULL,           -- operation (65535 RELEASE)
+    bi INTEGER, bo INTEGER, oi INTEGER, oo INTEGER, -- input buffers, output buffers, input objects, output objects
+    in_bytes INTEGER,              -- bytes in input buffers
+    out_bytes INTEGER,             -- bytes returned in output buffers
+    user_begin_ts INTEGER,         -- user side: before the ioctl
+    user_end_ts INTEGER,           -- user side: after the ioctl
+    drv_begin_ts INTEGER,          -- driver side: invoke_begin
+    drv_end_ts INTEGER,            -- driver side: invoke_end
+    err INTEGER,                   -- errno of the ioctl (0 success)
+    ret INTEGER,                   -- result in the argument (QTEE result)
+    depth INTEGER NOT NULL DEFAULT 0, -- nesting: 0 top level, 1 inside a callback request served by this thread, ...
+    parent_request_id INTEGER,     -- callback_requests.id this invocation was made while serving, NULL at top level
+    internal INTEGER NOT NULL DEFAULT 0, -- 1 for the driver's own invocations (pid 0)
+    end_inferred INTEGER NOT NULL DEFAULT 0 -- 1 if its end is missing (data loss, or the caller died)
+);
+
+CREATE TABLE callback_requests (
+    id INTEGER PRIMARY KEY,        -- assigned
+    context_id INTEGER NOT NULL,   -- contexts.id of the owner (hosts the callback object)
+    request INTEGER NOT NULL,      -- raw request id (reused)
+    object_id INTEGER,             -- objects.id of the callback object invoked
+    op INTEGER NOT NULL,           -- operation (65535 = RELEASE notice)
+    invocation_id INTEGER,         -- invocations.id during which the TEE made the call (the cause)
+    invoker_process_id INTEGER,    -- processes.id of the invoker: the process on whose behalf it runs
+    queue_ts INTEGER,              -- request_queue (QUEUED)
+    pick_ts INTEGER,               -- request_pick (PROCESSING)
+    answer_ts INTEGER,             -- request_answer (PROCESSED) or request_abandon
+    supplicant_thread_id INTEGER,  -- threads.id of the supplicant thread that served it
+    ret INTEGER,                   -- result given by the supplicant
+    err INTEGER,                   -- errno of SUPPL_SEND, if refused
+    end_kind TEXT NOT NULL,        -- answered | delivered (RELEASE notice) | invoker_died | owner_closed | bad_answer | bad_request | pending_at_end
+    end_inferred INTEGER NOT NULL DEFAULT 0 -- 1 if data loss hides how it ended
+);
+
+CREATE TABLE async_releases (
+    id INTEGER PRIMARY KEY,        -- assigned
+    object_id INTEGER,             -- objects.id of the callback object the TEE released
+    carrier_invocation_id INTEGER, -- invocations.id on whose return the message came
+    carrier_context_id INTEGER,    -- contexts.id of the carrier
+    ts INTEGER NOT NULL            -- async_release
+);
+
+CREATE TABLE shm (
+    id INTEGER PRIMARY KEY,        -- assigned
+    context_id INTEGER,            -- contexts.id that created it
+    shm INTEGER NOT NULL,          -- raw shm id (reused)
+    size INTEGER,                  -- bytes
+    how TEXT NOT NULL,             -- alloc | register
+    process_id INTEGER,            -- processes.id that created it
+    created_ts INTEGER,            -- shm_alloc / shm_register
+    freed_ts INTEGER,              -- shm_free
+    end_kind TEXT NOT NULL,        -- freed | held_at_exit | alive_at_end
+    end_inferred INTEGER NOT NULL DEFAULT 0 -- 1 if data loss hides how it ended
+);
+
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,        -- assigned (OP-TEE session lifetime)
+    context_id INTEGER,            -- contexts.id
+    session INTEGER,               -- raw session id (reused after close)
+    uuid TEXT,                     -- trusted application uuid
+    login INTEGER,                 -- login method
+    guest INTEGER NOT NULL DEFAULT 0, -- Xen client id
+    open_ts INTEGER,               -- OPEN_SESSION returned
+    close_ts INTEGER,              -- closed
+    ret INTEGER,                   -- GP result of the open
+    origin INTEGER,                -- result origin of the open
+    end_kind TEXT NOT NULL         -- closed | failed | open_at_end
+);
+
+CREATE TABLE latency (
+    class TEXT NOT NULL,           -- objects.class of the invoked object
+    op INTEGER NOT NULL,           -- operation
+    count INTEGER NOT NULL,        -- invocations with both driver times
+    min_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, p999_ns INTEGER, max_ns INTEGER, -- driver-side duration (drv_end_ts - drv_begin_ts) percentiles
+    PRIMARY KEY (class, op)
+);
