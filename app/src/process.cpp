@@ -2,6 +2,7 @@
 #include "teescope/cli/process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,24 +25,30 @@ int exit_code(int wait_status)
 
 namespace {
 
-// Starts argv with stdout and stderr on one pipe; returns the child pid (or -1 with `error`).
-pid_t spawn_piped(const std::vector<std::string> &argv, int &read_end, std::string &error)
+// Starts argv with stdout and stderr on two pipes; returns the child pid (or -1 with `error`).
+pid_t spawn_piped(const std::vector<std::string> &argv, int &out_fd, int &err_fd, std::string &error)
 {
-    int pipefd[2];
-    if (::pipe2(pipefd, O_CLOEXEC) != 0) {
+    int out[2], err[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) {
         error = std::string("pipe: ") + std::strerror(errno);
+        return -1;
+    }
+    if (::pipe2(err, O_CLOEXEC) != 0) {
+        error = std::string("pipe: ") + std::strerror(errno);
+        ::close(out[0]);
+        ::close(out[1]);
         return -1;
     }
     pid_t pid = ::fork();
     if (pid < 0) {
         error = std::string("fork: ") + std::strerror(errno);
-        ::close(pipefd[0]);
-        ::close(pipefd[1]);
+        for (int fd : {out[0], out[1], err[0], err[1]})
+            ::close(fd);
         return -1;
     }
     if (pid == 0) {
-        ::dup2(pipefd[1], STDOUT_FILENO);
-        ::dup2(pipefd[1], STDERR_FILENO);
+        ::dup2(out[1], STDOUT_FILENO);
+        ::dup2(err[1], STDERR_FILENO);
         std::vector<char *> args;
         for (const auto &a : argv)
             args.push_back(const_cast<char *>(a.c_str()));
@@ -51,57 +58,82 @@ pid_t spawn_piped(const std::vector<std::string> &argv, int &read_end, std::stri
         (void)!::write(STDERR_FILENO, msg.data(), msg.size());
         ::_exit(127);
     }
-    ::close(pipefd[1]);
-    read_end = pipefd[0];
+    ::close(out[1]);
+    ::close(err[1]);
+    out_fd = out[0];
+    err_fd = err[0];
     return pid;
 }
 
-int wait_exit(pid_t pid)
+// Splits what arrives on one descriptor into lines.
+struct LineStream {
+    int fd;
+    const LineHandler &handler;
+    std::string pending;
+
+    // Reads once; false at end of stream.
+    bool pump()
+    {
+        char buf[1 << 16];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            return true;
+        if (n <= 0) {
+            if (!pending.empty())
+                handler(pending);
+            pending.clear();
+            return false;
+        }
+        pending.append(buf, static_cast<size_t>(n));
+        size_t start = 0;
+        for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1)
+            handler(std::string_view(pending).substr(start, nl - start));
+        pending.erase(0, start);
+        return true;
+    }
+};
+
+} // namespace
+
+int run_lines(const std::vector<std::string> &argv, const LineHandler &on_out, const LineHandler &on_err)
 {
+    int out_fd = -1, err_fd = -1;
+    std::string error;
+    pid_t pid = spawn_piped(argv, out_fd, err_fd, error);
+    if (pid < 0) {
+        on_err(error);
+        return -1;
+    }
+    LineStream streams[2] = {{out_fd, on_out, {}}, {err_fd, on_err, {}}};
+    bool open[2] = {true, true};
+    while (open[0] || open[1]) {
+        pollfd fds[2] = {{open[0] ? out_fd : -1, POLLIN, 0}, {open[1] ? err_fd : -1, POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int i = 0; i < 2; ++i) {
+            if (open[i] && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                open[i] = streams[i].pump();
+        }
+    }
+    ::close(out_fd);
+    ::close(err_fd);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     return exit_code(status);
 }
 
-} // namespace
-
-int run_lines(const std::vector<std::string> &argv, const std::function<void(std::string_view)> &on_line)
-{
-    int fd = -1;
-    std::string error;
-    pid_t pid = spawn_piped(argv, fd, error);
-    if (pid < 0) {
-        on_line(error);
-        return -1;
-    }
-    std::string pending;
-    char buf[1 << 16];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        pending.append(buf, static_cast<size_t>(n));
-        size_t start = 0;
-        for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1)
-            on_line(std::string_view(pending).substr(start, nl - start));
-        pending.erase(0, start);
-    }
-    if (!pending.empty())
-        on_line(pending);
-    ::close(fd);
-    return wait_exit(pid);
-}
-
 RunResult run_capture(const std::vector<std::string> &argv)
 {
     RunResult result;
-    result.status = run_lines(argv, [&](std::string_view line) {
+    auto keep = [&](std::string_view line) {
         result.output.append(line);
         result.output.push_back('\n');
-    });
+    };
+    result.status = run_lines(argv, keep, keep);
     return result;
 }
 

@@ -61,11 +61,13 @@ TraceSummary summarize_trace(const std::string &trace_dir)
 {
     TraceSummary summary;
     std::string last_error;
-    summary.status = run_lines({"babeltrace2", trace_dir}, [&](std::string_view line) {
-        if (line.rfind("ERROR", 0) == 0 || line.find(" E ") != std::string_view::npos)
-            last_error = std::string(line);
-        add_babeltrace_line(summary, line);
-    });
+    summary.status = run_lines(
+        {"babeltrace2", trace_dir}, [&](std::string_view line) { add_babeltrace_line(summary, line); },
+        [&](std::string_view line) {
+            if (line.rfind("ERROR", 0) == 0 || line.find(" E ") != std::string_view::npos)
+                last_error = std::string(line);
+            add_babeltrace_line(summary, line);
+        });
     if (summary.status != 0)
         summary.error = last_error.empty() ? "babeltrace2 failed" : last_error;
     return summary;

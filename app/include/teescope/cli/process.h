@@ -17,9 +17,12 @@ struct RunResult {
 // Runs argv[0] (searched in PATH) and collects its output.
 RunResult run_capture(const std::vector<std::string> &argv);
 
-// Runs argv[0] and hands every line of its stdout and stderr to `on_line` as it comes, without
-// keeping the output (traces can print gigabytes). Returns the exit code as run_capture does.
-int run_lines(const std::vector<std::string> &argv, const std::function<void(std::string_view)> &on_line);
+// Runs argv[0] and hands every line of its stdout to `on_out` and of its stderr to `on_err` as
+// they come, without keeping the output (traces can print gigabytes). The two streams are read
+// apart: a program's buffered stdout and unbuffered stderr would interleave mid-line in one pipe.
+// Returns the exit code as run_capture does.
+using LineHandler = std::function<void(std::string_view)>;
+int run_lines(const std::vector<std::string> &argv, const LineHandler &on_out, const LineHandler &on_err);
 
 // True if `program` is an executable in PATH.
 bool in_path(const std::string &program);
