@@ -7,6 +7,12 @@
 #ifdef TEESCOPE_HAVE_TEESIM
 #include "teesim/daemon.h"
 #endif
+#ifdef TEESCOPE_HAVE_STORE
+#include "teescope/cli/report.h"
+#endif
+#ifdef TEESCOPE_HAVE_IMPORT
+#include "teescope/cli/import.h"
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -30,6 +36,14 @@ commands:
         --kernel also enables the kernel tee_* tracepoints (a kernel with the teescope patch).
   summary TRACE_DIR
         Count the events of a trace per name and report data loss.
+  import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none]
+        Read a trace into a SQLite database (default TRACE_DIR.db): lifetimes of contexts,
+        handles, objects, invocations, callback requests, shm and sessions, provenance, leaks,
+        sharing and latency. Exit 3 when the trace could not be read to its end.
+  report {leaks|sharing|latency|stats|objects} FILE.db [--format text|csv|json]
+        Print one view of an imported trace.
+  check FILE.db [--max-leaks N] [--max-p99 SERVICE:OP=DURATION]...
+        Exit 1 when a limit is broken (one line each), for CI gates of TEE clients.
   sim [--socket PATH] [--config FILE]
         Run teesim, the simulated QTEE, in the foreground (default socket: $TEESCOPE_SIM or
         /tmp/teesim.sock). Clients reach it with
@@ -124,6 +138,40 @@ int cmd_summary(int argc, char **argv)
     return s.status == 0 ? 0 : 1;
 }
 
+#ifdef TEESCOPE_HAVE_IMPORT
+int cmd_import(int argc, char **argv)
+{
+    ImportOptions o;
+    for (int i = 2; i < argc; ++i) {
+        std::string value;
+        std::string_view arg = argv[i];
+        if (take_value(argc, argv, i, "-o", value) || take_value(argc, argv, i, "--output", value)) {
+            o.db = value;
+        } else if (take_value(argc, argv, i, "--progress", value)) {
+            if (value == "auto")
+                o.progress = ProgressStyle::Auto;
+            else if (value == "bar")
+                o.progress = ProgressStyle::Bar;
+            else if (value == "json")
+                o.progress = ProgressStyle::Json;
+            else if (value == "none")
+                o.progress = ProgressStyle::None;
+            else
+                return usage_error("import: --progress takes auto, bar, json or none, not '" + value + "'");
+        } else if (!arg.empty() && arg[0] == '-') {
+            return usage_error("import: unknown option '" + std::string(arg) + "'");
+        } else if (o.trace.empty()) {
+            o.trace = std::string(arg);
+        } else {
+            return usage_error("import takes one trace directory");
+        }
+    }
+    if (o.trace.empty())
+        return usage_error("import: no trace directory given");
+    return import_trace(o, std::cout, std::cerr);
+}
+#endif
+
 int cmd_sim(int argc, char **argv)
 {
 #ifdef TEESCOPE_HAVE_TEESIM
@@ -161,6 +209,16 @@ int run(int argc, char **argv)
         return cmd_summary(argc, argv);
     if (command == "sim")
         return cmd_sim(argc, argv);
+#ifdef TEESCOPE_HAVE_STORE
+    if (command == "report")
+        return report_command({argv + 2, argv + argc}, std::cout, std::cerr);
+    if (command == "check")
+        return check_command({argv + 2, argv + argc}, std::cout, std::cerr);
+#endif
+#ifdef TEESCOPE_HAVE_IMPORT
+    if (command == "import")
+        return cmd_import(argc, argv);
+#endif
     if (command == "help" || command == "--help" || command == "-h") {
         std::cout << kUsage;
         return 0;

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+// The queries behind `teescope report` and `teescope check`, shared with the GUI: results are
+// plain tables of values, rendered as an aligned text table, CSV or JSON.
+#pragma once
+
+#include "teescope/store/database.h"
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace teescope::store {
+
+enum class ReportKind { leaks, sharing, latency, stats, objects };
+enum class Format { text, csv, json };
+
+std::optional<ReportKind> parse_report_kind(std::string_view name);
+std::optional<Format> parse_format(std::string_view name);
+
+struct Value {
+    enum class Type { null, integer, real, text };
+    Type type = Type::null;
+    int64_t integer = 0;
+    double real = 0;
+    std::string text; // as stored: text from a trace, never interpreted
+};
+
+struct Table {
+    std::string name;                 // e.g. "leaks", "sharing_objects" (JSON key, CSV "table" column)
+    std::string title;                // heading in the text format
+    std::vector<std::string> columns; // a column named *_ns holds a duration
+    std::vector<std::vector<Value>> rows;
+};
+
+struct Report {
+    std::vector<Table> tables;
+};
+
+// Runs the queries of one report (in a stable order). Throws Error.
+Report query_report(const Database &db, ReportKind kind);
+// text: one aligned table per section, durations readable, control characters escaped;
+// csv: RFC 4180 quoting, a leading "table" column when there are several sections;
+// json: {"<table>": [{"column": value, ...}, ...], ...}, strings escaped (invalid UTF-8 replaced).
+void write_report(std::ostream &out, const Report &report, Format format);
+
+// "500us", "2ms", "1.5s", "750ns" -> nanoseconds; nullopt if malformed or out of range.
+std::optional<int64_t> parse_duration(std::string_view text);
+// 1234567 -> "1.23ms"
+std::string format_duration(int64_t ns);
+
+// A latency limit: the p99 of the invocations of SERVICE (objects.class) with OP must not exceed
+// max_ns.
+struct P99Limit {
+    std::string service;
+    int64_t op = 0;
+    int64_t max_ns = 0;
+};
+// "SERVICE:OP=DURATION"; OP is a number or "release". The last ':' before '=' separates SERVICE,
+// so classes like "uid:42" work. On failure, `why` says what was wrong.
+std::optional<P99Limit> parse_p99_limit(std::string_view text, std::string &why);
+
+struct CheckLimits {
+    std::optional<int64_t> max_leaks; // rows of the leaks view
+    std::vector<P99Limit> max_p99;
+};
+
+struct CheckResult {
+    std::vector<std::string> broken; // one line per broken limit
+    std::vector<std::string> notes;  // limits that matched nothing in the database, and warnings
+};
+
+// Evaluates the limits against the database. Throws Error.
+CheckResult check(const Database &db, const CheckLimits &limits);
+
+} // namespace teescope::store

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// The bulk writer of a trace database. Rows are collected into batches on the importer's thread
+// and inserted by a thread of their own, so decoding overlaps with SQLite. The file is written as
+// PATH.partial and renamed to PATH only by finish(), once everything is committed: an import that
+// dies never leaves a PATH that claims to be complete.
+#pragma once
+
+#include "teescope/importer/rows.h"
+
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace teescope::store {
+
+class Writer : public importer::RowSink {
+public:
+    struct Options {
+        size_t batch_rows = 20000; // rows per transaction (and per batch handed over)
+        size_t queued_batches = 3; // batches waiting for the writing thread before add() blocks
+    };
+
+    // Creates PATH.partial afresh (tables, views, metadata.complete = 0). Throws Error.
+    explicit Writer(std::string path);
+    Writer(std::string path, Options options);
+    // Without finish(): stops writing and deletes PATH.partial (PATH is left as it was).
+    ~Writer() override;
+    Writer(const Writer &) = delete;
+    Writer &operator=(const Writer &) = delete;
+
+    void add(const importer::ProcessRow &) override;
+    void add(const importer::ThreadRow &) override;
+    void add(const importer::ContextRow &) override;
+    void add(const importer::ContextUserRow &) override;
+    void add(const importer::ObjectRow &) override;
+    void add(const importer::HandleRow &) override;
+    void add(const importer::InvocationRow &) override;
+    void add(const importer::CallbackRequestRow &) override;
+    void add(const importer::AsyncReleaseRow &) override;
+    void add(const importer::ShmRow &) override;
+    void add(const importer::SessionRow &) override;
+    void count(const std::string &name, const std::string &severity, uint64_t n,
+               const std::string &example) override;
+
+    // A metadata row, written by finish() (the last value given wins). `complete` and
+    // `schema_version` are the writer's own.
+    void set_metadata(const std::string &key, const std::string &value);
+
+    // Hands the rows collected so far to the writing thread and waits until they are committed
+    // (live imports; a plain import never needs it). Throws Error if writing failed.
+    void flush();
+
+    // Commits everything, creates the indexes, computes the latency table, writes the import
+    // statistics and the metadata (complete = 1) and renames PATH.partial to PATH (replacing it).
+    // Throws Error (the .partial file is then deleted by the destructor).
+    void finish();
+
+    const std::string &path() const { return path_; }
+    std::string partial_path() const { return path_ + ".partial"; }
+
+    struct Batch; // rows of every table, reused from batch to batch
+    class Inserter;
+
+private:
+    void rows_added();
+    void hand_over();
+    void write_loop();
+    void stop_thread();
+    void rethrow_failure();
+
+    std::string path_;
+    Options options_;
+    std::unique_ptr<Inserter> inserter_;
+
+    std::unique_ptr<Batch> current_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<std::unique_ptr<Batch>> queue_; // oldest first
+    std::vector<std::unique_ptr<Batch>> spare_;
+    size_t in_flight_ = 0; // batches queued or being written
+    bool stopping_ = false;
+    std::exception_ptr failure_;
+    std::thread thread_;
+
+    struct Stat {
+        std::string severity;
+        uint64_t count = 0;
+        std::string example;
+    };
+    std::map<std::string, Stat> stats_;
+    std::map<std::string, std::string> metadata_;
+    bool finished_ = false;
+};
+
+} // namespace teescope::store

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: MIT
+#include "teescope/store/writer.h"
+
+#include "sqlite_util.h"
+#include "teescope/store/database.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+namespace teescope::store {
+
+using namespace importer;
+using detail::Statement;
+
+namespace {
+
+// Rows of one table in a batch. Slots are overwritten rather than destroyed, so strings keep
+// their buffers and a steady import does not allocate per row.
+template <class Row>
+struct Slots {
+    std::vector<Row> rows;
+    size_t n = 0;
+    void put(const Row &r)
+    {
+        if (n < rows.size())
+            rows[n] = r;
+        else
+            rows.push_back(r);
+        ++n;
+    }
+};
+
+// Text that is stored as NULL when empty (names the trace did not give).
+struct OrNull {
+    const std::string &text;
+};
+
+void bind_one(Statement &s, int i, int64_t v) { s.bind(i, v); }
+void bind_one(Statement &s, int i, bool v) { s.bind(i, v); }
+void bind_one(Statement &s, int i, const std::string &v) { s.bind(i, v); }
+void bind_one(Statement &s, int i, const std::optional<int64_t> &v) { s.bind(i, v); }
+void bind_one(Statement &s, int i, const std::optional<std::string> &v) { s.bind(i, v); }
+void bind_one(Statement &s, int i, OrNull v)
+{
+    if (v.text.empty())
+        s.bind(i, std::optional<int64_t>());
+    else
+        s.bind(i, v.text);
+}
+
+template <class... T>
+void insert(Statement &s, const T &...values)
+{
+    int i = 0;
+    (bind_one(s, ++i, values), ...);
+    s.run();
+}
+
+void sync_path(const std::string &path, int flags)
+{
+    int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+} // namespace
+
+struct Writer::Batch {
+    Slots<ProcessRow> processes;
+    Slots<ThreadRow> threads;
+    Slots<ContextRow> contexts;
+    Slots<ContextUserRow> context_users;
+    Slots<ObjectRow> objects;
+    Slots<HandleRow> handles;
+    Slots<InvocationRow> invocations;
+    Slots<CallbackRequestRow> requests;
+    Slots<AsyncReleaseRow> async_releases;
+    Slots<ShmRow> shm;
+    Slots<SessionRow> sessions;
+    size_t rows = 0;
+
+    void clear()
+    {
+        processes.n = threads.n = contexts.n = context_users.n = objects.n = handles.n = 0;
+        invocations.n = requests.n = async_releases.n = shm.n = sessions.n = 0;
+        rows = 0;
+    }
+};
+
+// The database connection and its prepared statements; used by the writing thread, then by
+// finish() once that thread has ended.
+class Writer::Inserter {
+public:
+    explicit Inserter(const std::string &file)
+        : db_(Database::create(file)), file_(file),
+          process_(prepare("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?)")),
+          thread_(prepare("INSERT INTO threads VALUES (?,?,?,?,?)")),
+          context_(prepare("INSERT INTO contexts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          context_user_(prepare("INSERT INTO context_users VALUES (?,?,?,?,?)")),
+          object_(prepare("INSERT INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          handle_(prepare("INSERT INTO handles VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
+          invocation_(prepare("INSERT INTO invocations VALUES "
+                              "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          request_(prepare("INSERT INTO callback_requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          async_release_(prepare("INSERT INTO async_releases VALUES (?,?,?,?,?)")),
+          shm_(prepare("INSERT INTO shm VALUES (?,?,?,?,?,?,?,?,?,?)")),
+          session_(prepare("INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)"))
+    {
+    }
+
+    Database &db() { return db_; }
+
+    // One transaction per batch, table by table (the same rows give the same file).
+    void write(const Batch &b)
+    {
+        db_.exec("BEGIN");
+        for (size_t i = 0; i < b.processes.n; ++i) {
+            const ProcessRow &r = b.processes.rows[i];
+            insert(process_, r.id, r.pid, OrNull{r.name}, r.guest, r.parent_id, r.start_ts, r.end_ts, r.end_kind);
+        }
+        for (size_t i = 0; i < b.threads.n; ++i) {
+            const ThreadRow &r = b.threads.rows[i];
+            insert(thread_, r.id, r.process_id, r.tid, r.start_ts, r.end_ts);
+        }
+        for (size_t i = 0; i < b.contexts.n; ++i) {
+            const ContextRow &r = b.contexts.rows[i];
+            insert(context_, r.id, r.serial, r.process_id, OrNull{r.dev}, r.impl, r.guest, r.open_ts, r.close_ts,
+                   r.release_ts, r.handles_at_close, r.requests_at_close, r.end_kind, r.origin_unknown,
+                   r.end_inferred);
+        }
+        for (size_t i = 0; i < b.context_users.n; ++i) {
+            const ContextUserRow &r = b.context_users.rows[i];
+            insert(context_user_, r.context_id, r.process_id, r.first_ts, r.last_ts, r.calls);
+        }
+        for (size_t i = 0; i < b.objects.n; ++i) {
+            const ObjectRow &r = b.objects.rows[i];
+            insert(object_, r.id, r.address, r.kind, r.klass, r.uid, r.sw_id, r.context_id, r.ref, r.created_ts,
+                   r.produced_by, r.creator_process_id, r.creator_thread_id, r.wire_id, r.unexported_ts,
+                   r.release_queue_ts, r.release_done_ts, r.release_result, r.release_retries, r.freed_ts,
+                   r.end_kind, r.origin_unknown, r.end_inferred);
+        }
+        for (size_t i = 0; i < b.handles.n; ++i) {
+            const HandleRow &r = b.handles.rows[i];
+            insert(handle_, r.id, r.context_id, r.handle, r.object_id, r.bind_ts, r.unbind_ts, r.unbind_reason,
+                   r.invocation_id, r.request_id, r.process_id, r.end_inferred);
+        }
+        for (size_t i = 0; i < b.invocations.n; ++i) {
+            const InvocationRow &r = b.invocations.rows[i];
+            insert(invocation_, r.id, r.serial, r.user_serial, r.context_id, r.process_id, r.thread_id,
+                   r.object_id, r.handle, r.op, r.bi, r.bo, r.oi, r.oo, r.in_bytes, r.out_bytes, r.user_begin_ts,
+                   r.user_end_ts, r.drv_begin_ts, r.drv_end_ts, r.err, r.ret, r.depth, r.parent_request_id,
+                   r.internal, r.end_inferred);
+        }
+        for (size_t i = 0; i < b.requests.n; ++i) {
+            const CallbackRequestRow &r = b.requests.rows[i];
+            insert(request_, r.id, r.context_id, r.request, r.object_id, r.op, r.invocation_id,
+                   r.invoker_process_id, r.queue_ts, r.pick_ts, r.answer_ts, r.supplicant_thread_id, r.ret, r.err,
+                   r.end_kind, r.end_inferred);
+        }
+        for (size_t i = 0; i < b.async_releases.n; ++i) {
+            const AsyncReleaseRow &r = b.async_releases.rows[i];
+            insert(async_release_, r.id, r.object_id, r.carrier_invocation_id, r.carrier_context_id, r.ts);
+        }
+        for (size_t i = 0; i < b.shm.n; ++i) {
+            const ShmRow &r = b.shm.rows[i];
+            insert(shm_, r.id, r.context_id, r.shm, r.size, r.how, r.process_id, r.created_ts, r.freed_ts,
+                   r.end_kind, r.end_inferred);
+        }
+        for (size_t i = 0; i < b.sessions.n; ++i) {
+            const SessionRow &r = b.sessions.rows[i];
+            insert(session_, r.id, r.context_id, r.session, OrNull{r.uuid}, r.login, r.guest, r.open_ts,
+                   r.close_ts, r.ret, r.origin, r.end_kind);
+        }
+        db_.exec("COMMIT");
+    }
+
+    // The indexes the views and the GUI's lookups need, built once after the bulk load.
+    void create_indexes()
+    {
+        db_.exec("BEGIN;"
+                 "CREATE INDEX threads_process ON threads(process_id);"
+                 "CREATE INDEX contexts_process ON contexts(process_id);"
+                 "CREATE INDEX objects_sw_id ON objects(sw_id);"
+                 "CREATE INDEX objects_produced_by ON objects(produced_by);"
+                 "CREATE INDEX objects_context ON objects(context_id);"
+                 "CREATE INDEX handles_object ON handles(object_id);"
+                 "CREATE INDEX handles_context ON handles(context_id, bind_ts);"
+                 "CREATE INDEX invocations_object ON invocations(object_id);"
+                 "CREATE INDEX invocations_context ON invocations(context_id, drv_begin_ts);"
+                 "CREATE INDEX invocations_thread ON invocations(thread_id, drv_begin_ts);"
+                 "CREATE INDEX requests_context ON callback_requests(context_id);"
+                 "CREATE INDEX requests_invocation ON callback_requests(invocation_id);"
+                 "CREATE INDEX shm_context ON shm(context_id);"
+                 "CREATE INDEX sessions_context ON sessions(context_id);"
+                 "COMMIT;");
+    }
+
+    // latency: per class and op, nearest-rank percentiles of the driver-side durations.
+    void compute_latency()
+    {
+        db_.exec("BEGIN");
+        Statement in(db_.handle(),
+                     "SELECT COALESCE(o.class, 'unknown'), i.op, i.drv_end_ts - i.drv_begin_ts AS d "
+                     "FROM invocations i LEFT JOIN objects o ON o.id = i.object_id "
+                     "WHERE i.drv_begin_ts IS NOT NULL AND i.drv_end_ts IS NOT NULL "
+                     "ORDER BY 1, 2, 3",
+                     file_);
+        Statement out = prepare("INSERT INTO latency VALUES (?,?,?,?,?,?,?,?,?)");
+        std::string klass;
+        int64_t op = 0;
+        std::vector<int64_t> durations; // sorted by the query
+        auto emit = [&] {
+            if (durations.empty())
+                return;
+            const size_t n = durations.size();
+            auto rank = [&](size_t per_mille) {
+                size_t r = (n * per_mille + 999) / 1000; // ceil(p * n), 1-based
+                return durations[std::max<size_t>(r, 1) - 1];
+            };
+            insert(out, klass, op, static_cast<int64_t>(n), durations.front(), rank(500), rank(900), rank(990),
+                   rank(999), durations.back());
+            durations.clear();
+        };
+        while (in.next()) {
+            std::string c = in.text_at(0);
+            int64_t o = in.int_at(1);
+            if (c != klass || o != op) {
+                emit();
+                klass = std::move(c);
+                op = o;
+            }
+            durations.push_back(in.int_at(2));
+        }
+        emit();
+        db_.exec("COMMIT");
+    }
+
+    template <class Stats, class Metadata>
+    void write_tables(const Stats &stats, const Metadata &metadata)
+    {
+        db_.exec("BEGIN");
+        Statement stat = prepare("INSERT INTO import_stats VALUES (?,?,?,?)");
+        for (const auto &[name, s] : stats)
+            insert(stat, name, s.severity, static_cast<int64_t>(s.count), OrNull{s.example});
+        Statement meta = prepare("INSERT OR REPLACE INTO metadata VALUES (?,?)");
+        for (const auto &[key, value] : metadata)
+            insert(meta, key, value);
+        db_.exec("COMMIT");
+    }
+
+    // Finalizes the statements, then closes the file (errors reported, unlike the destructor's).
+    void close()
+    {
+        for (Statement *s : {&process_, &thread_, &context_, &context_user_, &object_, &handle_, &invocation_,
+                             &request_, &async_release_, &shm_, &session_})
+            *s = Statement();
+        db_.close();
+    }
+
+private:
+    Statement prepare(const char *sql) { return Statement(db_.handle(), sql, file_); }
+
+    Database db_;
+    std::string file_;
+    Statement process_, thread_, context_, context_user_, object_, handle_, invocation_, request_,
+        async_release_, shm_, session_;
+};
+
+Writer::Writer(std::string path) : Writer(std::move(path), Options{}) {}
+
+Writer::Writer(std::string path, Options options)
+    : path_(std::move(path)), options_(options), inserter_(std::make_unique<Inserter>(partial_path())),
+      current_(std::make_unique<Batch>())
+{
+    options_.batch_rows = std::max<size_t>(options_.batch_rows, 1);
+    options_.queued_batches = std::max<size_t>(options_.queued_batches, 1);
+    thread_ = std::thread([this] { write_loop(); });
+}
+
+Writer::~Writer()
+{
+    stop_thread();
+    inserter_.reset();
+    if (!finished_) {
+        std::error_code ec;
+        std::filesystem::remove(partial_path(), ec);
+    }
+}
+
+void Writer::write_loop()
+{
+    for (;;) {
+        std::unique_ptr<Batch> batch;
+        {
+            std::unique_lock lock(mutex_);
+            changed_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+            if (queue_.empty())
+                return;
+            batch = std::move(queue_.front());
+            queue_.erase(queue_.begin());
+        }
+        bool failed;
+        {
+            std::lock_guard lock(mutex_);
+            failed = failure_ != nullptr;
+        }
+        if (!failed) {
+            try {
+                inserter_->write(*batch);
+            } catch (...) {
+                std::lock_guard lock(mutex_);
+                failure_ = std::current_exception();
+            }
+        }
+        batch->clear();
+        std::lock_guard lock(mutex_);
+        spare_.push_back(std::move(batch));
+        --in_flight_;
+        changed_.notify_all();
+    }
+}
+
+void Writer::rethrow_failure()
+{
+    if (failure_)
+        std::rethrow_exception(failure_);
+}
+
+void Writer::hand_over()
+{
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return in_flight_ < options_.queued_batches || failure_; });
+    rethrow_failure();
+    queue_.push_back(std::move(current_));
+    ++in_flight_;
+    if (!spare_.empty()) {
+        current_ = std::move(spare_.back());
+        spare_.pop_back();
+    } else {
+        lock.unlock();
+        current_ = std::make_unique<Batch>();
+    }
+    changed_.notify_all();
+}
+
+void Writer::rows_added()
+{
+    if (++current_->rows >= options_.batch_rows)
+        hand_over();
+}
+
+void Writer::stop_thread()
+{
+    if (!thread_.joinable())
+        return;
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+}
+
+void Writer::flush()
+{
+    if (finished_)
+        return;
+    if (current_->rows)
+        hand_over();
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return in_flight_ == 0; });
+    rethrow_failure();
+}
+
+void Writer::add(const ProcessRow &r) { current_->processes.put(r), rows_added(); }
+void Writer::add(const ThreadRow &r) { current_->threads.put(r), rows_added(); }
+void Writer::add(const ContextRow &r) { current_->contexts.put(r), rows_added(); }
+void Writer::add(const ContextUserRow &r) { current_->context_users.put(r), rows_added(); }
+void Writer::add(const ObjectRow &r) { current_->objects.put(r), rows_added(); }
+void Writer::add(const HandleRow &r) { current_->handles.put(r), rows_added(); }
+void Writer::add(const InvocationRow &r) { current_->invocations.put(r), rows_added(); }
+void Writer::add(const CallbackRequestRow &r) { current_->requests.put(r), rows_added(); }
+void Writer::add(const AsyncReleaseRow &r) { current_->async_releases.put(r), rows_added(); }
+void Writer::add(const ShmRow &r) { current_->shm.put(r), rows_added(); }
+void Writer::add(const SessionRow &r) { current_->sessions.put(r), rows_added(); }
+
+void Writer::count(const std::string &name, const std::string &severity, uint64_t n, const std::string &example)
+{
+    Stat &s = stats_[name];
+    if (s.count == 0 && s.example.empty()) {
+        s.severity = severity;
+        s.example = example;
+    }
+    s.count += n;
+}
+
+void Writer::set_metadata(const std::string &key, const std::string &value)
+{
+    if (key == "complete" || key == "schema_version")
+        return; // the writer's own
+    metadata_[key] = value;
+}
+
+void Writer::finish()
+{
+    if (finished_)
+        throw Error(path_ + ": the database is already finished");
+    if (current_->rows)
+        hand_over();
+    stop_thread();
+    rethrow_failure();
+
+    inserter_->create_indexes();
+    inserter_->compute_latency();
+    auto metadata = metadata_;
+    metadata["complete"] = "1";
+    inserter_->write_tables(stats_, metadata);
+    inserter_->close();
+    inserter_.reset();
+
+    // Durable before it takes the final name, then the rename itself.
+    const std::string partial = partial_path();
+    sync_path(partial, O_RDONLY);
+    std::error_code ec;
+    std::filesystem::rename(partial, path_, ec);
+    if (ec)
+        throw Error(path_ + ": cannot move " + partial + " into place: " + ec.message());
+    finished_ = true;
+    std::filesystem::path dir = std::filesystem::absolute(path_, ec).parent_path();
+    if (!ec)
+        sync_path(dir.string(), O_RDONLY | O_DIRECTORY);
+}
+
+} // namespace teescope::store

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Import speed, memory and size, as ratios measured in the same run.
+
+  import_speed.py --bindir BUILD/bin [--events 5000000] [--trace DIR] [--keep DIR]
+
+Records a trace of the load scenario with about --events events (or uses --trace), then times
+`babeltrace2 --output-format=dummy TRACE` (the reference: reading and decoding alone) and
+`teescope import TRACE`, alternately, and prints:
+  RATIO import/babeltrace2 = ...   (target <= 1.5)
+  peak RSS of the import           (target <= 256 MB, flat in the number of events)
+  RATIO db/ctf size = ...          (target <= 1.0)
+"""
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def du(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            total += os.path.getsize(os.path.join(root, f))
+    return total
+
+
+def timed(cmd):
+    """Wall time and peak RSS (bytes) of one child process."""
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.execvp(cmd[0], cmd)
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {os.waitstatus_to_exitcode(status)}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def record(bindir, events, out):
+    # scenario_load emits about 4 events per invocation (user + driver, begin + end).
+    calls = max(1000, events // (4 * 4))
+    cmd = [os.path.join(bindir, "teescope"), "record", "--sim", "--blocking", "--no-summary", "-o", out, "--",
+           os.path.join(bindir, "scenario_load"), "--processes", "2", "--threads", "2", "--calls", str(calls)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bindir", required=True)
+    ap.add_argument("--events", type=int, default=5_000_000)
+    ap.add_argument("--trace", help="use this trace instead of recording one")
+    ap.add_argument("--keep", help="record into this directory and keep it")
+    ap.add_argument("--rounds", type=int, default=2)
+    a = ap.parse_args()
+    bindir = os.path.abspath(a.bindir)
+    work = tempfile.mkdtemp(prefix="teescope-import-bench-")
+    try:
+        trace = a.trace
+        if not trace:
+            trace = a.keep or os.path.join(work, "trace")
+            if not os.path.exists(trace):
+                print(f"recording about {a.events} events ...", flush=True)
+                record(bindir, a.events, trace)
+        db = os.path.join(work, "trace.db")
+        bt, imp, rss = [], [], 0
+        for _ in range(a.rounds):
+            t, _ = timed(["babeltrace2", "--output-format=dummy", trace])
+            bt.append(t)
+            t, peak = timed([os.path.join(bindir, "teescope"), "import", trace, "-o", db, "--progress=none"])
+            imp.append(t)
+            rss = max(rss, peak)
+        events = subprocess.run(["sqlite3", db, "select value from metadata where key = 'events'"],
+                                capture_output=True, text=True).stdout.strip()
+        ctf, size = du(trace), os.path.getsize(db)
+        print(f"trace {trace}: {events} events, {ctf / 1e6:.1f} MB CTF")
+        print(f"babeltrace2 dummy: {min(bt):.2f} s, teescope import: {min(imp):.2f} s (best of {a.rounds})")
+        print(f"RATIO import/babeltrace2 = {min(imp) / min(bt):.2f} (target <= 1.5)")
+        print(f"peak RSS of the import = {rss / 2**20:.0f} MB (target <= 256 MB)")
+        print(f"RATIO db/ctf size = {size / ctf:.2f} ({size / 1e6:.1f} MB / {ctf / 1e6:.1f} MB, target <= 1.0)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
