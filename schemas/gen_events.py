@@ -6,6 +6,7 @@
   gen_events.py --lttng DIR                  LTTng-UST provider headers + C event structs
   gen_events.py --kernel FILE                Linux TRACE_EVENT header for drivers/tee
   gen_events.py --doc FILE                   the event reference in prose (Markdown)
+  gen_events.py --importer DIR               the importer's event visitor and decoder tables
 
 The LTTng tracepoints take one argument, a pointer to a generated struct, because
 LTTNG_UST_TP_ARGS accepts at most ten arguments and several events have more fields.
@@ -334,6 +335,99 @@ def gen_doc(c):
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------------------- importer
+
+def short_provider(e):
+    """teescope_drv -> drv: the prefix of the visitor's methods."""
+    return e["provider"].removeprefix("teescope_")
+
+
+def gen_event_sink(c):
+    out = [banner(), "#pragma once\n",
+           "// The importer's visitor: one method per event of the contract, each doing nothing",
+           "// by default. Included by teescope/importer/event.h after EventHeader.\n",
+           '#include "teescope/teescope_events.h"\n',
+           "namespace teescope::importer {\n",
+           "struct EventHeader;\n",
+           "class EventSink {",
+           "public:",
+           "    virtual ~EventSink() = default;"]
+    for e in c["events"]:
+        out.append(f"    // {e['provider']}:{e['name']}")
+        out.append(f"    virtual void on_{short_provider(e)}_{e['name']}(const EventHeader &, "
+                   f"const {struct_name(e)} &) {{}}")
+    out += ["};\n", "} // namespace teescope::importer"]
+    return "\n".join(out) + "\n"
+
+
+def gen_event_table(c):
+    enums = [en["name"] for en in c["enums"]]
+    out = [banner(), "#pragma once\n",
+           "// What the decoder needs to know of every event: its full name, its fields in trace",
+           "// order with their contract type and place in the generated struct, and how to hand",
+           "// the filled struct to the visitor.\n",
+           "#include <cstddef>", "#include <cstdint>\n",
+           '#include "teescope/importer/event.h"\n',
+           "namespace teescope::importer::contract {\n",
+           f"inline constexpr uint32_t version = {c['version']};",
+           f"inline constexpr uint32_t seq_max = TEESCOPE_SEQ_MAX;",
+           'inline constexpr const char *providers[] = {' +
+           ", ".join(f'"{p["name"]}"' for p in c["providers"]) + "};\n",
+           "enum class FieldType : uint8_t { " + ", ".join(
+               ["u8", "u16", "u32", "u64", "s32", "s64", "x32", "x64", "enumeration", "string",
+                "uuid", "seq_u64", "seq_u8"]) + " };\n",
+           "struct EnumDesc {", "    const char *name;", "    const int32_t *values;",
+           "    uint32_t count;", "};\n",
+           "struct FieldDesc {", "    const char *name;", "    FieldType type;",
+           "    uint32_t offset;     // of the member in the event struct",
+           "    uint32_t len_offset; // sequences: of the NAME_len member",
+           "    int32_t enum_index;  // enumerations: index in enums[], else -1",
+           "};\n",
+           "using Dispatch = void (*)(EventSink &, const EventHeader &, const void *);\n",
+           "struct EventDesc {", '    const char *name;  // "provider:event", as in the trace',
+           "    const FieldDesc *fields;", "    uint32_t field_count;",
+           "    uint32_t size;  // of the event struct", "    uint32_t align;",
+           "    Dispatch dispatch;", "};\n"]
+    for en in c["enums"]:
+        vals = ", ".join(str(v) for _, v, _ in en["values"])
+        out.append(f"inline constexpr int32_t enum_values_{en['name']}[] = {{{vals}}};")
+    out.append("inline constexpr EnumDesc enums[] = {")
+    for en in c["enums"]:
+        out.append(f'    {{"{en["name"]}", enum_values_{en["name"]}, {len(en["values"])}}},')
+    out.append("};\n")
+    for e in c["events"]:
+        sn = struct_name(e)
+        out.append(f"inline constexpr FieldDesc fields_{sn}[] = {{")
+        for f in all_fields(c, e):
+            t = "enumeration" if f["type"] == "enum" else f["type"]
+            len_off = f"offsetof({sn}, {f['name']}_len)" if f["type"] in SEQ_ELEM else "0"
+            en = enums.index(f["enum"]) if f["type"] == "enum" else -1
+            out.append(f'    {{"{f["name"]}", FieldType::{t}, offsetof({sn}, {f["name"]}), '
+                       f"{len_off}, {en}}},")
+        out.append("};")
+        out.append(f"inline void dispatch_{sn}(EventSink &sink, const EventHeader &header, "
+                   f"const void *event)")
+        out.append(f"{{\n    sink.on_{short_provider(e)}_{e['name']}(header, "
+                   f"*static_cast<const {sn} *>(event));\n}}\n")
+    out.append("inline constexpr EventDesc events[] = {")
+    for e in c["events"]:
+        sn = struct_name(e)
+        out.append(f'    {{"{e["provider"]}:{e["name"]}", fields_{sn}, '
+                   f"{len(all_fields(c, e))}, sizeof({sn}), alignof({sn}), dispatch_{sn}}},")
+    out.append("};\n")
+    out += ["// Routes every visitor method of Base (an EventSink) to one on_event() that gets the",
+            "// event's description: for consumers that treat all events alike (dumps, tests).",
+            "template <typename Base>",
+            "class EventForwarder : public Base {",
+            "public:",
+            "    virtual void on_event(const EventHeader &header, const EventDesc &desc, const void *event) = 0;\n"]
+    for i, e in enumerate(c["events"]):
+        out.append(f"    void on_{short_provider(e)}_{e['name']}(const EventHeader &h, "
+                   f"const {struct_name(e)} &e) override {{ on_event(h, events[{i}], &e); }}")
+    out += ["};\n", "} // namespace teescope::importer::contract"]
+    return "\n".join(out) + "\n"
+
+
 def write_if_changed(path, text):
     """Keep the timestamp of unchanged outputs so that builds stay incremental."""
     try:
@@ -354,6 +448,7 @@ def main():
     ap.add_argument("--lttng", metavar="DIR")
     ap.add_argument("--kernel", metavar="FILE")
     ap.add_argument("--doc", metavar="FILE")
+    ap.add_argument("--importer", metavar="DIR")
     a = ap.parse_args()
     try:
         c = load(a.contract)
@@ -368,6 +463,10 @@ def main():
         write_if_changed(a.kernel, gen_kernel(c))
     if a.doc:
         write_if_changed(a.doc, gen_doc(c))
+    if a.importer:
+        base = os.path.join(a.importer, "teescope", "importer")
+        write_if_changed(os.path.join(base, "event_sink.h"), gen_event_sink(c))
+        write_if_changed(os.path.join(base, "event_table.h"), gen_event_table(c))
     return 0
 
 

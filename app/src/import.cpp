@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/cli/import.h"
 
-#include "teescope/importer/reader.h"
+#include "teescope/importer/trace_reader.h"
 #include "teescope/importer/session.h"
 
 #include <signal.h>
@@ -90,7 +90,7 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
     try {
         importer::TraceReader reader(o.trace);
         auto session = importer::make_import_session(db, o.trace);
-        reader.run(session->sink(), [&](const importer::Progress &p) {
+        reader.run(*session, [&](const importer::Progress &p) {
             events = p.events;
             if (style == ProgressStyle::Json)
                 out << progress_json(p.fraction, p.events, p.events_per_s) << std::endl;
@@ -98,8 +98,8 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
                 err << "\r" << progress_bar(p.fraction, p.events, p.events_per_s, 30) << std::flush;
             return !interrupted.load();
         });
-        read_error = reader.read_error();
-        events = reader.events();
+        read_error = session->read_error();
+        events = session->events();
         session->finish();
     } catch (const importer::Cancelled &) {
         if (style == ProgressStyle::Bar)

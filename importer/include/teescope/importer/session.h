@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // One import into one database file, fed by the reader (or by the sink.teescope.sqlite
-// Babeltrace2 component): the trackers and the writer behind a TraceSink.
+// Babeltrace2 component): the trackers and the writer behind a TraceSink. on_end() always
+// follows on_read_error(). Destroying a session without finish() leaves no database behind.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -14,8 +16,14 @@ class ImportSession : public TraceSink {
 public:
     // Everything was handed over (after on_end): commit and mark the database complete.
     virtual void finish() = 0;
+    // teescope events received so far.
+    virtual uint64_t events() const = 0;
+    // The trace could not be read to its end (on_read_error was called).
+    virtual bool read_error() const = 0;
 };
 
-std::unique_ptr<ImportSession> make_import_session(const std::string &db_path);
+// db_path: the database to create (it replaces an existing file only once finish() succeeds);
+// trace_path: recorded in the metadata.
+std::unique_ptr<ImportSession> make_import_session(const std::string &db_path, const std::string &trace_path = {});
 
 } // namespace teescope::importer

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// Reads a CTF trace on disk through a Babeltrace2 graph (src.ctf.fs -> flt.utils.muxer -> our
+// sink) and hands what it finds to a TraceSink, in time order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "teescope/importer/event.h"
+
+namespace teescope::importer {
+
+// The trace cannot be read at all (no such path, not a directory, no CTF trace in it, metadata
+// that Babeltrace2 rejects). Thrown before any call to the sink; what() names the path.
+class TraceError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The progress callback asked to stop.
+class Cancelled : public std::runtime_error {
+public:
+    Cancelled() : std::runtime_error("import cancelled") {}
+};
+
+struct Progress {
+    double fraction;     // 0..1: time of the current event within the trace's time range
+    uint64_t events;     // events read so far, of every provider
+    double events_per_s; // since the start of run()
+};
+
+class TraceReader {
+public:
+    // trace_path: a directory that holds one or more CTF traces (an LTTng output directory,
+    // or a directory with a `metadata` file).
+    explicit TraceReader(std::string trace_path);
+
+    // Reads the whole trace into `sink`, calling on_progress at most about ten times a second
+    // and once at the end; on_progress returning false stops and throws Cancelled. A trace that
+    // breaks while being read gives sink.on_read_error(); sink.on_end() is always the last call
+    // unless an exception leaves run(). Exceptions of the sink propagate.
+    void run(TraceSink &sink, const std::function<bool(const Progress &)> &on_progress = {});
+
+    const std::string &path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+} // namespace teescope::importer

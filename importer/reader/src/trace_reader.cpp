@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+#include "teescope/importer/trace_reader.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "teescope/importer/bt_error.h"
+#include "teescope/importer/bt_ref.h"
+#include "teescope/importer/message_decoder.h"
+
+namespace teescope::importer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The directories below `root` that hold a CTF trace (a `metadata` file), sorted. An LTTng
+// output directory holds one per buffering scheme and ABI (ust/uid/0/64-bit, ...).
+std::vector<std::string> find_trace_dirs(const std::string &root)
+{
+    std::error_code ec;
+    const auto status = fs::status(root, ec);
+    if (ec || !fs::exists(status)) {
+        if (ec && ec != std::errc::no_such_file_or_directory)
+            throw TraceError("trace " + root + ": cannot be read: " + ec.message());
+        throw TraceError("trace " + root + ": no such file or directory");
+    }
+    if (!fs::is_directory(status))
+        throw TraceError("trace " + root + ": is not a directory (a CTF trace is a directory)");
+    fs::directory_iterator first(root, ec);
+    if (ec)
+        throw TraceError("trace " + root + ": cannot be read: " + ec.message());
+    if (first == fs::directory_iterator())
+        throw TraceError("trace " + root + ": is an empty directory");
+
+    std::vector<std::string> dirs;
+    if (fs::is_regular_file(fs::path(root) / "metadata", ec))
+        dirs.push_back(root);
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->path().filename() == "metadata" && it->path().parent_path() != fs::path(root)
+            && it->is_regular_file(ec))
+            dirs.push_back(it->path().parent_path().string());
+    }
+    if (ec)
+        throw TraceError("trace " + root + ": cannot be read: " + ec.message());
+    if (dirs.empty())
+        throw TraceError("trace " + root + ": holds no CTF trace (no `metadata` file in it or below it)");
+    std::sort(dirs.begin(), dirs.end());
+    return dirs;
+}
+
+PluginRef find_plugin(const char *name, const std::string &trace)
+{
+    PluginRef plugin;
+    const auto status = bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, plugin.out());
+    if (status != BT_PLUGIN_FIND_STATUS_OK)
+        throw TraceError("trace " + trace + ": the Babeltrace2 plugin `" + name
+                         + "` is not installed (" + take_bt_error("not found") + ")");
+    return plugin;
+}
+
+ValueRef inputs_params(const std::string &dir)
+{
+    ValueRef params(bt_value_map_create());
+    bt_value *inputs = nullptr;
+    if (!params || bt_value_map_insert_empty_array_entry(params.get(), "inputs", &inputs) != BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK
+        || bt_value_array_append_string_element(inputs, dir.c_str()) != BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK)
+        throw std::bad_alloc();
+    return params;
+}
+
+bool integer_entry(const bt_value *map, const char *key, int64_t &out)
+{
+    const bt_value *v = bt_value_map_borrow_entry_value_const(map, key);
+    if (!v)
+        return false;
+    if (bt_value_is_signed_integer(v))
+        out = bt_value_integer_signed_get(v);
+    else if (bt_value_is_unsigned_integer(v))
+        out = static_cast<int64_t>(bt_value_integer_unsigned_get(v));
+    else
+        return false;
+    return true;
+}
+
+// Widens [begin, end] with the stream ranges that src.ctf.fs reports for one trace directory.
+// The query indexes every stream file as creating the source would: an empty result means the
+// trace is readable, else it says why not.
+std::string add_time_range(const bt_component_class_source *ctf_fs, const std::string &dir, int64_t &begin, int64_t &end)
+{
+    ValueRef params = inputs_params(dir);
+    QueryExecutorRef query(bt_query_executor_create(bt_component_class_source_as_component_class_const(ctf_fs),
+                                                    "babeltrace.trace-infos", params.get()));
+    if (!query)
+        throw std::bad_alloc();
+    ConstValueRef result;
+    if (bt_query_executor_query(query.get(), result.out()) != BT_QUERY_EXECUTOR_QUERY_STATUS_OK)
+        return take_bt_error("src.ctf.fs cannot describe it");
+    if (!bt_value_is_array(result.get()))
+        return {};
+    for (uint64_t t = 0; t < bt_value_array_get_length(result.get()); ++t) {
+        const bt_value *trace = bt_value_array_borrow_element_by_index_const(result.get(), t);
+        const bt_value *streams = bt_value_is_map(trace) ? bt_value_map_borrow_entry_value_const(trace, "stream-infos") : nullptr;
+        if (!streams || !bt_value_is_array(streams))
+            continue;
+        for (uint64_t s = 0; s < bt_value_array_get_length(streams); ++s) {
+            const bt_value *stream = bt_value_array_borrow_element_by_index_const(streams, s);
+            const bt_value *range = bt_value_is_map(stream) ? bt_value_map_borrow_entry_value_const(stream, "range-ns") : nullptr;
+            int64_t b = 0, e = 0;
+            if (!range || !bt_value_is_map(range) || !integer_entry(range, "begin", b) || !integer_entry(range, "end", e))
+                continue;
+            begin = std::min(begin, b);
+            end = std::max(end, e);
+        }
+    }
+    return {};
+}
+
+// What the simple sink's consume function works with.
+struct RunState {
+    explicit RunState(TraceSink &sink) : decoder(sink) {}
+    MessageDecoder decoder;
+    std::exception_ptr failure; // thrown by the sink, rethrown outside of the graph
+};
+
+bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *iterator, void *data)
+{
+    auto &state = *static_cast<RunState *>(data);
+    bt_message_array_const messages = nullptr;
+    uint64_t count = 0;
+    switch (bt_message_iterator_next(iterator, &messages, &count)) {
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK: break;
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_END: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
+    default: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+    }
+    auto status = BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+    uint64_t i = 0;
+    try {
+        for (; i < count; ++i) {
+            state.decoder.consume(messages[i]);
+            bt_message_put_ref(messages[i]);
+        }
+    } catch (...) {
+        state.failure = std::current_exception();
+        status = BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+        for (; i < count; ++i)
+            bt_message_put_ref(messages[i]);
+    }
+    return status;
+}
+
+} // namespace
+
+TraceReader::TraceReader(std::string trace_path) : path_(std::move(trace_path)) {}
+
+void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &)> &on_progress)
+{
+    const std::vector<std::string> dirs = find_trace_dirs(path_);
+    PluginRef ctf = find_plugin("ctf", path_);
+    PluginRef utils = find_plugin("utils", path_);
+    const bt_component_class_source *ctf_fs = bt_plugin_borrow_source_component_class_by_name_const(ctf.get(), "fs");
+    const bt_component_class_filter *muxer_class = bt_plugin_borrow_filter_component_class_by_name_const(utils.get(), "muxer");
+    if (!ctf_fs || !muxer_class)
+        throw TraceError("trace " + path_ + ": Babeltrace2 lacks src.ctf.fs or flt.utils.muxer");
+
+    // src.ctf.fs indexes every stream file before it reads anything: Babeltrace2 2.0 refuses a
+    // trace with a truncated or unreadable stream file there. That is broken trace data rather
+    // than a wrong path, so it is a read error of that trace; the other traces are read.
+    int64_t range_begin = INT64_MAX, range_end = INT64_MIN;
+    std::vector<std::string> readable, refused;
+    for (const auto &dir : dirs) {
+        std::string why = add_time_range(ctf_fs, dir, range_begin, range_end);
+        if (why.empty())
+            readable.push_back(dir);
+        else
+            refused.push_back("cannot read the CTF trace in " + dir + ": " + why);
+    }
+    // Traces refused at the start are reported at the end, so that a read error is only ever
+    // followed by on_end.
+    auto finish = [&](int64_t last_ts) {
+        for (const auto &what : refused)
+            sink.on_read_error(what, last_ts);
+        sink.on_end(last_ts);
+    };
+    if (readable.empty()) {
+        if (on_progress && !on_progress(Progress{1.0, 0, 0.0}))
+            throw Cancelled();
+        finish(-1);
+        return;
+    }
+
+    // Declared before the graph: the graph (and its sink) goes first.
+    RunState state(sink);
+    GraphRef graph(bt_graph_create(0));
+    if (!graph)
+        throw std::bad_alloc();
+
+    // A component that fails to be added leaves the graph unusable: stop there.
+    const bt_component_filter *muxer = nullptr;
+    if (bt_graph_add_filter_component(graph.get(), muxer_class, "muxer", nullptr, BT_LOGGING_LEVEL_NONE, &muxer)
+        != BT_GRAPH_ADD_COMPONENT_STATUS_OK)
+        throw TraceError("trace " + path_ + ": cannot create the muxer: " + take_bt_error("unknown error"));
+    for (size_t i = 0; i < readable.size(); ++i) {
+        ValueRef params = inputs_params(readable[i]);
+        const bt_component_source *source = nullptr;
+        const std::string name = "source-" + std::to_string(i);
+        if (bt_graph_add_source_component(graph.get(), ctf_fs, name.c_str(), params.get(), BT_LOGGING_LEVEL_NONE, &source)
+            != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+            refused.push_back("cannot read the CTF trace in " + readable[i] + ": " + take_bt_error("src.ctf.fs refused it"));
+            finish(-1);
+            return;
+        }
+        for (uint64_t p = 0; p < bt_component_source_get_output_port_count(source); ++p) {
+            // The muxer always offers one free input port, the last one.
+            const uint64_t free_port = bt_component_filter_get_input_port_count(muxer) - 1;
+            if (bt_graph_connect_ports(graph.get(), bt_component_source_borrow_output_port_by_index_const(source, p),
+                                       bt_component_filter_borrow_input_port_by_index_const(muxer, free_port), nullptr)
+                != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
+                throw TraceError("trace " + path_ + ": cannot connect a stream of " + readable[i] + ": "
+                                 + take_bt_error("unknown error"));
+        }
+    }
+    const bt_component_sink *teescope_sink = nullptr;
+    if (bt_graph_add_simple_sink_component(graph.get(), "teescope", nullptr, consume, nullptr, &state, &teescope_sink)
+            != BT_GRAPH_ADD_COMPONENT_STATUS_OK
+        || bt_graph_connect_ports(graph.get(), bt_component_filter_borrow_output_port_by_index_const(muxer, 0),
+                                  bt_component_sink_borrow_input_port_by_index_const(teescope_sink, 0), nullptr)
+               != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
+        throw TraceError("trace " + path_ + ": cannot build the reading graph: " + take_bt_error("unknown error"));
+
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    auto next_report = start;
+    auto progress = [&](bool final) {
+        Progress p{0.0, state.decoder.events(), 0.0};
+        const int64_t ts = state.decoder.last_ts();
+        if (final)
+            p.fraction = 1.0;
+        else if (range_end > range_begin && ts >= 0)
+            p.fraction = std::clamp(static_cast<double>(ts - range_begin) / static_cast<double>(range_end - range_begin), 0.0, 1.0);
+        const double seconds = std::chrono::duration<double>(clock::now() - start).count();
+        p.events_per_s = seconds > 0 ? static_cast<double>(p.events) / seconds : 0.0;
+        if (!on_progress(p))
+            throw Cancelled();
+    };
+
+    for (;;) {
+        const auto status = bt_graph_run_once(graph.get());
+        if (status == BT_GRAPH_RUN_ONCE_STATUS_END)
+            break;
+        if (status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            continue;
+        }
+        if (status != BT_GRAPH_RUN_ONCE_STATUS_OK) {
+            if (state.failure) {
+                bt_current_thread_clear_error();
+                std::rethrow_exception(state.failure);
+            }
+            // What was read stands; the trackers close what is open at on_end.
+            sink.on_read_error(take_bt_error("the trace could not be read further"), state.decoder.last_ts());
+            break;
+        }
+        if (on_progress) {
+            const auto now = clock::now();
+            if (now >= next_report) {
+                next_report = now + std::chrono::milliseconds(100);
+                progress(false);
+            }
+        }
+    }
+    if (on_progress)
+        progress(true);
+    finish(state.decoder.last_ts());
+}
+
+} // namespace teescope::importer
