@@ -5,19 +5,26 @@
 #include "teescope/importer/session.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <filesystem>
 
 namespace teescope::cli {
 
 namespace {
 
 std::atomic<bool> interrupted{false};
+
+constexpr rlim_t kAddressSpaceLimit = rlim_t{16} << 30;
 
 void on_interrupt(int) { interrupted = true; }
 
@@ -64,9 +71,10 @@ std::string progress_bar(double fraction, uint64_t events, double events_per_s, 
     return bar + tail;
 }
 
-int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
+namespace {
+
+int import_here(const ImportOptions &o, const std::string &db, std::ostream &out, std::ostream &err)
 {
-    const std::string db = o.db.empty() ? default_db(o.trace) : o.db;
     ProgressStyle style = o.progress;
     if (style == ProgressStyle::Auto)
         style = ::isatty(STDERR_FILENO) ? ProgressStyle::Bar : ProgressStyle::None;
@@ -112,17 +120,80 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
         err << "teescope import: " << o.trace << ": " << e.what() << "\n";
         return 1;
     }
-    if (style == ProgressStyle::Json)
-        out << progress_json(1.0, events, 0) << std::endl;
-    else if (style == ProgressStyle::Bar)
+    if (style == ProgressStyle::Bar)
         err << "\r" << progress_bar(1.0, events, 0, 30) << "\n";
-    out << "teescope import: " << events << " events from " << o.trace << " into " << db << "\n";
+    // With JSON progress, stdout carries nothing but JSON lines (a program reads them).
+    (style == ProgressStyle::Json ? err : out)
+        << "teescope import: " << events << " events from " << o.trace << " into " << db << "\n";
     if (read_error) {
         err << "teescope import: " << o.trace << " could not be read to its end; " << db
             << " holds what came before (see `teescope report stats " << db << "`)\n";
         return 3;
     }
     return 0;
+}
+
+volatile sig_atomic_t importer_pid = 0;
+
+void forward_to_importer(int sig)
+{
+    if (importer_pid > 0)
+        ::kill(importer_pid, sig);
+}
+
+} // namespace
+
+// The import runs in a child process: libbabeltrace2 2.0 can crash, or allocate without bound,
+// on some corrupted packets, and a bad trace must end in a message, not in a crash.
+int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
+{
+    const std::string db = o.db.empty() ? default_db(o.trace) : o.db;
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::absolute(db, ec).parent_path();
+    if (ec || !std::filesystem::is_directory(dir, ec)) {
+        err << "teescope import: cannot write " << db << ": the directory " << dir.string() << " does not exist\n";
+        return 1;
+    }
+    out.flush();
+    err.flush();
+    const pid_t parent = ::getpid();
+    pid_t child = ::fork();
+    if (child < 0) {
+        err << "teescope import: fork: " << std::strerror(errno) << "\n";
+        return 1;
+    }
+    if (child == 0) {
+        // Killed with the parent (an import that is killed must not complete behind its back);
+        // the parent may already be gone.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent)
+            ::_exit(137);
+        // Far above what an import needs (it streams), far below what would hurt the machine.
+        rlimit limit{kAddressSpaceLimit, kAddressSpaceLimit};
+        ::setrlimit(RLIMIT_AS, &limit);
+        int code = import_here(o, db, out, err);
+        out.flush();
+        err.flush();
+        ::_exit(code);
+    }
+    importer_pid = child;
+    struct sigaction sa {}, old_int {}, old_term {};
+    sa.sa_handler = forward_to_importer;
+    ::sigaction(SIGINT, &sa, &old_int);
+    ::sigaction(SIGTERM, &sa, &old_term);
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    importer_pid = 0;
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    std::remove((db + ".partial").c_str());
+    err << "\nteescope import: reading " << o.trace << " failed: the importer was ended by signal " << sig
+        << " (" << ::strsignal(sig) << "); the trace is probably corrupt. " << db << " was not written.\n";
+    return 1;
 }
 
 } // namespace teescope::cli

@@ -910,6 +910,14 @@ void Trackers::on_drv_request_answer(const EventHeader &h, const teescope_drv_re
     auto [process_id, thread_id] = caller(e.pid, e.tid, h.ts);
     (void)thread_id;
     auto it = requests_.find({e.ctx, e.request});
+    if (it == requests_.end() && e.err != 0) {
+        // The driver refused an answer to a request that is no longer pending (its invoker died,
+        // or it was answered already): an event of the workload, not a gap in the trace.
+        stat("refused_answer", "info", 1, h.ts,
+             "request_answer of request " + std::to_string(e.request) + " of context " + std::to_string(e.ctx) +
+                 " refused with err " + std::to_string(e.err));
+        return;
+    }
     if (it == requests_.end()) {
         stat("unmatched_request_answer", "data_loss", 1, h.ts,
              "request_answer of request " + std::to_string(e.request) + " of context " + std::to_string(e.ctx) +

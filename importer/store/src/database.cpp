@@ -52,7 +52,8 @@ Database Database::open_read_only(const std::string &path)
         throw Error(path + ": is a directory, not a teescope database");
 
     Connection c;
-    if (sqlite3_open_v2(path.c_str(), &c.db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+    // A connection is used by one thread at a time: no per-call locking (SQLite's multi-thread mode).
+    if (sqlite3_open_v2(path.c_str(), &c.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
         fail(c.db, "cannot open", path);
     sqlite3_extended_result_codes(c.db, 1);
 
@@ -103,7 +104,9 @@ Database Database::create(const std::string &path)
         throw Error(path + ": cannot replace: " + ec.message());
 
     Connection c;
-    if (sqlite3_open_v2(path.c_str(), &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
+    // Only the writer's thread uses this connection: no per-call locking.
+    if (sqlite3_open_v2(path.c_str(), &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK)
         fail(c.db, "cannot create", path);
     // A file being written is thrown away on failure, so neither a journal nor syncs are needed.
     exec_on(c.db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;", path);

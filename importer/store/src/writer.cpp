@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <system_error>
+#include <unordered_map>
 
 namespace teescope::store {
 
@@ -192,8 +194,6 @@ public:
                  "CREATE INDEX objects_context ON objects(context_id);"
                  "CREATE INDEX handles_object ON handles(object_id);"
                  "CREATE INDEX handles_context ON handles(context_id, bind_ts);"
-                 "CREATE INDEX invocations_object ON invocations(object_id);"
-                 "CREATE INDEX invocations_context ON invocations(context_id, drv_begin_ts);"
                  "CREATE INDEX invocations_thread ON invocations(thread_id, drv_begin_ts);"
                  "CREATE INDEX requests_context ON callback_requests(context_id);"
                  "CREATE INDEX requests_invocation ON callback_requests(invocation_id);"
@@ -202,43 +202,55 @@ public:
                  "COMMIT;");
     }
 
-    // latency: per class and op, nearest-rank percentiles of the driver-side durations.
+    // latency: per class and op, nearest-rank percentiles of the driver-side durations. The
+    // durations are streamed out of the invocations without a join or a sort in SQL (objects
+    // are few; invocations are millions) and each group is ranked with nth_element.
     void compute_latency()
     {
-        db_.exec("BEGIN");
+        std::unordered_map<int64_t, std::string> object_class;
+        Statement objects(db_.handle(), "SELECT id, class FROM objects", file_);
+        while (objects.next())
+            object_class.emplace(objects.int_at(0), objects.text_at(1));
+
+        std::map<std::pair<std::string, int64_t>, std::vector<int64_t>> groups;
         Statement in(db_.handle(),
-                     "SELECT COALESCE(o.class, 'unknown'), i.op, i.drv_end_ts - i.drv_begin_ts AS d "
-                     "FROM invocations i LEFT JOIN objects o ON o.id = i.object_id "
-                     "WHERE i.drv_begin_ts IS NOT NULL AND i.drv_end_ts IS NOT NULL "
-                     "ORDER BY 1, 2, 3",
+                     "SELECT object_id, op, drv_end_ts - drv_begin_ts FROM invocations "
+                     "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL",
                      file_);
-        Statement out = prepare("INSERT INTO latency VALUES (?,?,?,?,?,?,?,?,?)");
-        std::string klass;
-        int64_t op = 0;
-        std::vector<int64_t> durations; // sorted by the query
-        auto emit = [&] {
-            if (durations.empty())
-                return;
-            const size_t n = durations.size();
-            auto rank = [&](size_t per_mille) {
-                size_t r = (n * per_mille + 999) / 1000; // ceil(p * n), 1-based
-                return durations[std::max<size_t>(r, 1) - 1];
-            };
-            insert(out, klass, op, static_cast<int64_t>(n), durations.front(), rank(500), rank(900), rank(990),
-                   rank(999), durations.back());
-            durations.clear();
-        };
+        const std::string unknown = "unknown";
+        std::pair<std::string, int64_t> key;
+        std::vector<int64_t> *group = nullptr;
         while (in.next()) {
-            std::string c = in.text_at(0);
-            int64_t o = in.int_at(1);
-            if (c != klass || o != op) {
-                emit();
-                klass = std::move(c);
-                op = o;
+            auto it = in.null_at(0) ? object_class.end() : object_class.find(in.int_at(0));
+            const std::string &klass = it == object_class.end() ? unknown : it->second;
+            int64_t op = in.int_at(1);
+            if (!group || key.first != klass || key.second != op) {
+                key = {klass, op};
+                group = &groups[key];
             }
-            durations.push_back(in.int_at(2));
+            group->push_back(in.int_at(2));
         }
-        emit();
+
+        db_.exec("BEGIN");
+        Statement out = prepare("INSERT INTO latency VALUES (?,?,?,?,?,?,?,?,?)");
+        for (auto &[k, durations] : groups) {
+            const size_t n = durations.size();
+            // Nearest rank: the ceil(p * n)-th smallest (1-based). Ranks are selected in increasing
+            // order, each within what lies above the previous one, and read at once (a later
+            // selection may move the elements it does not fix).
+            size_t from = 0;
+            auto rank = [&](size_t per_mille) {
+                size_t r = std::max<size_t>((n * per_mille + 999) / 1000, 1) - 1;
+                std::nth_element(durations.begin() + static_cast<std::ptrdiff_t>(from),
+                                 durations.begin() + static_cast<std::ptrdiff_t>(r), durations.end());
+                from = r;
+                return durations[r];
+            };
+            auto [lo, hi] = std::minmax_element(durations.begin(), durations.end());
+            int64_t min = *lo, max = *hi;
+            int64_t p50 = rank(500), p90 = rank(900), p99 = rank(990), p999 = rank(999);
+            insert(out, k.first, k.second, static_cast<int64_t>(n), min, p50, p90, p99, p999, max);
+        }
         db_.exec("COMMIT");
     }
 

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The import error suite: `teescope import` on bad input gives the documented outcome.
+
+  errors.py --teescope BIN --samples samples/traces [CASE...]
+
+Each case builds its input in a temporary directory (a broken copy of a committed trace, or no
+trace at all), runs `teescope import` and checks the exit status, the message and what was left
+on disk. Without CASE every case runs; --list prints their names.
+"""
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(condition, what):
+    if not condition:
+        raise Failure(what)
+
+
+class Env:
+    def __init__(self, teescope, samples, tmp):
+        self.teescope = teescope
+        self.samples = samples
+        self.tmp = tmp
+
+    def run(self, *args):
+        r = subprocess.run([self.teescope, *args], capture_output=True, text=True, check=False, timeout=120)
+        return r
+
+    def copy(self, name):
+        to = os.path.join(self.tmp, name)
+        shutil.copytree(os.path.join(self.samples, name), to)
+        return to
+
+    def import_(self, trace, db, *extra):
+        return self.run("import", trace, "-o", db, "--progress=none", *extra)
+
+
+def stream_dir(trace):
+    return os.path.join(trace, "ust", "uid", "0", "64-bit")
+
+
+def metadata(db):
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return dict(con.execute("SELECT key, value FROM metadata"))
+    finally:
+        con.close()
+
+
+def stats(db):
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return {name: (severity, count) for name, severity, count in
+                con.execute("SELECT name, severity, count FROM import_stats")}
+    finally:
+        con.close()
+
+
+def expect_no_output_file(db):
+    left = [p for p in (db, db + ".partial") if os.path.exists(p)]
+    expect(not left, f"files left behind: {left}")
+
+
+def expect_refused(env, trace, words):
+    """Exit 1, a message naming the path and saying what is wrong, no database written."""
+    db = os.path.join(env.tmp, "out.db")
+    r = env.import_(trace, db)
+    expect(r.returncode == 1, f"exit {r.returncode}, expected 1; stderr: {r.stderr!r}")
+    expect(trace in r.stderr, f"the message does not name {trace}: {r.stderr!r}")
+    expect(words in r.stderr, f"the message does not say '{words}': {r.stderr!r}")
+    expect_no_output_file(db)
+
+
+@case
+def nonexistent_path(env):
+    expect_refused(env, os.path.join(env.tmp, "nowhere"), "no such file or directory")
+
+
+@case
+def file_instead_of_directory(env):
+    path = os.path.join(env.tmp, "trace.ctf")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("not a trace\n")
+    expect_refused(env, path, "is not a directory")
+
+
+@case
+def empty_directory(env):
+    path = os.path.join(env.tmp, "empty")
+    os.mkdir(path)
+    expect_refused(env, path, "is an empty directory")
+
+
+@case
+def directory_of_other_files(env):
+    path = os.path.join(env.tmp, "other")
+    os.makedirs(os.path.join(path, "sub"))
+    with open(os.path.join(path, "notes.txt"), "w", encoding="utf-8") as f:
+        f.write("hello\n")
+    with open(os.path.join(path, "sub", "data.bin"), "wb") as f:
+        f.write(b"\x42" * 4096)
+    expect_refused(env, path, "holds no CTF trace")
+
+
+@case
+def output_directory_missing(env):
+    trace = os.path.join(env.samples, "clean")
+    missing = os.path.join(env.tmp, "no-such-dir")
+    db = os.path.join(missing, "x.db")
+    r = env.import_(trace, db)
+    expect(r.returncode == 1, f"exit {r.returncode}, expected 1; stderr: {r.stderr!r}")
+    expect(missing in r.stderr, f"the message does not name {missing}: {r.stderr!r}")
+    expect(not os.path.exists(missing), f"{missing} was created")
+
+
+@case
+def truncated_stream(env):
+    # Cut in the middle of a packet of a stream file. libbabeltrace2 2.0 refuses to index such a
+    # file, so nothing of the trace can be read: the import still ends with exit 3 (not read to
+    # its end) and a database that says so.
+    trace = env.copy("clean")
+    stream = os.path.join(stream_dir(trace), "teescope_1")
+    size = os.path.getsize(stream)
+    os.truncate(stream, size * 2 // 3)
+    db = os.path.join(env.tmp, "truncated.db")
+    r = env.import_(trace, db)
+    expect(r.returncode == 3, f"exit {r.returncode}, expected 3; stderr: {r.stderr!r}")
+    expect(trace in r.stderr and "could not be read to its end" in r.stderr, f"message: {r.stderr!r}")
+    expect(os.path.exists(db) and not os.path.exists(db + ".partial"), "no database written")
+    m = metadata(db)
+    expect(m.get("read_error") == "1", f"metadata read_error = {m.get('read_error')}")
+    s = stats(db)
+    expect(s.get("read_error", ("", 0))[1] == 1 and s["read_error"][0] == "error", f"import_stats: {s}")
+    expect(int(m.get("events", -1)) == 0, f"events = {m.get('events')}, expected 0")
+
+
+@case
+def zeroed_packet(env):
+    # 64 zero bytes in the middle of the first packet of a stream: what came before is imported,
+    # the rest is lost, the import exits 3 and the database says read_error = 1.
+    trace = env.copy("clean")
+    stream = os.path.join(stream_dir(trace), "teescope_1")
+    with open(stream, "r+b") as f:
+        f.seek(6000)
+        f.write(bytes(64))
+    db = os.path.join(env.tmp, "zeroed.db")
+    r = env.import_(trace, db)
+    expect(r.returncode == 3, f"exit {r.returncode}, expected 3; stderr: {r.stderr!r}")
+    expect(trace in r.stderr, f"the message does not name the trace: {r.stderr!r}")
+    m = metadata(db)
+    expect(m.get("read_error") == "1", f"metadata read_error = {m.get('read_error')}")
+    full = metadata_of_clean(env)
+    events = int(m.get("events", 0))
+    expect(0 < events < int(full["events"]), f"{events} events imported of {full['events']}")
+    s = stats(db)
+    expect(s.get("read_error", ("", 0))[1] == 1, f"import_stats: {s}")
+    # Lifetimes left open by the cut are marked, never reported as complete.
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    open_contexts = con.execute("SELECT COUNT(*) FROM contexts WHERE end_kind = 'open_at_end' AND end_inferred = 0").fetchone()[0]
+    con.close()
+    expect(open_contexts == 0, f"{open_contexts} contexts cut by the read error are not marked end_inferred")
+
+
+def metadata_of_clean(env):
+    db = os.path.join(env.tmp, "clean-reference.db")
+    if not os.path.exists(db):
+        r = env.import_(os.path.join(env.samples, "clean"), db)
+        expect(r.returncode == 0, f"import of the clean trace exited {r.returncode}: {r.stderr!r}")
+    return metadata(db)
+
+
+@case
+def other_providers_only(env):
+    # Every teescope event renamed to another provider (same length, so the metadata stays valid).
+    trace = env.copy("clean")
+    path = os.path.join(stream_dir(trace), "metadata")
+    with open(path, "rb") as f:
+        text = f.read()
+    renamed = text.count(b'name = "teescope_')
+    expect(renamed > 0, "no teescope event in the metadata")
+    with open(path, "wb") as f:
+        f.write(text.replace(b'name = "teescope_', b'name = "Teescope_'))
+    db = os.path.join(env.tmp, "foreign.db")
+    r = env.import_(trace, db)
+    expect(r.returncode == 0, f"exit {r.returncode}, expected 0; stderr: {r.stderr!r}")
+    full = metadata_of_clean(env)
+    s = stats(db)
+    expect(s.get("foreign_events") == ("info", int(full["events"])),
+           f"foreign_events = {s.get('foreign_events')}, expected ('info', {full['events']})")
+    expect(set(s) == {"foreign_events"}, f"other statistics: {s}")
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    tables = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                        "AND name NOT IN ('metadata', 'import_stats')")]
+    expect(tables, "no tables")
+    for t in tables:
+        n = con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]
+        expect(n == 0, f"table {t} has {n} rows")
+    con.close()
+    m = metadata(db)
+    expect(m.get("events") == "0" and m.get("read_error") == "0" and m.get("complete") == "1", f"metadata: {m}")
+
+
+@case
+def lossy_trace(env):
+    db = os.path.join(env.tmp, "lossy.db")
+    r = env.import_(os.path.join(env.samples, "lossy"), db)
+    expect(r.returncode == 0, f"exit {r.returncode}, expected 0; stderr: {r.stderr!r}")
+    s = stats(db)
+    expect(s.get("discarded_events") == ("data_loss", 5813), f"discarded_events = {s.get('discarded_events')}")
+    r = env.run("report", "stats", db)
+    expect(r.returncode == 0 and "discarded_events" in r.stdout, f"report stats: {r.returncode} {r.stdout!r}")
+
+
+@case
+def progress_json(env):
+    db = os.path.join(env.tmp, "progress.db")
+    r = env.run("import", os.path.join(env.samples, "lossy"), "-o", db, "--progress=json")
+    expect(r.returncode == 0, f"exit {r.returncode}; stderr: {r.stderr!r}")
+    lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
+    expect(len(lines) >= 2, f"{len(lines)} progress lines: {r.stdout!r}")
+    seen = [json.loads(l) for l in lines]
+    for p in seen:
+        expect(set(p) >= {"fraction", "events", "rate"}, f"keys of {p}")
+        expect(0.0 <= p["fraction"] <= 1.0 and p["events"] >= 0 and p["rate"] >= 0, f"values of {p}")
+    for a, b in zip(seen, seen[1:]):
+        expect(b["fraction"] >= a["fraction"] and b["events"] >= a["events"], f"progress went back: {a} -> {b}")
+    expect(seen[-1]["fraction"] == 1.0, f"last progress line {seen[-1]}")
+    expect(seen[-1]["events"] == int(metadata(db)["events"]), f"last line {seen[-1]} vs {metadata(db)['events']} events")
+    # Anything else on stdout is the one-line summary, after the progress.
+    others = [l for l in r.stdout.splitlines() if not l.startswith("{")]
+    expect(len(others) <= 1 and r.stdout.splitlines()[-1] in others + lines[-1:], f"stdout: {r.stdout!r}")
+
+
+@case
+def newer_schema_refused(env):
+    db = os.path.join(env.tmp, "newer.db")
+    r = env.import_(os.path.join(env.samples, "clean"), db)
+    expect(r.returncode == 0, f"import exited {r.returncode}")
+    con = sqlite3.connect(db)
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    con.execute(f"PRAGMA user_version = {version + 1}")
+    con.commit()
+    con.close()
+    for view in ("leaks", "stats"):
+        r = env.run("report", view, db)
+        expect(r.returncode != 0, f"report {view} of a newer database exited 0")
+        expect(db in r.stderr and "newer" in r.stderr, f"report {view}: {r.stderr!r}")
+        expect(not r.stdout.strip(), f"report {view} printed: {r.stdout!r}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--teescope", required=True)
+    ap.add_argument("--samples", required=True)
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("cases", nargs="*")
+    a = ap.parse_args()
+    if a.list:
+        print("\n".join(CASES))
+        return 0
+    names = a.cases or list(CASES)
+    unknown = [n for n in names if n not in CASES]
+    if unknown:
+        print(f"unknown case(s): {', '.join(unknown)}")
+        return 2
+    failed = 0
+    for name in names:
+        with tempfile.TemporaryDirectory(prefix="teescope-errors-") as tmp:
+            try:
+                CASES[name](Env(os.path.abspath(a.teescope), os.path.abspath(a.samples), tmp))
+                print(f"ok   {name}")
+            except Failure as e:
+                failed += 1
+                print(f"FAIL {name}: {e}")
+    print(f"import errors: {len(names) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
