@@ -70,7 +70,8 @@ TEST(TrackersOnTrace, KilledScenario) {
     for (const auto &q : r.requests)
         invoker_died |= q.end_kind == "invoker_died";
     EXPECT_TRUE(invoker_died);
-    EXPECT_EQ(r.stats["unmatched_request_answer"], 1u);
+    EXPECT_EQ(r.stats["refused_answer"], 1u);
+    EXPECT_EQ(r.stats["unmatched_request_answer"], 0u);
     // The killed processes never exited normally but their contexts were closed.
     int vanished = 0, exited = 0;
     for (const auto &p : r.processes) {
