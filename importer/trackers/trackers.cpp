@@ -968,33 +968,28 @@ void start_shm(ShmRow &r, Id id, OptId ctx, int32_t shm, uint64_t size, const ch
 }
 } // namespace
 
-void Trackers::on_drv_shm_alloc(const EventHeader &h, const teescope_drv_shm_alloc &e) {
-    auto [process_id, thread_id] = caller(e.pid, e.tid, h.ts);
+// SHM_ALLOC and SHM_REGISTER start the same lifetime; a raw shm id still live means its free was lost.
+void Trackers::shm_created(const EventHeader &h, int32_t pid, int32_t tid, uint64_t ctx, int32_t shm, uint64_t size,
+                           const char *how, const char *event) {
+    auto [process_id, thread_id] = caller(pid, tid, h.ts);
     (void)thread_id;
-    auto old = shms_.find(e.shm);
+    auto old = shms_.find(shm);
     if (old != shms_.end()) {
-        stat("unmatched_shm_alloc", "data_loss", 1, h.ts, "shm " + std::to_string(e.shm) + " created again before its free");
+        stat("unmatched_shm_alloc", "data_loss", 1, h.ts, "shm " + std::to_string(shm) + " created again before its free");
         old->second.row.end_kind = "freed";
         old->second.row.end_inferred = true;
         rows_.add(old->second.row);
         shms_.erase(old);
     }
-    start_shm(shms_[e.shm].row, next_shm_++, context_id(e.ctx, h.ts, "shm_alloc"), e.shm, e.size, "alloc", process_id, h.ts);
+    start_shm(shms_[shm].row, next_shm_++, context_id(ctx, h.ts, event), shm, size, how, process_id, h.ts);
+}
+
+void Trackers::on_drv_shm_alloc(const EventHeader &h, const teescope_drv_shm_alloc &e) {
+    shm_created(h, e.pid, e.tid, e.ctx, e.shm, e.size, "alloc", "shm_alloc");
 }
 
 void Trackers::on_drv_shm_register(const EventHeader &h, const teescope_drv_shm_register &e) {
-    auto [process_id, thread_id] = caller(e.pid, e.tid, h.ts);
-    (void)thread_id;
-    auto old = shms_.find(e.shm);
-    if (old != shms_.end()) {
-        stat("unmatched_shm_alloc", "data_loss", 1, h.ts, "shm " + std::to_string(e.shm) + " created again before its free");
-        old->second.row.end_kind = "freed";
-        old->second.row.end_inferred = true;
-        rows_.add(old->second.row);
-        shms_.erase(old);
-    }
-    start_shm(shms_[e.shm].row, next_shm_++, context_id(e.ctx, h.ts, "shm_register"), e.shm, e.size, "register",
-              process_id, h.ts);
+    shm_created(h, e.pid, e.tid, e.ctx, e.shm, e.size, "register", "shm_register");
 }
 
 void Trackers::on_drv_shm_free(const EventHeader &h, const teescope_drv_shm_free &e) {

@@ -117,6 +117,9 @@ public:
     static std::string object_class(int32_t kind, uint32_t uid);
 
 private:
+    void shm_created(const EventHeader &h, int32_t pid, int32_t tid, uint64_t ctx, int32_t shm, uint64_t size,
+                     const char *how, const char *event);
+
     struct PairHash {
         size_t operator()(const std::pair<uint64_t, uint64_t> &k) const noexcept {
             return std::hash<uint64_t>{}(k.first * 0x9E3779B97F4A7C15ULL ^ (k.second + 0x632BE59BD9B4E019ULL));
