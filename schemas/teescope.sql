@@ -11,7 +11,7 @@
 --
 -- Every column has a comment; tests check that each column is documented.
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE metadata (
     key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version
@@ -158,6 +158,15 @@ CREATE TABLE async_releases (
     carrier_invocation_id INTEGER, -- invocations.id on whose return the message came
     carrier_context_id INTEGER,    -- contexts.id of the carrier
     ts INTEGER NOT NULL            -- async_release
+);
+
+CREATE TABLE data_loss (
+    id INTEGER PRIMARY KEY,        -- assigned, in the order the losses were read
+    what TEXT NOT NULL,            -- events | packets: what the tracer discarded
+    count INTEGER NOT NULL,        -- how many were lost
+    begin_ts INTEGER,              -- the loss happened after this time (NULL if the stream has no clock)
+    end_ts INTEGER,                -- and before this time
+    stream TEXT                    -- the stream (file) of the trace that lost them, as plain text
 );
 
 CREATE TABLE shm (

@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config python3 git
   lttng-tools liblttng-ust-dev babeltrace2 libbabeltrace2-dev
   libsqlite3-dev sqlite3 libgraphviz-dev graphviz
-  qt6-base-dev qt6-svg-dev libqt6charts6-dev libqt6svg6-dev
+  qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev
   xvfb xauth fonts-dejavu-core
   libgtest-dev libgmock-dev
 )

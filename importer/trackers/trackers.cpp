@@ -1135,8 +1135,24 @@ void Trackers::on_user_ioctl_other(const EventHeader &h, const teescope_user_ioc
 // ---------------------------------------------------------------------------------------------
 // Trace-level messages
 
+void Trackers::add_data_loss(const char *what, int64_t begin_ts, int64_t end_ts, uint64_t count,
+                             std::string_view stream) {
+    DataLossRow r{};
+    r.id = next_data_loss_++;
+    r.what = what;
+    r.count = static_cast<int64_t>(count);
+    // A stream without clock snapshots gives 0: the time of the loss is unknown.
+    if (begin_ts > 0)
+        r.begin_ts = begin_ts;
+    if (end_ts > 0)
+        r.end_ts = end_ts;
+    r.stream = std::string(stream);
+    rows_.add(r);
+}
+
 void Trackers::on_discarded_events(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream) {
     data_lost_ = true;
+    add_data_loss("events", begin_ts, end_ts, count, stream);
     stat("discarded_events", "data_loss", count, end_ts,
          std::to_string(count) + " events lost in stream " + std::string(stream) + " between ts=" +
              std::to_string(begin_ts) + " and");
@@ -1144,6 +1160,7 @@ void Trackers::on_discarded_events(int64_t begin_ts, int64_t end_ts, uint64_t co
 
 void Trackers::on_discarded_packets(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream) {
     data_lost_ = true;
+    add_data_loss("packets", begin_ts, end_ts, count, stream);
     stat("discarded_packets", "data_loss", count, end_ts,
          std::to_string(count) + " packets lost in stream " + std::string(stream) + " between ts=" +
              std::to_string(begin_ts) + " and");

@@ -32,6 +32,7 @@ public:
     std::vector<InvocationRow> invocations;
     std::vector<CallbackRequestRow> requests;
     std::vector<AsyncReleaseRow> async_releases;
+    std::vector<DataLossRow> data_loss;
     std::vector<ShmRow> shms;
     std::vector<SessionRow> sessions;
     std::map<std::string, Stat> stats;
@@ -45,6 +46,7 @@ public:
     void add(const InvocationRow &r) override { invocations.push_back(r); }
     void add(const CallbackRequestRow &r) override { requests.push_back(r); }
     void add(const AsyncReleaseRow &r) override { async_releases.push_back(r); }
+    void add(const DataLossRow &r) override { data_loss.push_back(r); }
     void add(const ShmRow &r) override { shms.push_back(r); }
     void add(const SessionRow &r) override { sessions.push_back(r); }
     void count(const std::string &name, const std::string &severity, uint64_t n, const std::string &example) override {
@@ -715,6 +717,12 @@ TEST(Trackers, DataLossMarksWhatIsStillOpen) {
     EXPECT_TRUE(f.rows.shms.at(0).end_inferred);
     EXPECT_EQ(f.rows.stats.at("end_inferred_objects").count, 2u); // the root and 0x20
     EXPECT_EQ(f.rows.stats.at("end_inferred_handles").count, 1u);
+    // Each loss is also a row with its time range, for the timeline.
+    ASSERT_EQ(f.rows.data_loss.size(), 1u);
+    EXPECT_EQ(f.rows.data_loss[0].what, "events");
+    EXPECT_EQ(f.rows.data_loss[0].count, 12);
+    EXPECT_EQ(f.rows.data_loss[0].end_ts.value_or(0) - f.rows.data_loss[0].begin_ts.value_or(0), 5);
+    EXPECT_EQ(f.rows.data_loss[0].stream, "chan_0");
 }
 
 TEST(Trackers, ReleaseNeverCompletedAfterLossIsInferred) {
@@ -730,6 +738,8 @@ TEST(Trackers, ReleaseNeverCompletedAfterLossIsInferred) {
     EXPECT_EQ(o.end_kind, "release_unobserved");
     EXPECT_TRUE(o.end_inferred);
     EXPECT_EQ(f.rows.stats.at("discarded_packets").count, 1u);
+    ASSERT_EQ(f.rows.data_loss.size(), 1u);
+    EXPECT_EQ(f.rows.data_loss[0].what, "packets");
 }
 
 TEST(Trackers, ReadErrorStopsAndMarksOpenLifetimes) {

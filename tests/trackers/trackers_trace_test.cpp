@@ -33,6 +33,7 @@ struct Rows : RowSink {
     void add(const InvocationRow &r) override { invocations.push_back(r); }
     void add(const CallbackRequestRow &r) override { requests.push_back(r); }
     void add(const AsyncReleaseRow &) override {}
+    void add(const DataLossRow &) override {}
     void add(const ShmRow &) override {}
     void add(const SessionRow &) override {}
     void count(const std::string &name, const std::string &, uint64_t n, const std::string &) override {

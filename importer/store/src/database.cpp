@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/store/database.h"
 
-#include "sqlite_util.h"
+#include "teescope/store/statement.h"
 #include "teescope/store/schema_sql.h"
 
 #include <sqlite3.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/store/report.h"
 
-#include "sqlite_util.h"
+#include "teescope/store/statement.h"
 
 #include <sqlite3.h>
 

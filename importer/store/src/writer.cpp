@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/store/writer.h"
 
-#include "sqlite_util.h"
+#include "teescope/store/statement.h"
 #include "teescope/store/database.h"
 
 #include <fcntl.h>
@@ -84,6 +84,7 @@ struct Writer::Batch {
     Slots<InvocationRow> invocations;
     Slots<CallbackRequestRow> requests;
     Slots<AsyncReleaseRow> async_releases;
+    Slots<DataLossRow> data_loss;
     Slots<ShmRow> shm;
     Slots<SessionRow> sessions;
     size_t rows = 0;
@@ -91,7 +92,7 @@ struct Writer::Batch {
     void clear()
     {
         processes.n = threads.n = contexts.n = context_users.n = objects.n = handles.n = 0;
-        invocations.n = requests.n = async_releases.n = shm.n = sessions.n = 0;
+        invocations.n = requests.n = async_releases.n = data_loss.n = shm.n = sessions.n = 0;
         rows = 0;
     }
 };
@@ -112,6 +113,7 @@ public:
                               "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
           request_(prepare("INSERT INTO callback_requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
           async_release_(prepare("INSERT INTO async_releases VALUES (?,?,?,?,?)")),
+          data_loss_(prepare("INSERT INTO data_loss VALUES (?,?,?,?,?,?)")),
           shm_(prepare("INSERT INTO shm VALUES (?,?,?,?,?,?,?,?,?,?)")),
           session_(prepare("INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)"))
     {
@@ -169,6 +171,10 @@ public:
         for (size_t i = 0; i < b.async_releases.n; ++i) {
             const AsyncReleaseRow &r = b.async_releases.rows[i];
             insert(async_release_, r.id, r.object_id, r.carrier_invocation_id, r.carrier_context_id, r.ts);
+        }
+        for (size_t i = 0; i < b.data_loss.n; ++i) {
+            const DataLossRow &r = b.data_loss.rows[i];
+            insert(data_loss_, r.id, r.what, r.count, r.begin_ts, r.end_ts, OrNull{r.stream});
         }
         for (size_t i = 0; i < b.shm.n; ++i) {
             const ShmRow &r = b.shm.rows[i];
@@ -271,7 +277,7 @@ public:
     void close()
     {
         for (Statement *s : {&process_, &thread_, &context_, &context_user_, &object_, &handle_, &invocation_,
-                             &request_, &async_release_, &shm_, &session_})
+                             &request_, &async_release_, &data_loss_, &shm_, &session_})
             *s = Statement();
         db_.close();
     }
@@ -282,7 +288,7 @@ private:
     Database db_;
     std::string file_;
     Statement process_, thread_, context_, context_user_, object_, handle_, invocation_, request_,
-        async_release_, shm_, session_;
+        async_release_, data_loss_, shm_, session_;
 };
 
 Writer::Writer(std::string path) : Writer(std::move(path), Options{}) {}
@@ -400,6 +406,7 @@ void Writer::add(const HandleRow &r) { current_->handles.put(r), rows_added(); }
 void Writer::add(const InvocationRow &r) { current_->invocations.put(r), rows_added(); }
 void Writer::add(const CallbackRequestRow &r) { current_->requests.put(r), rows_added(); }
 void Writer::add(const AsyncReleaseRow &r) { current_->async_releases.put(r), rows_added(); }
+void Writer::add(const DataLossRow &r) { current_->data_loss.put(r), rows_added(); }
 void Writer::add(const ShmRow &r) { current_->shm.put(r), rows_added(); }
 void Writer::add(const SessionRow &r) { current_->sessions.put(r), rows_added(); }
 

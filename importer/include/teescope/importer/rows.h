@@ -122,6 +122,14 @@ struct AsyncReleaseRow {
     Ts ts;
 };
 
+struct DataLossRow {
+    Id id;
+    std::string what;              // events | packets
+    int64_t count = 0;
+    OptTs begin_ts, end_ts;
+    std::string stream;
+};
+
 struct ShmRow {
     Id id;
     OptId context_id;
@@ -159,6 +167,7 @@ public:
     virtual void add(const InvocationRow &) = 0;
     virtual void add(const CallbackRequestRow &) = 0;
     virtual void add(const AsyncReleaseRow &) = 0;
+    virtual void add(const DataLossRow &) = 0;
     virtual void add(const ShmRow &) = 0;
     virtual void add(const SessionRow &) = 0;
     // A named import statistic (import_stats): count += n; the first example is kept.

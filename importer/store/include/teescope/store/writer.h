@@ -43,6 +43,7 @@ public:
     void add(const importer::InvocationRow &) override;
     void add(const importer::CallbackRequestRow &) override;
     void add(const importer::AsyncReleaseRow &) override;
+    void add(const importer::DataLossRow &) override;
     void add(const importer::ShmRow &) override;
     void add(const importer::SessionRow &) override;
     void count(const std::string &name, const std::string &severity, uint64_t n,

@@ -197,13 +197,15 @@ private:
     void stop_serving(const Request &r);
 
     void stat(const char *name, const char *severity, uint64_t n, Ts ts, const std::string &what);
+    // A data_loss row for discarded events or packets.
+    void add_data_loss(const char *what, int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream);
     void touch_user(const EventHeader &h);
 
     RowSink &rows_;
     bool data_lost_ = false;
     bool ended_ = false;
     Id next_process_ = 1, next_thread_ = 1, next_context_ = 1, next_object_ = 1, next_handle_ = 1,
-       next_invocation_ = 1, next_request_ = 1, next_async_ = 1, next_shm_ = 1, next_session_ = 1;
+       next_invocation_ = 1, next_request_ = 1, next_async_ = 1, next_data_loss_ = 1, next_shm_ = 1, next_session_ = 1;
 
     std::unordered_map<Id, Process> processes_;          // by processes.id, live or exited-but-current
     std::unordered_map<int64_t, Id> pid_current_;         // raw pid -> current lifetime

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "sqlite_util.h"
+#include "teescope/store/statement.h"
 
-namespace teescope::store::detail {
+namespace teescope::store {
 
 void fail(sqlite3 *db, const std::string &what, const std::string &file)
 {
@@ -57,4 +57,4 @@ std::string Statement::text_at(int col) const
     return std::string(reinterpret_cast<const char *>(text), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
-} // namespace teescope::store::detail
+} // namespace teescope::store

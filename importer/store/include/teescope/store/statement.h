@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Small RAII wrappers around sqlite3 prepared statements, private to the store.
+// A RAII prepared statement over a store connection, for the store and its readers (CLI, GUI).
+// One connection and its statements are used by one thread at a time.
 #pragma once
 
 #include "teescope/store/error.h"
@@ -11,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace teescope::store::detail {
+namespace teescope::store {
 
 // "what: sqlite message (file)" for an error of `db`.
 [[noreturn]] void fail(sqlite3 *db, const std::string &what, const std::string &file);
@@ -51,6 +52,7 @@ public:
     void reset() { sqlite3_reset(stmt_); }
 
     int64_t int_at(int col) const { return sqlite3_column_int64(stmt_, col); }
+    double real_at(int col) const { return sqlite3_column_double(stmt_, col); }
     bool null_at(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     std::string text_at(int col) const;
 
@@ -60,4 +62,9 @@ private:
     std::string file_;
 };
 
-} // namespace teescope::store::detail
+namespace detail {
+using store::fail;
+using store::Statement;
+} // namespace detail
+
+} // namespace teescope::store

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+// How values are written for people: durations, trace times, processes, operations.
+#pragma once
+
+#include <QString>
+
+namespace teescope::gui {
+
+// 1234567 -> "1.23 ms"; negative or unknown (< 0) -> "?".
+QString formatDuration(qint64 ns);
+// A trace timestamp relative to the start of the trace: "+1.234567 s".
+QString formatTraceTime(qint64 ts, qint64 traceStart);
+// "name[pid]"; an empty name gives "?[pid]".
+QString processLabel(const QString &name, qint64 pid);
+// Operation number of an invocation: "release" for 65535 (QTEE RELEASE), else the number.
+QString opName(qint64 op);
+// 1234567 -> "1,234,567" (locale-independent grouping).
+QString formatCount(qint64 n);
+
+} // namespace teescope::gui

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#include "core/selection.h"
+
+#include <array>
+
+namespace teescope::gui {
+
+namespace {
+constexpr std::array<std::pair<ViewId, const char *>, 5> kViews{{{ViewId::Summary, "summary"},
+                                                                 {ViewId::Graph, "graph"},
+                                                                 {ViewId::Timeline, "timeline"},
+                                                                 {ViewId::Leaks, "leaks"},
+                                                                 {ViewId::Latency, "latency"}}};
+}
+
+QString viewName(ViewId view)
+{
+    for (const auto &[id, name] : kViews)
+        if (id == view)
+            return QString::fromLatin1(name);
+    return {};
+}
+
+bool parseViewName(const QString &name, ViewId *view)
+{
+    for (const auto &[id, n] : kViews)
+        if (name == QLatin1String(n)) {
+            *view = id;
+            return true;
+        }
+    return false;
+}
+
+QString kindName(ItemRef::Kind kind)
+{
+    switch (kind) {
+    case ItemRef::Kind::None: return QStringLiteral("nothing");
+    case ItemRef::Kind::Process: return QStringLiteral("process");
+    case ItemRef::Kind::Thread: return QStringLiteral("thread");
+    case ItemRef::Kind::Context: return QStringLiteral("context");
+    case ItemRef::Kind::Object: return QStringLiteral("object");
+    case ItemRef::Kind::Invocation: return QStringLiteral("invocation");
+    case ItemRef::Kind::Request: return QStringLiteral("callback request");
+    }
+    return {};
+}
+
+void Selection::select(ItemRef item)
+{
+    if (item == item_)
+        return;
+    item_ = item;
+    Q_EMIT itemChanged(item_);
+}
+
+void Selection::setRange(TimeRange range)
+{
+    if (!range.isValid())
+        range = {};
+    if (range == range_)
+        return;
+    range_ = range;
+    Q_EMIT rangeChanged(range_);
+}
+
+void Selection::reveal(ItemRef item, ViewId view)
+{
+    select(item);
+    Q_EMIT revealRequested(view);
+}
+
+void Selection::revealRange(TimeRange range, ViewId view)
+{
+    setRange(range);
+    Q_EMIT revealRequested(view);
+}
+
+} // namespace teescope::gui

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+// The one selection of the window: an item (process, thread, context, object, invocation or
+// callback request, by its database id) and a time range. Every view reads it and may set it;
+// views filter or highlight what they show accordingly.
+#pragma once
+
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+namespace teescope::gui {
+
+enum class ViewId { Summary, Graph, Timeline, Leaks, Latency };
+// "summary", "graph", ... (the --view names); nullopt-like: returns false if unknown.
+QString viewName(ViewId view);
+bool parseViewName(const QString &name, ViewId *view);
+
+struct ItemRef {
+    enum class Kind { None, Process, Thread, Context, Object, Invocation, Request };
+    Kind kind = Kind::None;
+    qint64 id = 0; // the row id in the table of that kind (processes.id, objects.id, ...)
+
+    bool isValid() const { return kind != Kind::None; }
+    friend bool operator==(const ItemRef &a, const ItemRef &b) { return a.kind == b.kind && a.id == b.id; }
+    friend bool operator!=(const ItemRef &a, const ItemRef &b) { return !(a == b); }
+};
+QString kindName(ItemRef::Kind kind); // "process", "object", ...
+
+// Trace timestamps (ns), half-open [begin, end).
+struct TimeRange {
+    qint64 begin = 0;
+    qint64 end = 0;
+    bool isValid() const { return end > begin; }
+    bool contains(qint64 ts) const { return ts >= begin && ts < end; }
+    bool overlaps(qint64 b, qint64 e) const { return b < end && e > begin; }
+    friend bool operator==(const TimeRange &a, const TimeRange &b) { return a.begin == b.begin && a.end == b.end; }
+};
+
+class Selection : public QObject {
+    Q_OBJECT
+public:
+    explicit Selection(QObject *parent = nullptr) : QObject(parent) {}
+
+    ItemRef item() const { return item_; }
+    TimeRange range() const { return range_; }
+
+    // Sets the selected item; emits itemChanged if it differs.
+    void select(ItemRef item);
+    // Sets the selected time range (an invalid range clears it); emits rangeChanged if it differs.
+    void setRange(TimeRange range);
+    // Selects `item` and asks the window to show `view` (e.g. "go to slowest" -> timeline).
+    void reveal(ItemRef item, ViewId view);
+    // Asks the window to show `view` with `range` selected.
+    void revealRange(TimeRange range, ViewId view);
+
+Q_SIGNALS:
+    void itemChanged(teescope::gui::ItemRef item);
+    void rangeChanged(teescope::gui::TimeRange range);
+    void revealRequested(teescope::gui::ViewId view);
+
+private:
+    ItemRef item_;
+    TimeRange range_;
+};
+
+} // namespace teescope::gui
+
+Q_DECLARE_METATYPE(teescope::gui::ItemRef)
+Q_DECLARE_METATYPE(teescope::gui::TimeRange)
