@@ -1,14 +1,155 @@
 // SPDX-License-Identifier: MIT
 #include "window/gui_main.h"
 
+#include "core/selection.h"
+#include "window/import_runner.h"
+#include "window/main_window.h"
+#include "window/screenshot.h"
+
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QTextStream>
+
+#include <cstdio>
+#include <cstring>
 
 namespace teescope::gui {
 
+namespace {
+
+void say(const QString &text)
+{
+    QTextStream err(stderr);
+    err << "teescope-gui: " << text << Qt::endl;
+}
+
+// Imports a trace directory without a window, progress on stderr; returns the database or "".
+QString importHeadless(const QString &traceDir)
+{
+    const QString db = ImportRunner::databaseFor(traceDir);
+    if (ImportRunner::isUpToDate(db, traceDir))
+        return db;
+    ImportRunner runner;
+    QEventLoop loop;
+    QString result;
+    QObject::connect(&runner, &ImportRunner::finished, &loop,
+                     [&](bool ok, bool, const QString &path, const QString &message) {
+                         if (!message.isEmpty())
+                             say(message);
+                         if (ok)
+                             result = path;
+                         loop.quit();
+                     });
+    runner.start(traceDir, db);
+    loop.exec();
+    return result;
+}
+
+bool wantsScreenshot(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--screenshot") == 0 || std::strncmp(argv[i], "--screenshot=", 13) == 0)
+            return true;
+    return false;
+}
+
+} // namespace
+
 int guiMain(int argc, char **argv)
 {
+    // Screenshots render offscreen unless a platform was chosen: no display needed.
+    if (wantsScreenshot(argc, argv) && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
-    return 0;
+    QApplication::setApplicationName(QStringLiteral("teescope-gui"));
+    QApplication::setOrganizationName(QStringLiteral("teescope"));
+    QApplication::setApplicationVersion(QStringLiteral(TEESCOPE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Shows a teescope trace database (or imports a trace directory first): summary, capability graph, "
+        "timeline, leaks and latency."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("path"), QStringLiteral("a trace database (FILE.db) or a CTF trace directory"));
+    QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("render a view offscreen into OUT.png and exit"),
+                                  QStringLiteral("OUT.png"));
+    QCommandLineOption view(QStringLiteral("view"), QStringLiteral("the view: summary, graph, timeline, leaks or latency"),
+                            QStringLiteral("NAME"), QStringLiteral("summary"));
+    QCommandLineOption palette(QStringLiteral("palette"), QStringLiteral("light or dark"), QStringLiteral("NAME"));
+    QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size for --screenshot"), QStringLiteral("WxH"),
+                            QStringLiteral("1600x1000"));
+    QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("seconds to wait for the view (--screenshot)"),
+                               QStringLiteral("SECONDS"), QStringLiteral("120"));
+    parser.addOptions({screenshot, view, palette, size, timeout});
+    parser.process(app);
+
+    const QStringList args = parser.positionalArguments();
+    if (args.size() > 1) {
+        say(QStringLiteral("one database or trace directory at a time"));
+        return 2;
+    }
+    ViewId viewId = ViewId::Summary;
+    if (!parseViewName(parser.value(view), &viewId)) {
+        say(QStringLiteral("unknown view '%1' (summary, graph, timeline, leaks, latency)").arg(parser.value(view)));
+        return 2;
+    }
+    const QString paletteName = parser.value(palette);
+    if (!paletteName.isEmpty() && paletteName != QLatin1String("light") && paletteName != QLatin1String("dark")) {
+        say(QStringLiteral("unknown palette '%1' (light, dark)").arg(paletteName));
+        return 2;
+    }
+
+    MainWindow window;
+    if (!paletteName.isEmpty())
+        window.setDarkPalette(paletteName == QLatin1String("dark"));
+
+    if (parser.isSet(screenshot)) {
+        if (args.isEmpty()) {
+            say(QStringLiteral("--screenshot needs a database or a trace directory"));
+            return 2;
+        }
+        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+        bool okW = false, okH = false;
+        const int w = wh.size() == 2 ? wh[0].toInt(&okW) : 0, h = wh.size() == 2 ? wh[1].toInt(&okH) : 0;
+        if (!okW || !okH || w < 200 || h < 150 || w > 10000 || h > 10000) {
+            say(QStringLiteral("bad --size '%1' (WxH, e.g. 1600x1000)").arg(parser.value(size)));
+            return 2;
+        }
+        bool okT = false;
+        const int seconds = parser.value(timeout).toInt(&okT);
+        if (!okT || seconds <= 0) {
+            say(QStringLiteral("bad --timeout '%1'").arg(parser.value(timeout)));
+            return 2;
+        }
+        QString db = args.first();
+        if (QFileInfo(db).isDir()) {
+            db = importHeadless(db);
+            if (db.isEmpty())
+                return 1;
+        }
+        QString error;
+        if (!window.openDatabase(db, &error)) {
+            say(error);
+            return 1;
+        }
+        window.resize(w, h);
+        window.show();
+        error = saveScreenshot(window, viewId, parser.value(screenshot), seconds * 1000);
+        if (!error.isEmpty()) {
+            say(error);
+            return 1;
+        }
+        return 0;
+    }
+
+    window.show();
+    if (!args.isEmpty())
+        window.openPath(args.first());
+    window.showView(viewId);
+    return app.exec();
 }
 
 } // namespace teescope::gui

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: MIT
+#include "window/inspector_data.h"
+
+#include "core/format.h"
+
+#include <functional>
+
+namespace teescope::gui {
+
+namespace {
+
+using Kind = ItemRef::Kind;
+constexpr int kListLimit = 50; // rows listed per section; the section title gives the total
+
+// A statement whose columns read as display text; NULL reads as "—" (or -1 for numbers).
+class Query {
+public:
+    Query(const store::Database &db, const char *sql) : s_(db.handle(), sql, db.path()) {}
+    Query &bind(int i, qint64 v)
+    {
+        s_.bind(i, int64_t(v));
+        return *this;
+    }
+    bool next() { return s_.next(); }
+    bool isNull(int c) const { return s_.null_at(c); }
+    qint64 num(int c) const { return s_.null_at(c) ? -1 : s_.int_at(c); }
+    QString text(int c) const { return s_.null_at(c) ? QStringLiteral("—") : traceText(s_.text_at(c)); }
+
+private:
+    store::Statement s_;
+};
+
+struct Builder {
+    const store::Database &db;
+    qint64 origin; // trace start, for relative times
+
+    QString time(const Query &q, int c) const
+    {
+        return q.isNull(c) ? QStringLiteral("—") : formatTraceTime(q.num(c), origin);
+    }
+    QString span(const Query &q, int b, int e) const
+    {
+        if (q.isNull(b) || q.isNull(e))
+            return QStringLiteral("—");
+        return formatDuration(q.num(e) - q.num(b));
+    }
+    static InspectorNode row(const QString &key, const QString &value, ItemRef link = {})
+    {
+        return {key, value, link, {}};
+    }
+    QString processText(qint64 processId) const
+    {
+        if (processId < 0)
+            return QStringLiteral("—");
+        Query q(db, "SELECT name, pid FROM processes WHERE id = ?");
+        q.bind(1, processId);
+        return q.next() ? processLabel(q.isNull(0) ? QString() : q.text(0), q.num(1)) : QStringLiteral("?");
+    }
+    QString objectText(qint64 objectId) const
+    {
+        if (objectId < 0)
+            return QStringLiteral("unknown object");
+        Query q(db, "SELECT class, sw_id FROM objects WHERE id = ?");
+        q.bind(1, objectId);
+        if (!q.next())
+            return QStringLiteral("?");
+        return q.text(0) + (q.isNull(1) ? QString() : QStringLiteral(" (sw_id %1)").arg(q.num(1)));
+    }
+    // A section whose children come from `fill`, titled "title (N)".
+    InspectorNode section(const QString &title, qint64 total, const std::function<void(QList<InspectorNode> &)> &fill) const
+    {
+        InspectorNode n{title, formatCount(total), {}, {}};
+        fill(n.children);
+        if (total > n.children.size())
+            n.children.append(row(QStringLiteral("…"), QStringLiteral("%1 more").arg(formatCount(total - n.children.size()))));
+        return n;
+    }
+    qint64 count(const char *sql, qint64 id) const
+    {
+        Query q(db, sql);
+        q.bind(1, id);
+        return q.next() ? q.num(0) : 0;
+    }
+
+    // The chain of invocations that produced `objectId`, from the object back to the root.
+    InspectorNode provenance(qint64 objectId) const
+    {
+        InspectorNode n{QStringLiteral("Provenance"), QString(), {}, {}};
+        qint64 current = objectId;
+        QStringList path;
+        for (int depth = 0; depth < 64 && current >= 0; ++depth) {
+            Query q(db, "SELECT o.class, o.produced_by, i.object_id, i.op, i.process_id, i.handle"
+                        " FROM objects o LEFT JOIN invocations i ON i.id = o.produced_by WHERE o.id = ?");
+            q.bind(1, current);
+            if (!q.next())
+                break;
+            path.prepend(q.text(0));
+            if (q.isNull(1))
+                break;
+            const QString via = QStringLiteral("op %1 by %2").arg(opName(q.num(3)), processText(q.num(4)));
+            n.children.append(row(QStringLiteral("returned by invocation %1").arg(q.num(1)), via,
+                                  {Kind::Invocation, q.num(1)}));
+            if (q.isNull(2)) {
+                path.prepend(q.num(5) == -1 ? QStringLiteral("root") : QStringLiteral("?"));
+                break;
+            }
+            current = q.num(2);
+        }
+        n.value = path.join(QStringLiteral(" → "));
+        return n;
+    }
+
+    InspectorData object(qint64 id) const
+    {
+        InspectorData d;
+        Query q(db, "SELECT kind, class, uid, sw_id, context_id, ref, created_ts, creator_process_id, wire_id,"
+                    " unexported_ts, release_queue_ts, release_done_ts, release_result, release_retries, freed_ts,"
+                    " end_kind, origin_unknown, end_inferred, address FROM objects WHERE id = ?");
+        q.bind(1, id);
+        if (!q.next())
+            return missing(Kind::Object, id);
+        d.title = QStringLiteral("object %1: %2").arg(id).arg(q.text(1));
+        d.rows << row(QStringLiteral("Kind"), q.text(0)) << row(QStringLiteral("Class"), q.text(1));
+        if (!q.isNull(2))
+            d.rows << row(QStringLiteral("uid"), QString::number(q.num(2)));
+        if (!q.isNull(3))
+            d.rows << row(QStringLiteral("Secure-world id"), QString::number(q.num(3)));
+        d.rows << row(QStringLiteral("Driver address"), QStringLiteral("0x") + QString::number(q.num(18), 16));
+        if (!q.isNull(4))
+            d.rows << row(QStringLiteral("Context"), QStringLiteral("context %1").arg(q.num(4)), {Kind::Context, q.num(4)});
+        if (!q.isNull(7))
+            d.rows << row(QStringLiteral("Created by"), processText(q.num(7)), {Kind::Process, q.num(7)});
+        InspectorNode life{QStringLiteral("Lifetime"), q.text(15), {}, {}};
+        life.children << row(QStringLiteral("created"), q.num(16) == 1 ? QStringLiteral("before the trace") : time(q, 6));
+        if (!q.isNull(8))
+            life.children << row(QStringLiteral("exported to the TEE as"), QString::number(q.num(8)));
+        if (!q.isNull(9))
+            life.children << row(QStringLiteral("released by the TEE"), time(q, 9));
+        if (!q.isNull(10))
+            life.children << row(QStringLiteral("release queued"), time(q, 10));
+        if (!q.isNull(11))
+            life.children << row(QStringLiteral("release sent"),
+                                 time(q, 11) + QStringLiteral(" (result %1, %2 retries)").arg(q.num(12)).arg(q.num(13)));
+        life.children << row(QStringLiteral("freed"), time(q, 14));
+        if (q.num(17) == 1)
+            life.children << row(QStringLiteral("end inferred"), QStringLiteral("data loss hides how it ended"));
+        d.rows << life;
+
+        {
+            Query l(db, "SELECT kind FROM leaks WHERE object_id = ? AND kind NOT IN ('shm_not_freed', 'session_not_closed')");
+            l.bind(1, id);
+            QStringList kinds;
+            while (l.next())
+                kinds << l.text(0);
+            if (!kinds.isEmpty())
+                d.rows << row(QStringLiteral("Leak"), kinds.join(QStringLiteral(", ")));
+        }
+        d.rows << provenance(id);
+
+        const qint64 holders = count("SELECT count(*) FROM handles WHERE object_id = ?", id);
+        d.rows << section(QStringLiteral("Holders (handle bindings)"), holders, [&](QList<InspectorNode> &out) {
+            Query h(db, "SELECT h.handle, h.context_id, c.serial, c.process_id, h.bind_ts, h.unbind_ts, h.unbind_reason"
+                        " FROM handles h LEFT JOIN contexts c ON c.id = h.context_id WHERE h.object_id = ?"
+                        " ORDER BY h.bind_ts LIMIT ?");
+            h.bind(1, id).bind(2, kListLimit);
+            while (h.next()) {
+                InspectorNode n = row(QStringLiteral("handle %1 in context %2").arg(h.num(0)).arg(h.num(2)),
+                                      processText(h.num(3)), {Kind::Context, h.num(1)});
+                n.children << row(QStringLiteral("bound"), time(h, 4))
+                           << row(QStringLiteral("unbound"),
+                                  h.isNull(5) ? QStringLiteral("still bound at the end")
+                                              : time(h, 5) + QStringLiteral(" (") + h.text(6) + QLatin1Char(')'));
+                out << n;
+            }
+        });
+        const qint64 calls = count("SELECT count(*) FROM invocations WHERE object_id = ?", id);
+        d.rows << section(QStringLiteral("Invocations"), calls, [&](QList<InspectorNode> &out) {
+            // The slowest first: what a user looks for.
+            Query i(db, "SELECT id, op, process_id, drv_begin_ts, drv_end_ts, err, ret FROM invocations"
+                        " WHERE object_id = ? ORDER BY (drv_end_ts - drv_begin_ts) DESC LIMIT ?");
+            i.bind(1, id).bind(2, kListLimit);
+            while (i.next())
+                out << row(QStringLiteral("invocation %1 (op %2)").arg(i.num(0)).arg(opName(i.num(1))),
+                           span(i, 3, 4) + QStringLiteral(" by ") + processText(i.num(2)) +
+                               (i.num(5) > 0 || i.num(6) > 0 ? QStringLiteral(" err %1 ret %2").arg(i.num(5)).arg(i.num(6))
+                                                             : QString()),
+                           {Kind::Invocation, i.num(0)});
+        });
+        const qint64 produced = count("SELECT count(*) FROM objects o JOIN invocations i ON i.id = o.produced_by"
+                                      " WHERE i.object_id = ?", id);
+        d.rows << section(QStringLiteral("Objects it returned"), produced, [&](QList<InspectorNode> &out) {
+            Query o(db, "SELECT o.id, o.class FROM objects o JOIN invocations i ON i.id = o.produced_by"
+                        " WHERE i.object_id = ? ORDER BY o.id LIMIT ?");
+            o.bind(1, id).bind(2, kListLimit);
+            while (o.next())
+                out << row(QStringLiteral("object %1").arg(o.num(0)), o.text(1), {Kind::Object, o.num(0)});
+        });
+        return d;
+    }
+
+    InspectorData process(qint64 id) const
+    {
+        InspectorData d;
+        Query q(db, "SELECT pid, name, guest, parent_id, start_ts, end_ts, end_kind FROM processes WHERE id = ?");
+        q.bind(1, id);
+        if (!q.next())
+            return missing(Kind::Process, id);
+        d.title = QStringLiteral("process ") + processLabel(q.isNull(1) ? QString() : q.text(1), q.num(0));
+        d.rows << row(QStringLiteral("pid"), QString::number(q.num(0)));
+        if (q.num(2) > 0)
+            d.rows << row(QStringLiteral("Guest"), QString::number(q.num(2) - 1));
+        if (!q.isNull(3))
+            d.rows << row(QStringLiteral("Parent"), processText(q.num(3)), {Kind::Process, q.num(3)});
+        d.rows << row(QStringLiteral("Lifetime"), time(q, 4) + QStringLiteral(" → ") + time(q, 5) +
+                                                      QStringLiteral(" (") + q.text(6) + QLatin1Char(')'));
+        const qint64 threads = count("SELECT count(*) FROM threads WHERE process_id = ?", id);
+        d.rows << section(QStringLiteral("Threads"), threads, [&](QList<InspectorNode> &out) {
+            Query t(db, "SELECT t.id, t.tid, (SELECT count(*) FROM invocations i WHERE i.thread_id = t.id),"
+                        " (SELECT count(*) FROM callback_requests r WHERE r.supplicant_thread_id = t.id)"
+                        " FROM threads t WHERE t.process_id = ? ORDER BY t.start_ts LIMIT ?");
+            t.bind(1, id).bind(2, kListLimit);
+            while (t.next())
+                out << row(QStringLiteral("tid %1").arg(t.num(1)),
+                           QStringLiteral("%1 invocations, %2 callback requests served")
+                               .arg(formatCount(t.num(2)), formatCount(t.num(3))),
+                           {Kind::Thread, t.num(0)});
+        });
+        const qint64 contexts = count("SELECT count(*) FROM contexts WHERE process_id = ?", id);
+        d.rows << section(QStringLiteral("Contexts opened"), contexts, [&](QList<InspectorNode> &out) {
+            Query c(db, "SELECT id, serial, dev, end_kind FROM contexts WHERE process_id = ? ORDER BY open_ts LIMIT ?");
+            c.bind(1, id).bind(2, kListLimit);
+            while (c.next())
+                out << row(QStringLiteral("context %1").arg(c.num(1)), c.text(2) + QStringLiteral(", ") + c.text(3),
+                           {Kind::Context, c.num(0)});
+        });
+        const qint64 used = count("SELECT count(*) FROM context_users u JOIN contexts c ON c.id = u.context_id"
+                                  " WHERE u.process_id = ? AND c.process_id IS NOT u.process_id", id);
+        d.rows << section(QStringLiteral("Contexts of other processes it used"), used, [&](QList<InspectorNode> &out) {
+            Query c(db, "SELECT c.id, c.serial, c.process_id, u.calls FROM context_users u JOIN contexts c ON c.id = u.context_id"
+                        " WHERE u.process_id = ? AND c.process_id IS NOT u.process_id LIMIT ?");
+            c.bind(1, id).bind(2, kListLimit);
+            while (c.next())
+                out << row(QStringLiteral("context %1").arg(c.num(1)),
+                           QStringLiteral("of %1, %2 calls").arg(processText(c.num(2)), formatCount(c.num(3))),
+                           {Kind::Context, c.num(0)});
+        });
+        const qint64 created = count("SELECT count(*) FROM objects WHERE creator_process_id = ?", id);
+        d.rows << section(QStringLiteral("Objects it created"), created, [&](QList<InspectorNode> &out) {
+            Query o(db, "SELECT id, class, end_kind FROM objects WHERE creator_process_id = ? ORDER BY id LIMIT ?");
+            o.bind(1, id).bind(2, kListLimit);
+            while (o.next())
+                out << row(QStringLiteral("object %1").arg(o.num(0)), o.text(1) + QStringLiteral(", ") + o.text(2),
+                           {Kind::Object, o.num(0)});
+        });
+        return d;
+    }
+
+    InspectorData context(qint64 id) const
+    {
+        InspectorData d;
+        Query q(db, "SELECT serial, process_id, dev, impl, guest, open_ts, close_ts, release_ts, handles_at_close,"
+                    " requests_at_close, end_kind FROM contexts WHERE id = ?");
+        q.bind(1, id);
+        if (!q.next())
+            return missing(Kind::Context, id);
+        d.title = QStringLiteral("context %1 (%2)").arg(q.num(0)).arg(q.text(2));
+        d.rows << row(QStringLiteral("Opened by"), processText(q.num(1)), {Kind::Process, q.num(1)});
+        InspectorNode life{QStringLiteral("Lifetime"), q.text(10), {}, {}};
+        life.children << row(QStringLiteral("opened"), time(q, 5)) << row(QStringLiteral("closed"), time(q, 6))
+                      << row(QStringLiteral("released"), time(q, 7));
+        if (!q.isNull(8))
+            life.children << row(QStringLiteral("handles reclaimed at close"), QString::number(q.num(8)));
+        if (!q.isNull(9))
+            life.children << row(QStringLiteral("callback requests pending at close"), QString::number(q.num(9)));
+        d.rows << life;
+        const qint64 users = count("SELECT count(*) FROM context_users WHERE context_id = ?", id);
+        d.rows << section(QStringLiteral("Processes that used it"), users, [&](QList<InspectorNode> &out) {
+            Query u(db, "SELECT process_id, calls, first_ts, last_ts FROM context_users WHERE context_id = ? LIMIT ?");
+            u.bind(1, id).bind(2, kListLimit);
+            while (u.next())
+                out << row(processText(u.num(0)), QStringLiteral("%1 calls, %2 → %3")
+                                                      .arg(formatCount(u.num(1)), time(u, 2), time(u, 3)),
+                           {Kind::Process, u.num(0)});
+        });
+        const qint64 handles = count("SELECT count(*) FROM handles WHERE context_id = ?", id);
+        d.rows << section(QStringLiteral("Handles"), handles, [&](QList<InspectorNode> &out) {
+            Query h(db, "SELECT h.handle, h.object_id, o.class, h.bind_ts, h.unbind_ts FROM handles h"
+                        " LEFT JOIN objects o ON o.id = h.object_id WHERE h.context_id = ? ORDER BY h.bind_ts LIMIT ?");
+            h.bind(1, id).bind(2, kListLimit);
+            while (h.next())
+                out << row(QStringLiteral("handle %1").arg(h.num(0)),
+                           h.text(2) + QStringLiteral(", ") + time(h, 3) + QStringLiteral(" → ") +
+                               (h.isNull(4) ? QStringLiteral("end") : time(h, 4)),
+                           {Kind::Object, h.num(1)});
+        });
+        return d;
+    }
+
+    InspectorData invocation(qint64 id) const
+    {
+        InspectorData d;
+        Query q(db, "SELECT object_id, op, process_id, thread_id, context_id, user_begin_ts, user_end_ts, drv_begin_ts,"
+                    " drv_end_ts, err, ret, depth, parent_request_id, in_bytes, out_bytes, handle, end_inferred, serial"
+                    " FROM invocations WHERE id = ?");
+        q.bind(1, id);
+        if (!q.next())
+            return missing(Kind::Invocation, id);
+        d.title = QStringLiteral("invocation %1: %2 op %3").arg(id).arg(objectText(q.num(0)), opName(q.num(1)));
+        if (!q.isNull(0))
+            d.rows << row(QStringLiteral("Object"), objectText(q.num(0)), {Kind::Object, q.num(0)});
+        d.rows << row(QStringLiteral("Handle"), q.num(15) == -1 ? QStringLiteral("root") : QString::number(q.num(15)));
+        d.rows << row(QStringLiteral("Caller"), processText(q.num(2)), {Kind::Process, q.num(2)});
+        if (!q.isNull(3))
+            d.rows << row(QStringLiteral("Thread"), QStringLiteral("thread %1").arg(q.num(3)), {Kind::Thread, q.num(3)});
+        if (!q.isNull(4))
+            d.rows << row(QStringLiteral("Context"), QStringLiteral("context %1").arg(q.num(4)), {Kind::Context, q.num(4)});
+        d.rows << row(QStringLiteral("User side"), span(q, 5, 6) + QStringLiteral(" from ") + time(q, 5));
+        d.rows << row(QStringLiteral("Driver side"), span(q, 7, 8) + QStringLiteral(" from ") + time(q, 7));
+        d.rows << row(QStringLiteral("Result"), QStringLiteral("errno %1, QTEE result %2").arg(q.text(9), q.text(10)));
+        d.rows << row(QStringLiteral("Bytes"), QStringLiteral("%1 in, %2 out").arg(q.text(13), q.text(14)));
+        if (q.num(11) > 0)
+            d.rows << row(QStringLiteral("Made while serving"), QStringLiteral("callback request %1").arg(q.num(12)),
+                          {Kind::Request, q.num(12)});
+        if (q.num(16) == 1)
+            d.rows << row(QStringLiteral("End inferred"), QStringLiteral("its end is missing (data loss, or the caller died)"));
+        const qint64 requests = count("SELECT count(*) FROM callback_requests WHERE invocation_id = ?", id);
+        d.rows << section(QStringLiteral("Callback requests it caused"), requests, [&](QList<InspectorNode> &out) {
+            Query r(db, "SELECT r.id, r.object_id, r.supplicant_thread_id, t.process_id, r.queue_ts, r.answer_ts, r.end_kind"
+                        " FROM callback_requests r LEFT JOIN threads t ON t.id = r.supplicant_thread_id"
+                        " WHERE r.invocation_id = ? ORDER BY r.queue_ts LIMIT ?");
+            r.bind(1, id).bind(2, kListLimit);
+            while (r.next())
+                out << row(QStringLiteral("request %1 to %2").arg(r.num(0)).arg(objectText(r.num(1))),
+                           QStringLiteral("served by %1 in %2 (%3)").arg(processText(r.num(3)), span(r, 4, 5), r.text(6)),
+                           {Kind::Request, r.num(0)});
+        });
+        const qint64 produced = count("SELECT count(*) FROM objects WHERE produced_by = ?", id);
+        d.rows << section(QStringLiteral("Objects it returned"), produced, [&](QList<InspectorNode> &out) {
+            Query o(db, "SELECT id, class FROM objects WHERE produced_by = ? ORDER BY id LIMIT ?");
+            o.bind(1, id).bind(2, kListLimit);
+            while (o.next())
+                out << row(QStringLiteral("object %1").arg(o.num(0)), o.text(1), {Kind::Object, o.num(0)});
+        });
+        return d;
+    }
+
+    InspectorData request(qint64 id) const
+    {
+        InspectorData d;
+        Query q(db, "SELECT r.object_id, r.op, r.invocation_id, r.invoker_process_id, r.queue_ts, r.pick_ts, r.answer_ts,"
+                    " r.supplicant_thread_id, t.process_id, r.ret, r.err, r.end_kind, r.context_id"
+                    " FROM callback_requests r LEFT JOIN threads t ON t.id = r.supplicant_thread_id WHERE r.id = ?");
+        q.bind(1, id);
+        if (!q.next())
+            return missing(Kind::Request, id);
+        d.title = QStringLiteral("callback request %1: %2 op %3").arg(id).arg(objectText(q.num(0)), opName(q.num(1)));
+        if (!q.isNull(0))
+            d.rows << row(QStringLiteral("Callback object"), objectText(q.num(0)), {Kind::Object, q.num(0)});
+        if (!q.isNull(2))
+            d.rows << row(QStringLiteral("Caused by"), QStringLiteral("invocation %1").arg(q.num(2)), {Kind::Invocation, q.num(2)});
+        d.rows << row(QStringLiteral("On behalf of"), processText(q.num(3)), {Kind::Process, q.num(3)});
+        if (!q.isNull(7))
+            d.rows << row(QStringLiteral("Served by"), processText(q.num(8)) + QStringLiteral(", thread %1").arg(q.num(7)),
+                          {Kind::Thread, q.num(7)});
+        d.rows << row(QStringLiteral("Owner context"), QStringLiteral("context %1").arg(q.num(12)), {Kind::Context, q.num(12)});
+        InspectorNode life{QStringLiteral("Lifetime"), q.text(11), {}, {}};
+        life.children << row(QStringLiteral("queued"), time(q, 4)) << row(QStringLiteral("picked"), time(q, 5))
+                      << row(QStringLiteral("answered"), time(q, 6))
+                      << row(QStringLiteral("waited"), span(q, 4, 5)) << row(QStringLiteral("served in"), span(q, 5, 6));
+        d.rows << life;
+        d.rows << row(QStringLiteral("Result"), QStringLiteral("ret %1, errno %2").arg(q.text(9), q.text(10)));
+        return d;
+    }
+
+    InspectorData thread(qint64 id) const
+    {
+        InspectorData d;
+        Query q(db, "SELECT process_id, tid, start_ts, end_ts FROM threads WHERE id = ?");
+        q.bind(1, id);
+        if (!q.next())
+            return missing(Kind::Thread, id);
+        d.title = QStringLiteral("thread %1 of %2").arg(q.num(1)).arg(processText(q.num(0)));
+        d.rows << row(QStringLiteral("Process"), processText(q.num(0)), {Kind::Process, q.num(0)});
+        d.rows << row(QStringLiteral("Lifetime"), time(q, 2) + QStringLiteral(" → ") + time(q, 3));
+        d.rows << row(QStringLiteral("Invocations"), formatCount(count("SELECT count(*) FROM invocations WHERE thread_id = ?", id)));
+        d.rows << row(QStringLiteral("Callback requests served"),
+                      formatCount(count("SELECT count(*) FROM callback_requests WHERE supplicant_thread_id = ?", id)));
+        return d;
+    }
+
+    InspectorData range(TimeRange r) const
+    {
+        InspectorData d;
+        d.range = r;
+        d.title = QStringLiteral("%1 → %2 (%3)")
+                      .arg(formatTraceTime(r.begin, origin), formatTraceTime(r.end, origin), formatDuration(r.end - r.begin));
+        auto between = [&](const char *sql) {
+            Query q(db, sql);
+            q.bind(1, r.begin).bind(2, r.end);
+            return q.next() ? q.num(0) : 0;
+        };
+        d.rows << row(QStringLiteral("Invocations started"),
+                      formatCount(between("SELECT count(*) FROM invocations WHERE drv_begin_ts >= ? AND drv_begin_ts < ?")));
+        d.rows << row(QStringLiteral("Callback requests queued"),
+                      formatCount(between("SELECT count(*) FROM callback_requests WHERE queue_ts >= ? AND queue_ts < ?")));
+        d.rows << row(QStringLiteral("Objects created"),
+                      formatCount(between("SELECT count(*) FROM objects WHERE created_ts >= ? AND created_ts < ?")));
+        d.rows << row(QStringLiteral("Handles bound"),
+                      formatCount(between("SELECT count(*) FROM handles WHERE bind_ts >= ? AND bind_ts < ?")));
+        d.rows << row(QStringLiteral("Lost events"),
+                      formatCount(between("SELECT COALESCE(SUM(count), 0) FROM data_loss WHERE end_ts >= ? AND begin_ts < ?")));
+        return d;
+    }
+
+    static InspectorData missing(Kind kind, qint64 id)
+    {
+        InspectorData d;
+        d.title = QStringLiteral("%1 %2").arg(kindName(kind)).arg(id);
+        d.rows << row(QStringLiteral("Not in this database"), QString());
+        return d;
+    }
+};
+
+} // namespace
+
+InspectorData loadInspector(const store::Database &db, ItemRef item, TimeRange range)
+{
+    const TraceInfo info = loadTraceInfo(db);
+    Builder b{db, info.firstTs};
+    InspectorData d;
+    switch (item.kind) {
+    case Kind::Object: d = b.object(item.id); break;
+    case Kind::Process: d = b.process(item.id); break;
+    case Kind::Context: d = b.context(item.id); break;
+    case Kind::Invocation: d = b.invocation(item.id); break;
+    case Kind::Request: d = b.request(item.id); break;
+    case Kind::Thread: d = b.thread(item.id); break;
+    case Kind::None:
+        if (range.isValid())
+            d = b.range(range);
+        break;
+    }
+    d.item = item;
+    d.range = range;
+    return d;
+}
+
+} // namespace teescope::gui

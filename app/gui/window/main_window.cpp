@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+#include "window/main_window.h"
+
+#include "core/format.h"
+#include "core/theme.h"
+#include "core/view_page.h"
+#include "window/import_runner.h"
+#include "window/inspector.h"
+#include "window/pages.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+namespace teescope::gui {
+
+namespace {
+QSettings settings() { return QSettings(QStringLiteral("teescope"), QStringLiteral("teescope-gui")); }
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), selection_(new Selection(this))
+{
+    setWindowTitle(QStringLiteral("teescope"));
+    setObjectName(QStringLiteral("MainWindow"));
+
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+
+    banner_ = new QFrame(central);
+    banner_->setObjectName(QStringLiteral("banner"));
+    banner_->setAutoFillBackground(true);
+    auto *bannerLayout = new QHBoxLayout(banner_);
+    bannerLayout->setContentsMargins(10, 6, 10, 6);
+    bannerLabel_ = new QLabel(banner_);
+    bannerLabel_->setTextFormat(Qt::PlainText);
+    bannerLabel_->setWordWrap(true);
+    auto *details = new QPushButton(tr("Details"), banner_);
+    connect(details, &QPushButton::clicked, this, [this] { showView(ViewId::Summary); });
+    bannerLayout->addWidget(bannerLabel_, 1);
+    bannerLayout->addWidget(details);
+    banner_->hide();
+    layout->addWidget(banner_);
+
+    tabs_ = new QTabWidget(central);
+    tabs_->setDocumentMode(true);
+    pages_ = createPages(selection_, tabs_);
+    for (ViewPage *page : pages_) {
+        QString title = viewName(page->viewId());
+        title[0] = title[0].toUpper();
+        tabs_->addTab(page, title);
+        connect(page, &ViewPage::statusMessage, this, [this](const QString &text) { statusBar()->showMessage(text, 8000); });
+    }
+    layout->addWidget(tabs_, 1);
+    setCentralWidget(central);
+
+    inspector_ = new Inspector(selection_, this);
+    inspectorDock_ = new QDockWidget(tr("Inspector"), this);
+    inspectorDock_->setObjectName(QStringLiteral("InspectorDock"));
+    inspectorDock_->setWidget(inspector_);
+    addDockWidget(Qt::RightDockWidgetArea, inspectorDock_);
+
+    selectionStatus_ = new QLabel(this);
+    selectionStatus_->setTextFormat(Qt::PlainText);
+    statusBar()->addPermanentWidget(selectionStatus_);
+
+    connect(selection_, &Selection::revealRequested, this, &MainWindow::showView);
+    connect(selection_, &Selection::itemChanged, this, &MainWindow::updateSelectionStatus);
+    connect(selection_, &Selection::rangeChanged, this, &MainWindow::updateSelectionStatus);
+
+    createActions();
+    restoreLayout();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *open = file->addAction(tr("&Open Database…"), this, [this] {
+        const QString dir = settings().value(QStringLiteral("lastDir")).toString();
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a trace database"), dir,
+                                                          tr("teescope databases (*.db);;All files (*)"));
+        if (!path.isEmpty())
+            openPath(path);
+    });
+    open->setShortcut(QKeySequence::Open);
+    QAction *openTrace = file->addAction(tr("Open &Trace Directory…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a CTF trace directory"),
+                                                              settings().value(QStringLiteral("lastDir")).toString());
+        if (!dir.isEmpty())
+            openPath(dir);
+    });
+    openTrace->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    QAction *reload = file->addAction(tr("&Reload"), this, [this] {
+        for (ViewPage *p : pages_)
+            p->refresh();
+    });
+    reload->setShortcut(QKeySequence::Refresh);
+    QAction *exportAction = file->addAction(tr("&Export View…"), this, &MainWindow::exportCurrent);
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < pages_.size(); ++i) {
+        QAction *a = view->addAction(tabs_->tabText(i), this, [this, i] { tabs_->setCurrentIndex(i); });
+        a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+    }
+    view->addSeparator();
+    QAction *zoomIn = view->addAction(tr("Zoom &In"), this, [this] { currentPage()->zoomIn(); });
+    zoomIn->setShortcuts({QKeySequence::ZoomIn, QKeySequence(Qt::CTRL | Qt::Key_Equal)});
+    QAction *zoomOut = view->addAction(tr("Zoom &Out"), this, [this] { currentPage()->zoomOut(); });
+    zoomOut->setShortcut(QKeySequence::ZoomOut);
+    QAction *zoomReset = view->addAction(tr("&Reset Zoom"), this, [this] { currentPage()->resetZoom(); });
+    zoomReset->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    view->addSeparator();
+    QAction *clear = view->addAction(tr("&Clear Selection"), this, [this] {
+        selection_->select({});
+        selection_->setRange({});
+    });
+    clear->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
+    view->addAction(inspectorDock_->toggleViewAction());
+    inspectorDock_->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+    darkAction_ = view->addAction(tr("&Dark Palette"), this, [this](bool on) { setDarkPalette(on); });
+    darkAction_->setCheckable(true);
+    darkAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
+        QStringList lines;
+        for (QMenu *menu : menuBar()->findChildren<QMenu *>())
+            for (QAction *a : menu->actions())
+                if (!a->shortcut().isEmpty())
+                    lines << a->text().remove(QLatin1Char('&')).remove(QStringLiteral("…")) + QStringLiteral(": ") +
+                                 a->shortcut().toString(QKeySequence::NativeText);
+        QMessageBox box(QMessageBox::Information, tr("Keyboard shortcuts"), lines.join(QLatin1Char('\n')),
+                        QMessageBox::Ok, this);
+        box.setTextFormat(Qt::PlainText);
+        box.exec();
+    });
+    help->addAction(tr("&About teescope"), this, [this] {
+        QMessageBox box(QMessageBox::Information, tr("About teescope"),
+                        tr("teescope-gui: capability graphs, timelines, leaks and latency of TEE object graphs."),
+                        QMessageBox::Ok, this);
+        box.setTextFormat(Qt::PlainText);
+        box.exec();
+    });
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings s = settings();
+    if (!restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray()))
+        resize(1500, 950);
+    restoreState(s.value(QStringLiteral("windowState")).toByteArray());
+    const bool dark = s.value(QStringLiteral("darkPalette"), false).toBool();
+    setDarkPalette(dark);
+    ViewId view = ViewId::Summary;
+    if (parseViewName(s.value(QStringLiteral("view")).toString(), &view))
+        showView(view);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings s = settings();
+    s.setValue(QStringLiteral("geometry"), saveGeometry());
+    s.setValue(QStringLiteral("windowState"), saveState());
+    s.setValue(QStringLiteral("darkPalette"), dark_);
+    s.setValue(QStringLiteral("view"), viewName(currentView()));
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::setDarkPalette(bool dark)
+{
+    dark_ = dark;
+    if (auto *app = qobject_cast<QApplication *>(QCoreApplication::instance()))
+        applyPalette(*app, dark ? Palette::Dark : Palette::Light);
+    if (darkAction_)
+        darkAction_->setChecked(dark);
+    updateBanner();
+    update();
+}
+
+bool MainWindow::openDatabase(const QString &path, QString *error)
+{
+    TraceInfo info;
+    try {
+        info = loadTraceInfo(openTraceDb(path));
+    } catch (const std::exception &e) {
+        if (error)
+            *error = QString::fromUtf8(e.what());
+        return false;
+    }
+    trace_ = info;
+    settings().setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
+    setWindowTitle(QFileInfo(path).fileName() + QStringLiteral(" — teescope"));
+    selection_->select({});
+    selection_->setRange({});
+    inspector_->setDatabase(path);
+    for (ViewPage *p : pages_)
+        p->openTrace(info);
+    updateBanner();
+    Q_EMIT traceOpened(path);
+    return true;
+}
+
+void MainWindow::openPath(const QString &path)
+{
+    if (QFileInfo(path).isDir()) {
+        openTraceDirectory(path);
+        return;
+    }
+    QString error;
+    if (!openDatabase(path, &error)) {
+        QMessageBox box(QMessageBox::Warning, tr("Cannot open"), error, QMessageBox::Ok, this);
+        box.setTextFormat(Qt::PlainText);
+        box.exec();
+        Q_EMIT openFailed(error);
+    }
+}
+
+void MainWindow::openTraceDirectory(const QString &traceDir)
+{
+    const QString db = ImportRunner::databaseFor(traceDir);
+    if (ImportRunner::isUpToDate(db, traceDir)) {
+        openPath(db);
+        return;
+    }
+    if (!importer_) {
+        importer_ = new ImportRunner(this);
+        connect(importer_, &ImportRunner::progress, this, [this](double fraction, qint64 events) {
+            if (!importProgress_)
+                return;
+            importProgress_->setValue(int(fraction * 1000));
+            importProgress_->setLabelText(tr("Importing… %1 events").arg(formatCount(events)));
+        });
+        connect(importer_, &ImportRunner::finished, this,
+                [this](bool ok, bool cancelled, const QString &dbPath, const QString &message) {
+                    if (importProgress_) {
+                        importProgress_->reset();
+                        importProgress_->deleteLater();
+                        importProgress_ = nullptr;
+                    }
+                    if (ok) {
+                        if (!message.isEmpty())
+                            statusBar()->showMessage(message, 15000);
+                        openPath(dbPath);
+                        return;
+                    }
+                    if (cancelled) {
+                        statusBar()->showMessage(message, 8000);
+                        return;
+                    }
+                    QMessageBox box(QMessageBox::Warning, tr("Import failed"), message, QMessageBox::Ok, this);
+                    box.setTextFormat(Qt::PlainText);
+                    box.exec();
+                    Q_EMIT openFailed(message);
+                });
+    }
+    if (importer_->isRunning())
+        return;
+    importProgress_ = new QProgressDialog(tr("Importing %1…").arg(traceDir), tr("Cancel"), 0, 1000, this);
+    importProgress_->setWindowTitle(tr("Import"));
+    importProgress_->setMinimumDuration(0);
+    importProgress_->setAutoClose(false);
+    importProgress_->setAutoReset(false);
+    connect(importProgress_, &QProgressDialog::canceled, importer_, &ImportRunner::cancel);
+    importer_->start(traceDir, db);
+}
+
+void MainWindow::showView(ViewId view)
+{
+    if (ViewPage *p = page(view))
+        tabs_->setCurrentWidget(p);
+}
+
+ViewId MainWindow::currentView() const { return currentPage()->viewId(); }
+
+ViewPage *MainWindow::page(ViewId view) const
+{
+    for (ViewPage *p : pages_)
+        if (p->viewId() == view)
+            return p;
+    return nullptr;
+}
+
+ViewPage *MainWindow::currentPage() const { return static_cast<ViewPage *>(tabs_->currentWidget()); }
+
+QString MainWindow::bannerText() const { return banner_->isHidden() ? QString() : bannerLabel_->text(); }
+
+void MainWindow::updateBanner()
+{
+    QStringList problems;
+    if (!trace_.dbPath.isEmpty()) {
+        if (trace_.lostEvents > 0)
+            problems << tr("%1 events were lost while tracing").arg(formatCount(trace_.lostEvents));
+        else if (trace_.dataLossRecords > 0)
+            problems << tr("the trace lost data (%1 records affected)").arg(formatCount(trace_.dataLossRecords));
+        if (trace_.readError)
+            problems << tr("the trace could not be read to its end");
+        if (!trace_.complete)
+            problems << tr("the import did not finish: the database is incomplete");
+    }
+    if (problems.isEmpty()) {
+        banner_->hide();
+        bannerLabel_->clear();
+        return;
+    }
+    bannerLabel_->setText(tr("Data loss: %1. Lifetimes and leaks near the loss are inferred (marked).")
+                              .arg(problems.join(QStringLiteral("; "))));
+    QPalette p = banner_->palette();
+    const QColor c = dataLossColor(dark_);
+    p.setColor(QPalette::Window, dark_ ? c.darker(260) : c.lighter(190));
+    p.setColor(QPalette::WindowText, dark_ ? Qt::white : Qt::black);
+    banner_->setPalette(p);
+    banner_->show();
+}
+
+void MainWindow::updateSelectionStatus()
+{
+    QStringList parts;
+    const ItemRef item = selection_->item();
+    if (item.isValid())
+        parts << tr("selected: %1 %2").arg(kindName(item.kind)).arg(item.id);
+    const TimeRange r = selection_->range();
+    if (r.isValid())
+        parts << tr("range %1 → %2 (%3)")
+                     .arg(formatTraceTime(r.begin, trace_.firstTs), formatTraceTime(r.end, trace_.firstTs),
+                          formatDuration(r.end - r.begin));
+    selectionStatus_->setText(parts.join(QStringLiteral("  ·  ")));
+}
+
+void MainWindow::exportCurrent()
+{
+    ViewPage *page = currentPage();
+    const QStringList formats = page->exportFormats();
+    if (formats.isEmpty()) {
+        statusBar()->showMessage(tr("This view has nothing to export"), 5000);
+        return;
+    }
+    QStringList filters;
+    for (const QString &f : formats)
+        filters << f.toUpper() + QStringLiteral(" (*.") + f + QLatin1Char(')');
+    QString chosen;
+    const QString base = QFileInfo(trace_.dbPath).completeBaseName() + QLatin1Char('-') + viewName(page->viewId());
+    QString path = QFileDialog::getSaveFileName(this, tr("Export %1").arg(viewName(page->viewId())),
+                                                base + QLatin1Char('.') + formats.first(), filters.join(QStringLiteral(";;")),
+                                                &chosen);
+    if (path.isEmpty())
+        return;
+    QString format = QFileInfo(path).suffix().toLower();
+    if (!formats.contains(format))
+        format = chosen.section(QLatin1Char(' '), 0, 0).toLower();
+    QString error;
+    if (!page->exportTo(path, format, &error)) {
+        QMessageBox box(QMessageBox::Warning, tr("Export failed"), error, QMessageBox::Ok, this);
+        box.setTextFormat(Qt::PlainText);
+        box.exec();
+        return;
+    }
+    statusBar()->showMessage(tr("Exported %1").arg(path), 8000);
+}
+
+} // namespace teescope::gui

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+// The main window: a page per view (summary, graph, timeline, leaks, latency) sharing one
+// selection, the inspector dock, a banner for data loss and incomplete imports, menus with the
+// usual shortcuts, export, light / dark palettes and a remembered layout.
+#pragma once
+
+#include "core/selection.h"
+#include "core/trace_db.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QFrame;
+class QTabWidget;
+class QDockWidget;
+class QProgressDialog;
+class QAction;
+
+namespace teescope::gui {
+
+class ViewPage;
+class Inspector;
+class ImportRunner;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens a trace database (its pages load in the background). On failure `error` names the
+    // file and what is wrong (e.g. written by a newer teescope), and nothing changes.
+    bool openDatabase(const QString &path, QString *error);
+    // Imports a trace directory with a progress dialog (Cancel stops it), then opens it; a
+    // database already imported from the same, unchanged trace is opened directly.
+    void openTraceDirectory(const QString &traceDir);
+    // A database file or a trace directory; errors are shown in a message box.
+    void openPath(const QString &path);
+
+    void showView(ViewId view);
+    ViewId currentView() const;
+    ViewPage *page(ViewId view) const;
+    ViewPage *currentPage() const;
+    Selection *selection() const { return selection_; }
+    Inspector *inspector() const { return inspector_; }
+    const TraceInfo &trace() const { return trace_; }
+    // The banner's text ("" when hidden).
+    QString bannerText() const;
+    void setDarkPalette(bool dark);
+    bool isDarkPalette() const { return dark_; }
+
+Q_SIGNALS:
+    // A database was opened (after an import, too).
+    void traceOpened(const QString &dbPath);
+    // An import or open failed; `message` says why.
+    void openFailed(const QString &message);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    void updateBanner();
+    void updateSelectionStatus();
+    void exportCurrent();
+    void restoreLayout();
+
+    Selection *selection_;
+    QList<ViewPage *> pages_;
+    QTabWidget *tabs_;
+    QFrame *banner_;
+    QLabel *bannerLabel_;
+    Inspector *inspector_;
+    QDockWidget *inspectorDock_;
+    QLabel *selectionStatus_;
+    ImportRunner *importer_ = nullptr;
+    QProgressDialog *importProgress_ = nullptr;
+    QAction *darkAction_ = nullptr;
+    TraceInfo trace_;
+    bool dark_ = false;
+};
+
+} // namespace teescope::gui

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+#include "window/summary_page.h"
+
+#include "core/format.h"
+#include "core/theme.h"
+#include "window/summary_models.h"
+
+#include <QFile>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextStream>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace teescope::gui {
+
+namespace {
+
+QTableView *makeTable(QAbstractItemModel *model, QWidget *parent)
+{
+    auto *view = new QTableView(parent);
+    view->setModel(model);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setAlternatingRowColors(true);
+    view->verticalHeader()->hide();
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setWordWrap(false);
+    return view;
+}
+
+QLabel *plainLabel(QWidget *parent)
+{
+    auto *l = new QLabel(parent);
+    l->setTextFormat(Qt::PlainText);
+    l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    return l;
+}
+
+QString leakTitle(const QString &kind)
+{
+    if (kind == QLatin1String("held_at_end")) return SummaryPage::tr("Held at the end");
+    if (kind == QLatin1String("reclaimed_at_close")) return SummaryPage::tr("Reclaimed at close / exit");
+    if (kind == QLatin1String("release_failed")) return SummaryPage::tr("Release refused by the TEE");
+    if (kind == QLatin1String("release_unobserved")) return SummaryPage::tr("Release never seen");
+    if (kind == QLatin1String("callback_not_released")) return SummaryPage::tr("Callback object not released");
+    if (kind == QLatin1String("shm_not_freed")) return SummaryPage::tr("Shared memory not freed");
+    if (kind == QLatin1String("session_not_closed")) return SummaryPage::tr("Session not closed");
+    return kind;
+}
+
+QString csvField(const QString &s)
+{
+    if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n')) &&
+        !s.contains(QLatin1Char('\r')))
+        return s;
+    QString q = s;
+    q.replace(QLatin1String("\""), QLatin1String("\"\""));
+    return QLatin1Char('"') + q + QLatin1Char('"');
+}
+
+} // namespace
+
+SummaryPage::SummaryPage(Selection *selection, QWidget *parent)
+    : ViewPage(selection, parent), processes_(new ProcessesModel(this)),
+      processesSort_(new QSortFilterProxyModel(this)), stats_(new ImportStatsModel(this))
+{
+    auto *layout = new QVBoxLayout(this);
+    title_ = plainLabel(this);
+    QFont big = title_->font();
+    big.setPointSizeF(big.pointSizeF() * 1.4);
+    big.setBold(true);
+    title_->setFont(big);
+    subtitle_ = plainLabel(this);
+    layout->addWidget(title_);
+    layout->addWidget(subtitle_);
+
+    auto *cards = new QGridLayout;
+    cards->setSpacing(8);
+    processesCard_ = addCard(tr("processes"), 0, 0);
+    threadsCard_ = addCard(tr("threads"), 0, 1);
+    contextsCard_ = addCard(tr("contexts"), 0, 2);
+    objectsCard_ = addCard(tr("objects"), 0, 3);
+    handlesCard_ = addCard(tr("handle bindings"), 0, 4);
+    invocationsCard_ = addCard(tr("invocations"), 1, 0);
+    requestsCard_ = addCard(tr("callback requests"), 1, 1);
+    leaksCard_ = addCard(tr("leaks"), 1, 2);
+    sharedCard_ = addCard(tr("shared objects"), 1, 3);
+    lostCard_ = addCard(tr("lost events"), 1, 4);
+    for (QPushButton *card : {processesCard_, threadsCard_, contextsCard_, objectsCard_, handlesCard_,
+                              invocationsCard_, requestsCard_, leaksCard_, sharedCard_, lostCard_}) {
+        cards->addWidget(card, card->property("row").toInt(), card->property("column").toInt());
+    }
+    layout->addLayout(cards);
+
+    connect(invocationsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Timeline); });
+    connect(requestsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Timeline); });
+    connect(threadsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Timeline); });
+    for (QPushButton *card : {processesCard_, contextsCard_, objectsCard_, handlesCard_, sharedCard_})
+        connect(card, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Graph); });
+    connect(leaksCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Leaks); });
+    connect(lostCard_, &QPushButton::clicked, this, [this] { statsView_->setFocus(); });
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    processesSort_->setSourceModel(processes_);
+    processesSort_->setSortRole(ProcessesModel::SortRole);
+    processesView_ = makeTable(processesSort_, split);
+    processesView_->setSortingEnabled(true);
+    processesView_->horizontalHeader()->setStretchLastSection(false);
+    processesView_->sortByColumn(ProcessesModel::Start, Qt::AscendingOrder);
+    connect(processesView_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                if (current.isValid())
+                    this->selection()->select(
+                        {ItemRef::Kind::Process, current.data(ProcessesModel::IdRole).toLongLong()});
+            });
+
+    auto *lists = new QSplitter(Qt::Horizontal, split);
+    leaksList_ = new QTreeWidget(lists);
+    leaksList_->setHeaderLabels({tr("Leak kind"), tr("Count")});
+    leaksList_->setRootIsDecorated(false);
+    connect(leaksList_, &QTreeWidget::itemActivated, this,
+            [this] { Q_EMIT this->selection()->revealRequested(ViewId::Leaks); });
+    slowestList_ = new QTreeWidget(lists);
+    slowestList_->setHeaderLabels({tr("Slowest services"), tr("Op"), tr("Count"), tr("p99"), tr("Max")});
+    slowestList_->setRootIsDecorated(false);
+    connect(slowestList_, &QTreeWidget::itemActivated, this,
+            [this] { Q_EMIT this->selection()->revealRequested(ViewId::Latency); });
+    statsView_ = makeTable(stats_, split);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setStretchFactor(2, 2);
+    layout->addWidget(split, 1);
+}
+
+QPushButton *SummaryPage::addCard(const QString &caption, int row, int column)
+{
+    auto *card = new QPushButton(this);
+    card->setFlat(false);
+    card->setMinimumHeight(54);
+    card->setProperty("row", row);
+    card->setProperty("column", column);
+    card->setProperty("caption", caption);
+    QFont f = card->font();
+    f.setPointSizeF(f.pointSizeF() * 1.15);
+    card->setFont(f);
+    card->setText(QStringLiteral("…\n") + caption);
+    return card;
+}
+
+void SummaryPage::setCard(QPushButton *card, qint64 value, const QString &caption)
+{
+    card->setText(formatCount(value) + QLatin1Char('\n') + caption);
+}
+
+void SummaryPage::openTrace(const TraceInfo &trace)
+{
+    trace_ = trace;
+    setReady(false);
+    setLoadError({});
+    title_->setText(trace.tracePath.isEmpty() ? trace.dbPath : trace.tracePath);
+    subtitle_->setText(tr("Loading %1…").arg(trace.dbPath));
+    refresh();
+}
+
+void SummaryPage::refresh()
+{
+    const int generation = generation_.next();
+    const QString path = trace_.dbPath;
+    runJob<SummaryCounts>(
+        this, [path] { return loadSummaryCounts(openTraceDb(path)); },
+        [this, generation](JobResult<SummaryCounts> r) {
+            if (!generation_.isCurrent(generation))
+                return;
+            if (!r.ok()) {
+                setLoadError(r.error);
+                subtitle_->setText(r.error);
+                setReady(true);
+                return;
+            }
+            showCounts(*r.value);
+        });
+    runJob<SummaryDetails>(
+        this, [path] { return loadSummaryDetails(openTraceDb(path)); },
+        [this, generation](JobResult<SummaryDetails> r) {
+            if (!generation_.isCurrent(generation))
+                return;
+            if (!r.ok())
+                setLoadError(r.error);
+            else
+                showDetails(*r.value);
+            setReady(true);
+        });
+}
+
+void SummaryPage::showCounts(const SummaryCounts &c)
+{
+    counts_ = c;
+    const TraceInfo &i = c.info;
+    QStringList parts;
+    parts << tr("%1 long").arg(formatDuration(i.duration()));
+    parts << tr("%1 events").arg(formatCount(i.events));
+    parts << (i.complete ? tr("import complete") : tr("import INCOMPLETE"));
+    if (i.readError)
+        parts << tr("the trace could not be read to its end");
+    parts << tr("database %1").arg(i.dbPath);
+    subtitle_->setText(parts.join(QStringLiteral(" · ")));
+    setCard(processesCard_, c.processes, tr("processes"));
+    setCard(threadsCard_, c.threads, tr("threads"));
+    setCard(contextsCard_, c.contexts, tr("contexts"));
+    setCard(objectsCard_, c.objects, tr("objects"));
+    setCard(handlesCard_, c.handles, tr("handle bindings"));
+    setCard(invocationsCard_, c.invocations, tr("invocations"));
+    setCard(requestsCard_, c.callbackRequests, tr("callback requests"));
+    setCard(lostCard_, i.lostEvents, tr("lost events"));
+    if (i.hasDataLoss()) {
+        QPalette p = lostCard_->palette();
+        p.setColor(QPalette::ButtonText, dataLossColor(isDark(palette())));
+        lostCard_->setPalette(p);
+    }
+}
+
+void SummaryPage::showDetails(const SummaryDetails &d)
+{
+    processes_->setProcesses(d.processes, trace_.firstTs);
+    processesView_->resizeColumnsToContents();
+    stats_->setStats(d.stats);
+    statsView_->resizeColumnsToContents();
+
+    leakTotal_ = 0;
+    leaksList_->clear();
+    for (const LeakCount &l : d.leaks) {
+        auto *item = new QTreeWidgetItem(leaksList_, {leakTitle(l.kind), formatCount(l.count)});
+        item->setToolTip(0, l.kind);
+        item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
+        leakTotal_ += l.count;
+    }
+    if (d.leaks.isEmpty())
+        new QTreeWidgetItem(leaksList_, {tr("No leaks"), QString()});
+    leaksList_->resizeColumnToContents(0);
+    setCard(leaksCard_, leakTotal_, tr("leaks"));
+    if (leakTotal_ > 0) {
+        QPalette p = leaksCard_->palette();
+        p.setColor(QPalette::ButtonText, leakColor(isDark(palette())));
+        leaksCard_->setPalette(p);
+    }
+    setCard(sharedCard_, d.sharedObjects, tr("shared objects"));
+
+    slowestList_->clear();
+    for (const ServiceLatency &s : d.slowest) {
+        auto *item = new QTreeWidgetItem(slowestList_, {s.serviceClass, opName(s.op), formatCount(s.count),
+                                                        formatDuration(s.p99), formatDuration(s.max)});
+        for (int c = 2; c < 5; ++c)
+            item->setTextAlignment(c, Qt::AlignRight | Qt::AlignVCenter);
+    }
+    slowestList_->resizeColumnToContents(0);
+}
+
+bool SummaryPage::exportTo(const QString &path, const QString &format, QString *error)
+{
+    if (format != QLatin1String("csv"))
+        return ViewPage::exportTo(path, format, error);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
+        if (error)
+            *error = tr("%1: cannot write: %2").arg(path, file.errorString());
+        return false;
+    }
+    // The processes table, as shown (sorted), raw values for times.
+    QTextStream out(&file);
+    out << "process_id,pid,name,guest,start_ts,end_ts,end_kind,threads,contexts,invocations\n";
+    for (int r = 0; r < processesSort_->rowCount(); ++r) {
+        auto cell = [&](int c) { return processesSort_->index(r, c).data(ProcessesModel::SortRole); };
+        const QModelIndex first = processesSort_->index(r, 0);
+        const QString name = first.data(ProcessesModel::NameRole).toString();
+        out << first.data(ProcessesModel::IdRole).toLongLong() << ',' << cell(ProcessesModel::Process).toLongLong()
+            << ',' << csvField(name) << ',' << cell(ProcessesModel::Guest).toLongLong() << ','
+            << cell(ProcessesModel::Start).toLongLong() << ',' << cell(ProcessesModel::End).toLongLong() << ','
+            << csvField(cell(ProcessesModel::EndKind).toString()) << ',' << cell(ProcessesModel::Threads).toLongLong()
+            << ',' << cell(ProcessesModel::Contexts).toLongLong() << ','
+            << cell(ProcessesModel::Invocations).toLongLong() << '\n';
+    }
+    out.flush();
+    if (file.error() != QFile::NoError) {
+        if (error)
+            *error = tr("%1: cannot write: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+} // namespace teescope::gui

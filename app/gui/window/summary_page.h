@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// The first page: what the trace holds (counts), its processes, leaks by kind, the slowest
+// services and the import statistics (with data loss first). Counts arrive first, the
+// breakdowns next; clicking a number goes to the view that explains it.
+#pragma once
+
+#include "core/jobs.h"
+#include "core/view_page.h"
+#include "window/summary_data.h"
+
+class QLabel;
+class QPushButton;
+class QTableView;
+class QTreeWidget;
+class QSortFilterProxyModel;
+
+namespace teescope::gui {
+
+class ProcessesModel;
+class ImportStatsModel;
+
+class SummaryPage : public ViewPage {
+    Q_OBJECT
+public:
+    explicit SummaryPage(Selection *selection, QWidget *parent = nullptr);
+
+    ViewId viewId() const override { return ViewId::Summary; }
+    void openTrace(const TraceInfo &trace) override;
+    void refresh() override;
+    QStringList exportFormats() const override { return {QStringLiteral("csv")}; }
+    bool exportTo(const QString &path, const QString &format, QString *error) override;
+
+    ProcessesModel *processesModel() const { return processes_; }
+    ImportStatsModel *statsModel() const { return stats_; }
+    // The counts shown, once loaded.
+    const SummaryCounts &counts() const { return counts_; }
+
+private:
+    void showCounts(const SummaryCounts &c);
+    void showDetails(const SummaryDetails &d);
+    QPushButton *addCard(const QString &caption, int row, int column);
+    void setCard(QPushButton *card, qint64 value, const QString &caption);
+
+    TraceInfo trace_;
+    JobGeneration generation_;
+    SummaryCounts counts_;
+    qint64 leakTotal_ = 0;
+    QLabel *title_;
+    QLabel *subtitle_;
+    QPushButton *processesCard_, *threadsCard_, *contextsCard_, *objectsCard_, *handlesCard_,
+        *invocationsCard_, *requestsCard_, *leaksCard_, *sharedCard_, *lostCard_;
+    ProcessesModel *processes_;
+    QSortFilterProxyModel *processesSort_;
+    ImportStatsModel *stats_;
+    QTableView *processesView_;
+    QTableView *statsView_;
+    QTreeWidget *leaksList_;
+    QTreeWidget *slowestList_;
+};
+
+} // namespace teescope::gui
