@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Background jobs: the work runs on the global thread pool, the result (an immutable value) is
+// Background jobs: the work runs on the jobs' own thread pool, the result (an immutable value) is
 // delivered on the GUI thread. Every request carries a generation: a newer request makes the
 // results of older ones stale, and stale results are dropped.
 #pragma once
@@ -15,6 +15,10 @@
 #include <utility>
 
 namespace teescope::gui {
+
+// The pool that runs the jobs. Not Qt's global pool: the raster paint engine splits big fills
+// over the global pool and waits for it, so long jobs there would stall painting.
+QThreadPool *jobPool();
 
 template <typename T>
 struct JobResult {
@@ -34,13 +38,13 @@ private:
     int current_ = 0;
 };
 
-// Runs `work()` (returning T, may throw) on the thread pool and calls `done(JobResult<T>)` on
+// Runs `work()` (returning T, may throw) on the job pool and calls `done(JobResult<T>)` on
 // the GUI thread, unless `receiver` was destroyed meanwhile.
 template <typename T, typename Work, typename Done>
 void runJob(QObject *receiver, Work work, Done done)
 {
     QPointer<QObject> guard(receiver);
-    QThreadPool::globalInstance()->start([guard, work = std::move(work), done = std::move(done)]() mutable {
+    jobPool()->start([guard, work = std::move(work), done = std::move(done)]() mutable {
         auto result = std::make_shared<JobResult<T>>();
         try {
             result->value.emplace(work());

@@ -3,6 +3,7 @@
 # formatting, colours and the view interface.
 target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/trace_db.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/jobs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/selection.cpp
   ${CMAKE_CURRENT_LIST_DIR}/format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/theme.cpp

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "window/screenshot.h"
 
+#include "core/jobs.h"
 #include "core/view_page.h"
 #include "window/main_window.h"
 
@@ -28,7 +29,7 @@ QString saveScreenshot(MainWindow &window, ViewId view, const QString &out, int 
     if (!page->isReady())
         return QStringLiteral("the %1 view was not ready after %2 s").arg(viewName(view)).arg(timeoutMs / 1000);
     // Let the inspector and queued results settle, and the last layout pass be painted.
-    QThreadPool::globalInstance()->waitForDone(qMax<qint64>(0, deadline.remainingTime()));
+    jobPool()->waitForDone(qMax<qint64>(0, deadline.remainingTime()));
     for (int i = 0; i < 5; ++i)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
     if (!page->loadError().isEmpty())

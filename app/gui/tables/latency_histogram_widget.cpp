@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+#include "tables/latency_histogram_widget.h"
+
+#include "core/format.h"
+#include "core/theme.h"
+
+#include <QPainter>
+
+#include <algorithm>
+#include <cmath>
+
+namespace teescope::gui {
+
+LatencyHistogramWidget::LatencyHistogramWidget(QWidget *parent) : QWidget(parent)
+{
+    setAutoFillBackground(true);
+    setBackgroundRole(QPalette::Base);
+}
+
+void LatencyHistogramWidget::setStats(std::shared_ptr<const LatencyStats> stats)
+{
+    stats_ = std::move(stats);
+    update();
+}
+
+void LatencyHistogramWidget::setPlaceholder(const QString &text)
+{
+    placeholder_ = text;
+    update();
+}
+
+void LatencyHistogramWidget::paintEvent(QPaintEvent *)
+{
+    QPainter p(this);
+    const QPalette pal = palette();
+    const bool dark = isDark(pal);
+    if (!stats_ || stats_->count == 0) {
+        p.setPen(pal.color(QPalette::Disabled, QPalette::Text));
+        p.drawText(rect(), Qt::AlignCenter, placeholder_.isEmpty() ? tr("No invocations") : placeholder_);
+        return;
+    }
+    const QFontMetrics fm = fontMetrics();
+    const int left = fm.horizontalAdvance(QStringLiteral("1,000,000")) + 8;
+    const int top = fm.height() + 6;
+    const QRect plot(left, top, width() - left - 10, height() - top - fm.height() * 2 - 6);
+    if (plot.width() < 10 || plot.height() < 10)
+        return;
+
+    const LatencyHistogram &h = stats_->histogram;
+    // Always at least one decade wide, whole decades, so labels fall on powers of ten.
+    const int per = LatencyHistogram::bucketsPerDecade;
+    const int from = (h.firstBucket / per) * per;
+    const int to = std::max((h.lastBucket() / per + 1) * per, from + per); // exclusive
+    const double bucketWidth = double(plot.width()) / (to - from);
+    const double maxLog = std::log10(double(h.maxCount()) + 1.0);
+    const auto barHeight = [&](qint64 count) {
+        return count <= 0 ? 0.0 : std::max(2.0, std::log10(double(count) + 1.0) / maxLog * plot.height());
+    };
+
+    // Title: what this is.
+    p.setPen(pal.color(QPalette::Text));
+    p.drawText(QRect(0, 0, width(), top), Qt::AlignCenter,
+               tr("%1 op %2: %3 invocations (count, log scale)")
+                   .arg(stats_->objectClass, opName(stats_->op), formatCount(stats_->count)));
+
+    // Grid lines and labels at each decade of duration.
+    p.setPen(pal.color(QPalette::Mid));
+    p.drawLine(plot.bottomLeft(), plot.bottomRight());
+    p.drawLine(plot.bottomLeft(), plot.topLeft());
+    for (int b = from; b <= to; b += per) {
+        const int x = plot.left() + int((b - from) * bucketWidth);
+        p.setPen(pal.color(QPalette::Mid));
+        p.drawLine(x, plot.bottom(), x, plot.bottom() + 4);
+        p.setPen(pal.color(QPalette::Text));
+        const QString label = formatDuration(LatencyHistogram::lowerBound(b));
+        // Centred on its tick, but kept inside the widget.
+        const int w = fm.horizontalAdvance(label) + 4;
+        const int lx = std::clamp(x - w / 2, 0, std::max(0, width() - w));
+        p.drawText(QRect(lx, plot.bottom() + 5, w, fm.height()), Qt::AlignHCenter | Qt::AlignTop, label);
+    }
+    p.drawText(QRect(0, plot.top() - fm.height() / 2, left - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
+               formatCount(h.maxCount()));
+    p.drawText(QRect(0, plot.bottom() - fm.height(), left - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
+               QStringLiteral("1"));
+
+    const QColor bar = categoryColor(stats_->objectClass, dark);
+    for (qsizetype i = 0; i < h.counts.size(); ++i) {
+        const qint64 c = h.counts.at(i);
+        if (c <= 0)
+            continue;
+        const double x = plot.left() + (h.firstBucket + i - from) * bucketWidth;
+        const double bh = barHeight(c);
+        p.fillRect(QRectF(x + 0.5, plot.bottom() - bh, std::max(1.0, bucketWidth - 1.0), bh), bar);
+    }
+    // The slowest invocation's bucket, outlined in the leak colour so it is easy to find.
+    if (stats_->slowest) {
+        const int b = LatencyHistogram::bucketOf(stats_->slowest->durationNs);
+        const double x = plot.left() + (b - from) * bucketWidth;
+        const double bh = barHeight(h.counts.value(b - h.firstBucket));
+        p.setPen(QPen(leakColor(dark), 2));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(QRectF(x + 0.5, plot.bottom() - bh, std::max(1.0, bucketWidth - 1.0), bh));
+    }
+    p.setPen(pal.color(QPalette::Text));
+    p.drawText(QRect(plot.left(), plot.bottom() + fm.height() + 4, plot.width(), fm.height()), Qt::AlignCenter,
+               tr("driver-side duration"));
+}
+
+} // namespace teescope::gui

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: MIT
+#include "tables/latency_page.h"
+
+#include "core/format.h"
+#include "core/logging.h"
+#include "tables/csv_writer.h"
+#include "tables/latency_histogram_widget.h"
+#include "tables/latency_model.h"
+#include "tables/latency_scatter_widget.h"
+#include "tables/latency_sort_proxy.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace teescope::gui {
+
+LatencyPage::LatencyPage(Selection *selection, QWidget *parent)
+    : ViewPage(selection, parent), model_(new LatencyModel(this)), proxy_(new LatencySortProxy(this)),
+      filter_(new QLineEdit(this)), classFilterLabel_(new QLabel(this)),
+      clearClassFilter_(new QPushButton(tr("Show all classes"), this)), table_(new QTableView(this)),
+      statsLabel_(new QLabel(this)), slowest_(new QPushButton(tr("Go to slowest"), this)), charts_(new QWidget(this)),
+      histogram_(new LatencyHistogramWidget(charts_)), scatter_(new LatencyScatterWidget(charts_))
+{
+    proxy_->setSourceModel(model_);
+    table_->setModel(proxy_);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(LatencyModel::CountColumn, Qt::DescendingOrder);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    table_->setAlternatingRowColors(true);
+    table_->verticalHeader()->hide();
+    table_->horizontalHeader()->setStretchLastSection(false);
+    filter_->setPlaceholderText(tr("Filter by class or op"));
+    filter_->setClearButtonEnabled(true);
+    classFilterLabel_->setTextFormat(Qt::PlainText);
+    classFilterLabel_->hide();
+    clearClassFilter_->hide();
+    statsLabel_->setTextFormat(Qt::PlainText);
+    slowest_->setEnabled(false);
+    histogram_->setPlaceholder(tr("Select a row to see its histogram"));
+    scatter_->setPlaceholder(tr("Select a row to see its latency over time"));
+
+    auto *filterBar = new QHBoxLayout;
+    filterBar->addWidget(filter_, 1);
+    filterBar->addWidget(classFilterLabel_);
+    filterBar->addWidget(clearClassFilter_);
+
+    auto *statsBar = new QHBoxLayout;
+    statsBar->addWidget(statsLabel_, 1);
+    statsBar->addWidget(slowest_);
+    auto *chartsRow = new QHBoxLayout;
+    chartsRow->setContentsMargins(0, 0, 0, 0);
+    chartsRow->addWidget(histogram_, 2);
+    chartsRow->addWidget(scatter_, 3);
+    auto *chartsBox = new QVBoxLayout(charts_);
+    chartsBox->setContentsMargins(0, 0, 0, 0);
+    chartsBox->addLayout(statsBar);
+    chartsBox->addLayout(chartsRow, 1);
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(table_);
+    split->addWidget(charts_);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(filterBar);
+    layout->addWidget(split, 1);
+
+    connect(filter_, &QLineEdit::textChanged, proxy_, &LatencySortProxy::setFilterText);
+    connect(clearClassFilter_, &QPushButton::clicked, this, [this] {
+        proxy_->setClassFilter(QString());
+        classFilterLabel_->hide();
+        clearClassFilter_->hide();
+    });
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &LatencyPage::onCurrentRowChanged);
+    connect(slowest_, &QPushButton::clicked, this, &LatencyPage::goToSlowest);
+    connect(scatter_, &LatencyScatterWidget::invocationClicked, this,
+            [this](qint64 id) { this->selection()->select({ItemRef::Kind::Invocation, id}); });
+    connect(selection, &Selection::rangeChanged, scatter_, &LatencyScatterWidget::setHighlightRange);
+    connect(selection, &Selection::itemChanged, this, &LatencyPage::onSelectionItemChanged);
+    clearStats(QString());
+}
+
+void LatencyPage::openTrace(const TraceInfo &trace)
+{
+    trace_ = trace;
+    scatter_->setTraceStart(trace.firstTs);
+    scatter_->setHighlightRange(selection()->range());
+    model_->setRows({});
+    clearStats(QString());
+    loadTable(false);
+}
+
+void LatencyPage::refresh()
+{
+    if (!trace_.dbPath.isEmpty())
+        loadTable(true);
+}
+
+void LatencyPage::loadTable(bool merge)
+{
+    tableLoading_ = true;
+    updateReady();
+    setLoadError(QString());
+    const int generation = tableGeneration_.next();
+    const QString path = trace_.dbPath;
+    runJob<QList<LatencyRow>>(
+        this, [path] { return loadLatency(openTraceDb(path)); },
+        [this, generation, merge](JobResult<QList<LatencyRow>> result) {
+            if (!tableGeneration_.isCurrent(generation))
+                return;
+            tableLoading_ = false;
+            if (!result.ok()) {
+                qCWarning(lcTables) << "latency:" << result.error;
+                setLoadError(result.error);
+                model_->setRows({});
+            } else if (merge) {
+                model_->update(*result.value);
+                // The selected row may have new invocations: its charts are read again.
+                const QModelIndex current = table_->currentIndex();
+                if (current.isValid())
+                    loadStats(current.data(LatencyModel::ClassRole).toString(),
+                              current.data(LatencyModel::OpRole).toLongLong(), true);
+            } else {
+                model_->setRows(std::move(*result.value));
+                table_->resizeColumnsToContents();
+                // The charts of the first row show at once: an empty chart explains nothing.
+                if (proxy_->rowCount() > 0)
+                    selectRow(0);
+            }
+            updateReady();
+        });
+}
+
+void LatencyPage::updateReady()
+{
+    setReady(!tableLoading_ && !statsLoading_);
+}
+
+void LatencyPage::clearStats(const QString &placeholder)
+{
+    statsGeneration_.next(); // whatever is loading is no longer wanted
+    statsLoading_ = false;
+    stats_.reset();
+    histogram_->setStats(nullptr);
+    scatter_->setStats(nullptr);
+    if (!placeholder.isEmpty()) {
+        histogram_->setPlaceholder(placeholder);
+        scatter_->setPlaceholder(placeholder);
+    }
+    statsLabel_->setText(tr("Select a row"));
+    slowest_->setEnabled(false);
+    updateReady();
+}
+
+void LatencyPage::selectRow(int proxyRow)
+{
+    table_->selectRow(proxyRow);
+    table_->setCurrentIndex(proxy_->index(proxyRow, 0));
+}
+
+void LatencyPage::onCurrentRowChanged()
+{
+    const QModelIndex current = table_->currentIndex();
+    if (!current.isValid()) {
+        clearStats(QString());
+        return;
+    }
+    loadStats(current.data(LatencyModel::ClassRole).toString(), current.data(LatencyModel::OpRole).toLongLong(), false);
+}
+
+void LatencyPage::loadStats(const QString &objectClass, qint64 op, bool reload)
+{
+    if (!reload && stats_ && stats_->objectClass == objectClass && stats_->op == op)
+        return;
+    const int generation = statsGeneration_.next();
+    statsLoading_ = true;
+    updateReady();
+    statsLabel_->setText(tr("Loading %1 op %2…").arg(objectClass, opName(op)));
+    slowest_->setEnabled(false);
+    const QString path = trace_.dbPath;
+    runJob<LatencyStats>(
+        this, [path, objectClass, op] { return loadLatencyStats(openTraceDb(path), objectClass, op); },
+        [this, generation](JobResult<LatencyStats> result) {
+            if (!statsGeneration_.isCurrent(generation))
+                return;
+            statsLoading_ = false;
+            if (!result.ok()) {
+                qCWarning(lcTables) << "latency stats:" << result.error;
+                statsLabel_->setText(result.error);
+                Q_EMIT statusMessage(result.error);
+                updateReady();
+                return;
+            }
+            stats_ = std::make_shared<const LatencyStats>(std::move(*result.value));
+            qCDebug(lcTables) << "latency stats of" << stats_->objectClass << stats_->op << "in" << stats_->loadMs << "ms";
+            histogram_->setStats(stats_);
+            scatter_->setStats(stats_);
+            const ItemRef item = selection()->item();
+            scatter_->setSelectedInvocation(item.kind == ItemRef::Kind::Invocation ? std::optional<qint64>(item.id)
+                                                                                   : std::nullopt);
+            QString text = tr("%1 op %2: %3 invocations").arg(stats_->objectClass, opName(stats_->op), formatCount(stats_->count));
+            if (stats_->slowest)
+                text += tr(", slowest %1 (invocation %2)")
+                            .arg(formatDuration(stats_->slowest->durationNs))
+                            .arg(stats_->slowest->invocationId);
+            statsLabel_->setText(text);
+            slowest_->setEnabled(stats_->slowest.has_value());
+            updateReady();
+        });
+}
+
+void LatencyPage::goToSlowest()
+{
+    if (stats_ && stats_->slowest)
+        selection()->reveal({ItemRef::Kind::Invocation, stats_->slowest->invocationId}, ViewId::Timeline);
+}
+
+void LatencyPage::onSelectionItemChanged(ItemRef item)
+{
+    if (item.kind == ItemRef::Kind::Invocation) {
+        scatter_->setSelectedInvocation(item.id);
+        return;
+    }
+    if (item.kind != ItemRef::Kind::Object || trace_.dbPath.isEmpty())
+        return;
+    // The object's class is read in a job too (one row, but never SQL on the GUI thread).
+    const int generation = classGeneration_.next();
+    const QString path = trace_.dbPath;
+    const qint64 objectId = item.id;
+    runJob<QString>(
+        this,
+        [path, objectId] {
+            const store::Database db = openTraceDb(path);
+            store::Statement s(db.handle(), "SELECT class FROM objects WHERE id = ?1", db.path());
+            s.bind(1, int64_t(objectId));
+            return s.next() ? traceText(s.text_at(0)) : QString();
+        },
+        [this, generation](JobResult<QString> result) {
+            if (!classGeneration_.isCurrent(generation) || !result.ok() || result.value->isEmpty())
+                return;
+            proxy_->setClassFilter(*result.value);
+            classFilterLabel_->setText(tr("Class: %1").arg(*result.value));
+            classFilterLabel_->show();
+            clearClassFilter_->show();
+        });
+}
+
+QStringList LatencyPage::exportFormats() const
+{
+    return {QStringLiteral("csv"), QStringLiteral("png")};
+}
+
+bool LatencyPage::exportTo(const QString &path, const QString &format, QString *error)
+{
+    if (format == QLatin1String("png")) {
+        if (charts_->grab().save(path, "PNG"))
+            return true;
+        if (error)
+            *error = tr("%1: could not write the image").arg(path);
+        return false;
+    }
+    if (format != QLatin1String("csv"))
+        return ViewPage::exportTo(path, format, error);
+    const auto number = [](const std::optional<qint64> &v) { return v ? QString::number(*v) : QString(); };
+    QList<QStringList> rows;
+    for (int r = 0; r < proxy_->rowCount(); ++r) {
+        const LatencyRow *row = model_->row(proxy_->mapToSource(proxy_->index(r, 0)).row());
+        if (!row)
+            continue;
+        rows.append({row->objectClass, QString::number(row->op), QString::number(row->count), number(row->minNs),
+                     number(row->p50Ns), number(row->p90Ns), number(row->p99Ns), number(row->p999Ns),
+                     number(row->maxNs)});
+    }
+    return writeCsvFile(path,
+                        {QStringLiteral("class"), QStringLiteral("op"), QStringLiteral("count"), QStringLiteral("min_ns"),
+                         QStringLiteral("p50_ns"), QStringLiteral("p90_ns"), QStringLiteral("p99_ns"),
+                         QStringLiteral("p999_ns"), QStringLiteral("max_ns")},
+                        rows, error);
+}
+
+} // namespace teescope::gui

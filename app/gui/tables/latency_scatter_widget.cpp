@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+#include "tables/latency_scatter_widget.h"
+
+#include "core/format.h"
+#include "core/theme.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+
+#include <cmath>
+
+namespace teescope::gui {
+
+namespace {
+double logDuration(qint64 ns)
+{
+    return std::log10(double(std::max<qint64>(ns, 1)));
+}
+// The y range in whole decades around [minNs, maxNs], at least one decade.
+std::pair<double, double> decades(const LatencyStats &s)
+{
+    const double lo = std::floor(logDuration(s.minNs));
+    const double hi = std::max(std::ceil(logDuration(s.maxNs)), lo + 1.0);
+    return {lo, hi};
+}
+} // namespace
+
+LatencyScatterWidget::LatencyScatterWidget(QWidget *parent) : QWidget(parent)
+{
+    setAutoFillBackground(true);
+    setBackgroundRole(QPalette::Base);
+}
+
+void LatencyScatterWidget::setStats(std::shared_ptr<const LatencyStats> stats)
+{
+    stats_ = std::move(stats);
+    update();
+}
+
+void LatencyScatterWidget::setPlaceholder(const QString &text)
+{
+    placeholder_ = text;
+    update();
+}
+
+void LatencyScatterWidget::setTraceStart(qint64 ts)
+{
+    traceStart_ = ts;
+    update();
+}
+
+void LatencyScatterWidget::setHighlightRange(TimeRange range)
+{
+    range_ = range;
+    update();
+}
+
+void LatencyScatterWidget::setSelectedInvocation(std::optional<qint64> invocationId)
+{
+    selected_ = invocationId;
+    update();
+}
+
+QRect LatencyScatterWidget::plotRect() const
+{
+    const QFontMetrics fm = fontMetrics();
+    const int left = fm.horizontalAdvance(QStringLiteral("999 ms")) + 10;
+    const int top = fm.height() + 6;
+    return QRect(left, top, width() - left - 14, height() - top - fm.height() * 2 - 6);
+}
+
+QPointF LatencyScatterWidget::position(const LatencySample &sample) const
+{
+    const QRect plot = plotRect();
+    if (!stats_)
+        return {};
+    const double span = std::max(1.0, double(stats_->maxTs) - double(stats_->minTs));
+    const auto [lo, hi] = decades(*stats_);
+    const double x = plot.left() + (double(sample.beginTs) - double(stats_->minTs)) / span * plot.width();
+    const double y = plot.bottom() - (logDuration(sample.durationNs) - lo) / (hi - lo) * plot.height();
+    return {x, y};
+}
+
+std::optional<qint64> LatencyScatterWidget::invocationAt(QPoint pos) const
+{
+    if (!stats_)
+        return std::nullopt;
+    constexpr double reach = 6.0;
+    std::optional<qint64> best;
+    double bestDistance = reach * reach;
+    for (const LatencySample &s : stats_->points) {
+        const QPointF d = position(s) - QPointF(pos);
+        const double dist = d.x() * d.x() + d.y() * d.y();
+        if (dist <= bestDistance) {
+            bestDistance = dist;
+            best = s.invocationId;
+        }
+    }
+    return best;
+}
+
+void LatencyScatterWidget::mousePressEvent(QMouseEvent *event)
+{
+    if (event->button() != Qt::LeftButton)
+        return QWidget::mousePressEvent(event);
+    if (const auto id = invocationAt(event->position().toPoint())) {
+        selected_ = id;
+        update();
+        Q_EMIT invocationClicked(*id);
+    }
+}
+
+void LatencyScatterWidget::paintEvent(QPaintEvent *)
+{
+    QPainter p(this);
+    const QPalette pal = palette();
+    const bool dark = isDark(pal);
+    if (!stats_ || stats_->points.isEmpty()) {
+        p.setPen(pal.color(QPalette::Disabled, QPalette::Text));
+        p.drawText(rect(), Qt::AlignCenter, placeholder_.isEmpty() ? tr("No invocations") : placeholder_);
+        return;
+    }
+    const QRect plot = plotRect();
+    if (plot.width() < 10 || plot.height() < 10)
+        return;
+    const QFontMetrics fm = fontMetrics();
+
+    p.setPen(pal.color(QPalette::Text));
+    const QString title = stats_->downsampled
+                              ? tr("Duration over time (log scale; %1 of %2 invocations drawn)")
+                                    .arg(formatCount(stats_->points.size()), formatCount(stats_->count))
+                              : tr("Duration over time (log scale)");
+    p.drawText(QRect(0, 0, width(), plot.top()), Qt::AlignCenter, title);
+
+    // The selected time range, shaded behind the points.
+    const double span = std::max(1.0, double(stats_->maxTs) - double(stats_->minTs));
+    const auto xOf = [&](qint64 ts) { return plot.left() + (double(ts) - double(stats_->minTs)) / span * plot.width(); };
+    if (range_.isValid() && range_.overlaps(stats_->minTs, stats_->maxTs + 1)) {
+        QColor shade = selectionColor(dark);
+        shade.setAlpha(70);
+        const double x0 = std::max(double(plot.left()), xOf(range_.begin));
+        const double x1 = std::min(double(plot.right()), xOf(range_.end));
+        p.fillRect(QRectF(x0, plot.top(), std::max(1.0, x1 - x0), plot.height()), shade);
+    }
+
+    // Axes: decades of duration on y, begin and end time on x.
+    const auto [lo, hi] = decades(*stats_);
+    p.setPen(pal.color(QPalette::Mid));
+    p.drawLine(plot.bottomLeft(), plot.bottomRight());
+    p.drawLine(plot.bottomLeft(), plot.topLeft());
+    for (double d = lo; d <= hi + 0.5; d += 1.0) {
+        const int y = plot.bottom() - int((d - lo) / (hi - lo) * plot.height());
+        p.setPen(pal.color(QPalette::Midlight));
+        p.drawLine(plot.left(), y, plot.right(), y);
+        p.setPen(pal.color(QPalette::Text));
+        p.drawText(QRect(0, y - fm.height() / 2, plot.left() - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
+                   formatDuration(qint64(std::llround(std::pow(10.0, d)))));
+    }
+    p.drawText(QRect(plot.left(), plot.bottom() + 4, plot.width() / 2, fm.height()), Qt::AlignLeft | Qt::AlignTop,
+               formatTraceTime(stats_->minTs, traceStart_));
+    p.drawText(QRect(plot.left() + plot.width() / 2, plot.bottom() + 4, plot.width() / 2, fm.height()),
+               Qt::AlignRight | Qt::AlignTop, formatTraceTime(stats_->maxTs, traceStart_));
+    p.drawText(QRect(plot.left(), plot.bottom() + fm.height() + 4, plot.width(), fm.height()), Qt::AlignCenter,
+               tr("driver begin time"));
+
+    // The points: small squares, half transparent so dense areas read darker.
+    // Small marks need more contrast than the bars: lighter on a dark base.
+    QColor point = categoryColor(stats_->objectClass, dark);
+    if (dark)
+        point = point.lighter(170);
+    point.setAlpha(190);
+    p.setPen(Qt::NoPen);
+    p.setBrush(point);
+    for (const LatencySample &s : stats_->points) {
+        const QPointF c = position(s);
+        p.drawRect(QRectF(c.x() - 1.5, c.y() - 1.5, 3.0, 3.0));
+    }
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setBrush(Qt::NoBrush);
+    if (stats_->slowest) {
+        p.setPen(QPen(leakColor(dark), 2));
+        p.drawEllipse(position(*stats_->slowest), 5, 5);
+    }
+    if (selected_) {
+        for (const LatencySample &s : stats_->points) {
+            if (s.invocationId == *selected_) {
+                p.setPen(QPen(selectionColor(dark), 2));
+                p.drawEllipse(position(s), 7, 7);
+                break;
+            }
+        }
+    }
+}
+
+} // namespace teescope::gui

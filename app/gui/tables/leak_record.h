@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// One row of the `leaks` view, as loaded by a background job (an immutable value).
+#pragma once
+
+#include "core/trace_db.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace teescope::gui {
+
+struct LeakRecord {
+    QString kind;          // leaks.kind: held_at_end, reclaimed_at_close, ...
+    qint64 objectId = 0;   // objects.id (shm.id / sessions.id for shm and session kinds)
+    QString objectClass;   // objects.class; "shm"; the TA uuid of a session
+    std::optional<qint64> uid;
+    std::optional<qint64> swId;
+    std::optional<qint64> creatorPid;
+    QString creatorName;
+    std::optional<qint64> createdTs;
+    std::optional<qint64> ageNs;
+    std::optional<qint64> producedBy;
+    QString provenance;    // "root → client_env → app"
+    QString holders;       // "name[pid], ..."
+
+    // shm and session leaks name rows of other tables, not objects.
+    bool isObject() const;
+    // "name[pid]", or "?" when the creator is unknown.
+    QString creatorLabel() const;
+};
+
+// The leak kinds of the domain model in the order the report shows them.
+const QStringList &leakKindOrder();
+// Human title and one-line explanation of a leak kind (translated); unknown kinds give the key.
+QString leakKindTitle(const QString &kind);
+QString leakKindExplanation(const QString &kind);
+
+// Reads the `leaks` view; throws store::Error.
+QList<LeakRecord> loadLeaks(const store::Database &db);
+
+} // namespace teescope::gui
