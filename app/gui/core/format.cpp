@@ -48,4 +48,11 @@ QString formatCount(qint64 n)
     return n < 0 ? QLatin1Char('-') + digits : digits;
 }
 
+QString plainToolTip(const QString &text)
+{
+    if (text.isEmpty())
+        return {};
+    return QStringLiteral("<qt><p style='white-space:pre-wrap'>") + text.toHtmlEscaped() + QStringLiteral("</p></qt>");
+}
+
 } // namespace teescope::gui

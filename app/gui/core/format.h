@@ -16,5 +16,8 @@ QString processLabel(const QString &name, qint64 pid);
 QString opName(qint64 op);
 // 1234567 -> "1,234,567" (locale-independent grouping).
 QString formatCount(qint64 n);
+// A tooltip that shows `text` literally: QToolTip renders anything that looks like markup as
+// rich text, so text from a trace is escaped inside an explicit rich-text document.
+QString plainToolTip(const QString &text);
 
 } // namespace teescope::gui

@@ -64,7 +64,7 @@ QVariant LeaksDisplayProxy::data(const QModelIndex &index, int role) const
         if (type == LeaksModel::NodeType::Kind || (isLeaf && index.column() == LeaksModel::NameColumn))
             return leakKindExplanation(kind);
         if (isLeaf && (index.column() == LeaksModel::ProvenanceColumn || index.column() == LeaksModel::HoldersColumn))
-            return src.data(Qt::DisplayRole); // long text: the full value
+            return plainToolTip(src.data(Qt::DisplayRole).toString()); // long text: the full value
         return {};
     case Qt::ForegroundRole:
         if (isLeaf && src.data(LeaksModel::SuppressedRole).toBool())

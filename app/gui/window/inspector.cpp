@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "window/inspector.h"
 
+#include "core/format.h"
+
 #include <QHeaderView>
 #include <QLabel>
 #include <QTreeWidget>
@@ -17,7 +19,7 @@ void addNode(QTreeWidgetItem *parent, QTreeWidget *tree, const InspectorNode &no
     // QTreeWidgetItem text is always plain text.
     auto *item = parent ? new QTreeWidgetItem(parent, {node.key, node.value})
                         : new QTreeWidgetItem(tree, {node.key, node.value});
-    item->setToolTip(1, node.value);
+    item->setToolTip(1, plainToolTip(node.value));
     if (node.link.isValid()) {
         item->setData(0, kLinkKindRole, int(node.link.kind));
         item->setData(0, kLinkIdRole, node.link.id);

@@ -40,7 +40,9 @@ QVariant ProcessesModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::TextAlignmentRole && index.column() != Process && index.column() != EndKind)
         return int(Qt::AlignRight | Qt::AlignVCenter);
-    if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
+    if (role == Qt::ToolTipRole)
+        return index.column() == Process ? plainToolTip(processLabel(p.name, p.pid)) : QVariant();
+    if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
     case Process: return processLabel(p.name, p.pid);
@@ -94,12 +96,14 @@ QVariant ImportStatsModel::data(const QModelIndex &index, int role) const
         return s.severity;
     if (role == Qt::TextAlignmentRole && index.column() == Count)
         return int(Qt::AlignRight | Qt::AlignVCenter);
-    if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
+    if (role == Qt::ToolTipRole)
+        return index.column() == Example ? plainToolTip(s.example) : QVariant();
+    if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
     case Name: return s.name;
     case Severity: return s.severity;
-    case Count: return role == Qt::DisplayRole ? QVariant(formatCount(s.count)) : QVariant(s.count);
+    case Count: return formatCount(s.count);
     case Example: return s.example;
     }
     return {};

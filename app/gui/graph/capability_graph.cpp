@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: MIT
+#include "graph/capability_graph.h"
+
+#include "core/format.h"
+#include "core/trace_db.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace teescope::gui
+{
+
+namespace
+{
+
+quint64 nodeKey(NodeKind kind, qint64 id)
+{
+    return (quint64(id) << 2) | quint64(kind);
+}
+
+qint64 orOpen(const store::Statement &s, int col)
+{
+    return s.null_at(col) ? Interval::kOpenEnd : s.int_at(col);
+}
+
+// The approximate median of a histogram of durations bucketed by two significant digits.
+struct LatencyHistogram {
+    std::map<qint64, qint64> buckets; // bucket key (ordered like the durations) -> count
+    qint64 measured = 0;
+
+    void add(qint64 key, qint64 count)
+    {
+        buckets[key] += count;
+        measured += count;
+    }
+    qint64 median() const
+    {
+        if (measured == 0)
+            return -1;
+        qint64 seen = 0;
+        for (const auto &[key, count] : buckets) {
+            seen += count;
+            if (seen * 2 >= measured)
+                return value(key);
+        }
+        return -1;
+    }
+    // key = digits * 100 + leading two digits (one digit when the duration has one)
+    static qint64 value(qint64 key)
+    {
+        const qint64 digits = std::min<qint64>(key / 100, 19), lead = key % 100;
+        if (digits <= 2)
+            return lead;
+        if (digits == 19) // beyond 10^18 ns: as good as "forever", and 99 * 10^17 would overflow
+            return std::numeric_limits<qint64>::max();
+        qint64 scale = 1;
+        for (qint64 i = 2; i < digits; ++i)
+            scale *= 10;
+        return lead * scale + scale / 2;
+    }
+};
+
+} // namespace
+
+bool Lifetime::contains(qint64 t) const
+{
+    return std::any_of(intervals.begin(), intervals.end(), [t](const Interval &i) { return i.contains(t); });
+}
+
+qint64 Lifetime::begin() const
+{
+    qint64 b = intervals.isEmpty() ? 0 : intervals.first().begin;
+    for (const Interval &i : intervals)
+        b = std::min(b, i.begin);
+    return b;
+}
+
+ItemRef GraphNode::ref() const
+{
+    switch (kind) {
+    case NodeKind::Process:
+        return {ItemRef::Kind::Process, id};
+    case NodeKind::Context:
+        return {ItemRef::Kind::Context, id};
+    case NodeKind::Object:
+        return {ItemRef::Kind::Object, id};
+    }
+    return {};
+}
+
+int CapabilityGraph::addNode(GraphNode node)
+{
+    const int i = int(nodes.size());
+    index_.insert(nodeKey(node.kind, node.id), i);
+    nodes.append(std::move(node));
+    return i;
+}
+
+int CapabilityGraph::addEdge(GraphEdge edge)
+{
+    edges.append(std::move(edge));
+    return int(edges.size() - 1);
+}
+
+int CapabilityGraph::indexOf(NodeKind kind, qint64 id) const
+{
+    return index_.value(nodeKey(kind, id), -1);
+}
+
+int CapabilityGraph::indexOf(ItemRef ref) const
+{
+    switch (ref.kind) {
+    case ItemRef::Kind::Process:
+        return indexOf(NodeKind::Process, ref.id);
+    case ItemRef::Kind::Context:
+        return indexOf(NodeKind::Context, ref.id);
+    case ItemRef::Kind::Object:
+        return indexOf(NodeKind::Object, ref.id);
+    default:
+        return -1;
+    }
+}
+
+const QList<int> &CapabilityGraph::edgesOf(int node) const
+{
+    static const QList<int> none;
+    return node >= 0 && node < adjacency_.size() ? adjacency_[node] : none;
+}
+
+void CapabilityGraph::finish()
+{
+    adjacency_ = QList<QList<int>>(nodes.size());
+    for (int e = 0; e < edges.size(); ++e) {
+        const GraphEdge &edge = edges[e];
+        if (edge.from < 0 || edge.from >= nodes.size() || edge.to < 0 || edge.to >= nodes.size())
+            continue;
+        adjacency_[edge.from].append(e);
+        if (edge.to != edge.from)
+            adjacency_[edge.to].append(e);
+    }
+
+    std::set<int> guestSet;
+    for (const GraphNode &n : nodes)
+        if (n.kind != NodeKind::Object)
+            guestSet.insert(n.guest);
+    guests = QList<int>(guestSet.begin(), guestSet.end());
+
+    // A context folds into its opener when no other process called through it; an object folds
+    // into a process when every context holding or hosting it folds into that process.
+    for (GraphNode &n : nodes)
+        if (n.kind != NodeKind::Process)
+            n.ownerProcess = -1;
+    for (const GraphEdge &e : edges)
+        if (e.kind == EdgeKind::Opens && nodes[e.to].kind == NodeKind::Context)
+            nodes[e.to].ownerProcess = e.from;
+    for (const GraphEdge &e : edges)
+        if (e.kind == EdgeKind::Uses && e.from != nodes[e.to].ownerProcess)
+            nodes[e.to].ownerProcess = -2;    // several users: stays on its own
+    QList<int> objectOwner(nodes.size(), -1); // -1 unknown yet, -2 several
+    for (const GraphEdge &e : edges) {
+        if (e.kind != EdgeKind::Holds && e.kind != EdgeKind::Hosts)
+            continue;
+        const int owner = nodes[e.from].ownerProcess;
+        int &o = objectOwner[e.to];
+        o = (o == -1 || o == owner) && owner >= 0 ? owner : -2;
+    }
+    for (int i = 0; i < nodes.size(); ++i) {
+        GraphNode &n = nodes[i];
+        if (n.kind == NodeKind::Process)
+            n.ownerProcess = i;
+        else if (n.kind == NodeKind::Object)
+            n.ownerProcess = std::max(objectOwner[i], -1);
+        else
+            n.ownerProcess = std::max(n.ownerProcess, -1);
+    }
+}
+
+QString edgeKindName(EdgeKind kind)
+{
+    switch (kind) {
+    case EdgeKind::Opens:
+        return QStringLiteral("opens");
+    case EdgeKind::Uses:
+        return QStringLiteral("uses");
+    case EdgeKind::Holds:
+        return QStringLiteral("holds");
+    case EdgeKind::Hosts:
+        return QStringLiteral("hosts");
+    case EdgeKind::Provenance:
+        return QStringLiteral("produced");
+    case EdgeKind::Invokes:
+        return QStringLiteral("invokes");
+    case EdgeKind::SameSecureObject:
+        return QStringLiteral("same secure-world object");
+    }
+    return {};
+}
+
+CapabilityGraph loadCapabilityGraph(const store::Database &db)
+{
+    CapabilityGraph g;
+    const TraceInfo info = loadTraceInfo(db);
+    g.firstTs = info.firstTs;
+    g.lastTs = info.lastTs;
+    auto *h = db.handle();
+    const std::string &path = db.path();
+    auto beginOr = [&](const store::Statement &s, int col) {
+        return s.null_at(col) ? g.firstTs : s.int_at(col);
+    };
+
+    {
+        store::Statement s(
+            h, "SELECT id, pid, name, guest, start_ts, end_ts, end_kind FROM processes ORDER BY id", path);
+        while (s.next()) {
+            GraphNode n;
+            n.kind = NodeKind::Process;
+            n.id = s.int_at(0);
+            n.pid = s.int_at(1);
+            n.processName = traceText(s.text_at(2));
+            n.label = processLabel(n.processName, n.pid);
+            n.guest = int(s.int_at(3));
+            const bool alive = s.text_at(6) == "alive_at_end";
+            n.life.add({s.int_at(4), alive ? Interval::kOpenEnd : orOpen(s, 5)});
+            g.addNode(std::move(n));
+        }
+    }
+    {
+        store::Statement s(h,
+                           "SELECT c.id, c.serial, c.process_id, c.dev, c.guest, c.open_ts, c.release_ts,"
+                           "       c.origin_unknown, c.end_inferred, p.name, p.pid"
+                           "  FROM contexts c LEFT JOIN processes p ON p.id = c.process_id ORDER BY c.id",
+                           path);
+        while (s.next()) {
+            GraphNode n;
+            n.kind = NodeKind::Context;
+            n.id = s.int_at(0);
+            n.serial = s.int_at(1);
+            const QString dev = traceText(s.text_at(3));
+            n.label = QStringLiteral("ctx %1 %2").arg(n.serial).arg(dev).trimmed();
+            n.guest = int(s.int_at(4));
+            n.life.add({beginOr(s, 5), orOpen(s, 6)});
+            n.dataLoss = s.int_at(7) != 0 || s.int_at(8) != 0;
+            n.processName = traceText(s.text_at(9));
+            n.pid = s.null_at(10) ? -1 : s.int_at(10);
+            const int ctx = g.addNode(n);
+            if (!s.null_at(2)) {
+                const int proc = g.indexOf(NodeKind::Process, s.int_at(2));
+                if (proc >= 0)
+                    g.addEdge({EdgeKind::Opens, proc, ctx, n.life});
+            }
+        }
+    }
+    {
+        store::Statement s(h,
+                           "SELECT id, kind, class, sw_id, context_id, created_ts, freed_ts, origin_unknown,"
+                           "       end_inferred FROM objects ORDER BY id",
+                           path);
+        while (s.next()) {
+            GraphNode n;
+            n.kind = NodeKind::Object;
+            n.id = s.int_at(0);
+            n.objectKind = traceText(s.text_at(1));
+            n.objectClass = traceText(s.text_at(2));
+            n.swId = s.null_at(3) ? -1 : s.int_at(3);
+            n.label =
+                n.swId >= 0 ? n.objectClass % QStringLiteral(" #") % QString::number(n.swId) : n.objectClass;
+            n.life.add({beginOr(s, 5), orOpen(s, 6)});
+            n.dataLoss = s.int_at(7) != 0 || s.int_at(8) != 0;
+            const int obj = g.addNode(n);
+            const bool hosted = n.objectKind == QLatin1String("callback") ||
+                                n.objectKind == QLatin1String("memory") ||
+                                n.objectKind == QLatin1String("root");
+            if (hosted && !s.null_at(4)) {
+                const int ctx = g.indexOf(NodeKind::Context, s.int_at(4));
+                if (ctx >= 0) {
+                    g.nodes[obj].guest = g.nodes[ctx].guest;
+                    g.addEdge({EdgeKind::Hosts, ctx, obj, n.life});
+                }
+            }
+        }
+    }
+    {
+        store::Statement s(h,
+                           "SELECT DISTINCT object_id FROM leaks"
+                           " WHERE kind NOT IN ('shm_not_freed', 'session_not_closed')",
+                           path);
+        while (s.next()) {
+            const int obj = g.indexOf(NodeKind::Object, s.int_at(0));
+            if (obj >= 0)
+                g.nodes[obj].leaked = true;
+        }
+    }
+    {
+        // One edge per (context, object); each binding adds an interval.
+        store::Statement s(h,
+                           "SELECT context_id, object_id, bind_ts, unbind_ts, end_inferred FROM handles"
+                           " ORDER BY context_id, object_id, bind_ts",
+                           path);
+        qint64 lastCtx = -1, lastObj = -1;
+        int edge = -1;
+        while (s.next()) {
+            const int ctx = g.indexOf(NodeKind::Context, s.int_at(0));
+            const int obj = g.indexOf(NodeKind::Object, s.int_at(1));
+            if (ctx < 0 || obj < 0)
+                continue;
+            const Interval bound{beginOr(s, 2), orOpen(s, 3)};
+            if (s.int_at(0) != lastCtx || s.int_at(1) != lastObj || edge < 0) {
+                edge = g.addEdge({EdgeKind::Holds, ctx, obj, {}});
+                lastCtx = s.int_at(0);
+                lastObj = s.int_at(1);
+                if (g.nodes[obj].guest == 0)
+                    g.nodes[obj].guest = g.nodes[ctx].guest;
+            }
+            g.edges[edge].life.add(bound);
+            if (s.int_at(4) != 0)
+                g.nodes[obj].dataLoss = true;
+        }
+    }
+    {
+        store::Statement s(
+            h,
+            "SELECT o.id, i.object_id FROM objects o JOIN invocations i ON i.id = o.produced_by"
+            " WHERE i.object_id IS NOT NULL ORDER BY o.id",
+            path);
+        while (s.next()) {
+            const int produced = g.indexOf(NodeKind::Object, s.int_at(0));
+            const int producer = g.indexOf(NodeKind::Object, s.int_at(1));
+            if (produced >= 0 && producer >= 0)
+                g.addEdge({EdgeKind::Provenance, producer, produced, g.nodes[produced].life});
+        }
+    }
+    {
+        store::Statement s(h,
+                           "SELECT cu.context_id, cu.process_id, cu.first_ts FROM context_users cu"
+                           "  JOIN contexts c ON c.id = cu.context_id"
+                           " WHERE c.process_id IS NULL OR c.process_id <> cu.process_id ORDER BY 1, 2",
+                           path);
+        while (s.next()) {
+            const int ctx = g.indexOf(NodeKind::Context, s.int_at(0));
+            const int proc = g.indexOf(NodeKind::Process, s.int_at(1));
+            if (ctx < 0 || proc < 0)
+                continue;
+            qint64 end = Interval::kOpenEnd;
+            for (const Interval &i : g.nodes[ctx].life.intervals)
+                end = i.end;
+            g.addEdge({EdgeKind::Uses, proc, ctx, Lifetime{{{s.int_at(2), end}}}});
+        }
+    }
+    {
+        // Invocations grouped in SQL by caller process, object and a duration bucket of two
+        // significant digits: a few hundred rows even for millions of invocations, enough for
+        // count, total, max and an approximate median.
+        store::Statement s(
+            h,
+            "SELECT process_id, object_id,"
+            "       CASE WHEN d >= 0 THEN length(d) * 100 + CAST(substr(d, 1, 2) AS INTEGER) END,"
+            "       COUNT(*), TOTAL(CASE WHEN d >= 0 THEN d END), MAX(CASE WHEN d >= 0 THEN d END),"
+            "       MIN(b), MAX(e)"
+            "  FROM (SELECT process_id, object_id, drv_end_ts - drv_begin_ts AS d,"
+            "               COALESCE(drv_begin_ts, user_begin_ts) AS b,"
+            "               COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts) AS e"
+            "          FROM invocations WHERE process_id IS NOT NULL AND object_id IS NOT NULL)"
+            " GROUP BY 1, 2, 3",
+            path);
+        std::map<std::pair<qint64, qint64>, std::pair<int, LatencyHistogram>> invokes;
+        while (s.next()) {
+            const int proc = g.indexOf(NodeKind::Process, s.int_at(0));
+            const int obj = g.indexOf(NodeKind::Object, s.int_at(1));
+            if (proc < 0 || obj < 0)
+                continue;
+            auto it = invokes.find({s.int_at(0), s.int_at(1)});
+            if (it == invokes.end()) {
+                GraphEdge e{EdgeKind::Invokes, proc, obj,
+                            Lifetime{{{Interval::kOpenEnd, Interval::kOpenEnd}}}};
+                e.totalNs = 0;
+                it = invokes
+                         .emplace(std::make_pair(s.int_at(0), s.int_at(1)),
+                                  std::make_pair(g.addEdge(e), LatencyHistogram()))
+                         .first;
+            }
+            GraphEdge &e = g.edges[it->second.first];
+            const qint64 count = s.int_at(3);
+            e.calls += count;
+            if (!s.null_at(2)) {
+                it->second.second.add(s.int_at(2), count);
+                // TOTAL (a double) cannot overflow like SUM; saturate when converting back.
+                const double total = double(e.totalNs) + s.real_at(4);
+                e.totalNs = total >= 9.2e18 ? Interval::kOpenEnd : qint64(total);
+                e.maxNs = std::max<qint64>(e.maxNs, s.int_at(5));
+            }
+            Interval &span = e.life.intervals.first();
+            if (!s.null_at(6))
+                span.begin = std::min<qint64>(span.begin, s.int_at(6));
+            if (!s.null_at(7) && s.int_at(7) < Interval::kOpenEnd) {
+                const qint64 end = s.int_at(7) + 1; // [first call, last return]
+                span.end = span.end == Interval::kOpenEnd ? end : std::max<qint64>(span.end, end);
+            }
+        }
+        for (const auto &[key, value] : invokes) {
+            GraphEdge &e = g.edges[value.first];
+            e.p50Ns = value.second.median();
+            Interval &span = e.life.intervals.first();
+            if (span.begin == Interval::kOpenEnd)
+                span.begin = g.firstTs;
+        }
+    }
+
+    // Sharing: holdings of instances with one sw_id, swept by begin time; two holdings from
+    // different contexts that overlap make both instances shared.
+    struct Holding {
+        int object, context;
+        Interval when;
+    };
+    std::map<qint64, std::vector<Holding>> bySwId;
+    for (const GraphEdge &e : g.edges) {
+        if (e.kind != EdgeKind::Holds)
+            continue;
+        const GraphNode &o = g.nodes[e.to];
+        if (o.swId < 0 || o.objectKind == QLatin1String("root") ||
+            o.objectKind == QLatin1String("primordial"))
+            continue;
+        for (const Interval &i : e.life.intervals)
+            bySwId[o.swId].push_back({e.to, e.from, i});
+    }
+    for (auto &[swId, holdings] : bySwId) {
+        std::sort(holdings.begin(), holdings.end(),
+                  [](const Holding &a, const Holding &b) { return a.when.begin < b.when.begin; });
+        std::map<std::pair<int, int>, int> linked; // object pair -> SameSecureObject edge
+        std::vector<Holding> active;
+        for (const Holding &cur : holdings) {
+            std::erase_if(active, [&](const Holding &a) { return a.when.end <= cur.when.begin; });
+            for (const Holding &a : active) {
+                if (a.context == cur.context)
+                    continue;
+                g.nodes[a.object].shared = true;
+                g.nodes[cur.object].shared = true;
+                if (a.object == cur.object)
+                    continue;
+                const Interval overlap{std::max(a.when.begin, cur.when.begin),
+                                       std::min(a.when.end, cur.when.end)};
+                const auto key = std::minmax(a.object, cur.object);
+                auto it = linked.find(key);
+                if (it == linked.end())
+                    it = linked
+                             .emplace(key, g.addEdge({EdgeKind::SameSecureObject, key.first, key.second, {}}))
+                             .first;
+                g.edges[it->second].life.add(overlap);
+            }
+            active.push_back(cur);
+        }
+    }
+
+    g.finish();
+    return g;
+}
+
+} // namespace teescope::gui

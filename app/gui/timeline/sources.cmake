@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: MIT
+# The timeline page: invocations and callback requests per thread over time.
+target_sources(teescope_gui PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/time_mapping.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/timeline_data.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/timeline_view.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/timeline_page.cpp)

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// The Timeline page: every thread's invocations and served callback requests over time.
+// Loads in stages in background jobs (lanes, callback requests and markers first, then
+// invocations in chunks by id), painting what is loaded; refresh() loads rows with larger ids.
+#pragma once
+
+#include "core/jobs.h"
+#include "core/view_page.h"
+#include "timeline/timeline_data.h"
+
+namespace teescope::gui {
+
+class TimelineView;
+
+class TimelinePage : public ViewPage {
+    Q_OBJECT
+public:
+    // Invocations read per background job; merging one on the GUI thread takes a few tens of ms.
+    static constexpr qint64 kChunkSize = 100000;
+
+    explicit TimelinePage(Selection *selection, QWidget *parent = nullptr);
+
+    ViewId viewId() const override { return ViewId::Timeline; }
+    void openTrace(const TraceInfo &trace) override;
+    void refresh() override;
+
+    QStringList exportFormats() const override;
+    bool exportTo(const QString &path, const QString &format, QString *error) override;
+
+    void zoomIn() override;
+    void zoomOut() override;
+    void resetZoom() override;
+
+    const TimelineData &data() const { return data_; }
+    TimelineView *view() const { return view_; }
+
+private:
+    void loadStructure(int generation);
+    void loadChunk(int generation);
+    void finishLoading();
+    void onItemChanged(ItemRef item);
+    void onRangeChanged(TimeRange range);
+    void revealPending();
+    bool exportCsv(const QString &path, QString *error) const;
+
+    TimelineData data_;
+    TimelineView *view_;
+    TraceInfo trace_;
+    JobGeneration generation_;
+    bool loading_ = false;
+    bool refreshPending_ = false;
+    bool ownRange_ = false;    // the range being set came from this page
+    ItemRef pendingReveal_;    // selected before its slice was loaded
+};
+
+} // namespace teescope::gui

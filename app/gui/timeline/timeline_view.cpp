@@ -1,0 +1,911 @@
+// SPDX-License-Identifier: MIT
+#include "timeline/timeline_view.h"
+
+#include "core/format.h"
+#include "core/theme.h"
+
+#include <QEvent>
+#include <QHelpEvent>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QScrollBar>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+namespace teescope::gui {
+
+namespace {
+
+constexpr double kZoomStep = 1.5;
+constexpr int kDragThreshold = 3;
+
+// A tick step of 1, 2 or 5 × 10^k ns, at least `minimum`.
+qint64 niceStep(double minimum)
+{
+    qint64 step = 1;
+    while (step < std::numeric_limits<qint64>::max() / 10) {
+        for (qint64 m : {1, 2, 5})
+            if (double(step * m) >= minimum)
+                return step * m;
+        step *= 10;
+    }
+    return step;
+}
+
+// Offset from the start of the trace with as many decimals as the tick step needs.
+QString tickLabel(qint64 offset, qint64 step)
+{
+    const int decimals = std::clamp(9 - int(std::floor(std::log10(double(step)))), 0, 9);
+    return QLatin1Char('+') + QString::number(double(offset) / 1e9, 'f', decimals) + QStringLiteral(" s");
+}
+
+} // namespace
+
+TimelineView::TimelineView(const TimelineData *data, QWidget *parent)
+    : QWidget(parent), data_(data), vscroll_(new QScrollBar(Qt::Vertical, this))
+{
+    setFocusPolicy(Qt::StrongFocus);
+    setMouseTracking(true);
+    setAttribute(Qt::WA_OpaquePaintEvent);
+    setMinimumSize(kHeaderWidth + 200, kRulerHeight + kOverviewHeight + 60);
+    setToolTip(tr("Ctrl+wheel or +/-: zoom · drag or arrows: pan · wheel: scroll lanes · "
+                  "Shift+drag or drag on the ruler: select a time range · click: select · Home: whole trace"));
+    connect(vscroll_, &QScrollBar::valueChanged, this, qOverload<>(&QWidget::update));
+    updateColors();
+    mapping_.setWidth(plotWidth());
+}
+
+double TimelineView::plotWidth() const
+{
+    return std::max(1, width() - kHeaderWidth - vscroll_->sizeHint().width());
+}
+
+QRect TimelineView::lanesRect() const
+{
+    return QRect(0, kRulerHeight, width() - vscroll_->sizeHint().width(), height() - kRulerHeight - kOverviewHeight);
+}
+
+QRect TimelineView::overviewRect() const
+{
+    return QRect(kHeaderWidth, height() - kOverviewHeight, int(plotWidth()), kOverviewHeight);
+}
+
+void TimelineView::setTrace(qint64 begin, qint64 end)
+{
+    mapping_.setTrace(begin, end);
+    mapping_.setWidth(plotWidth());
+    overviewDirty_ = true;
+    afterViewChange();
+}
+
+void TimelineView::extendTrace(qint64 begin, qint64 end)
+{
+    begin = std::min(begin, mapping_.traceBegin());
+    end = std::max(end, mapping_.traceEnd());
+    if (begin == mapping_.traceBegin() && end == mapping_.traceEnd())
+        return;
+    const bool all = mapping_.showsAll();
+    const qint64 vb = mapping_.viewBegin(), ve = mapping_.viewEnd();
+    mapping_.setTrace(begin, end);
+    if (!all)
+        mapping_.setView(vb, ve);
+    overviewDirty_ = true;
+    afterViewChange();
+}
+
+void TimelineView::dataChanged()
+{
+    layoutLanes();
+    updateColors();
+    if (selected_.kind == ItemRef::Kind::Invocation || selected_.kind == ItemRef::Kind::Request)
+        selectedSlice_ = data_->find(selected_.kind == ItemRef::Kind::Request, selected_.id);
+    overviewDirty_ = true;
+    update();
+}
+
+void TimelineView::layoutLanes()
+{
+    const auto &lanes = data_->lanes();
+    laneOffsets_.assign(lanes.size() + 1, 0);
+    int y = 0;
+    for (size_t i = 0; i < lanes.size(); ++i) {
+        laneOffsets_[i] = y;
+        const auto &lane = lanes[i];
+        y += lane.kind == TimelineLane::Kind::Process
+                 ? kProcessHeight
+                 : 2 * kLanePadding + std::max<int>(1, int(lane.rows.size())) * kRowHeight;
+    }
+    laneOffsets_[lanes.size()] = y;
+    updateScrollBar();
+}
+
+void TimelineView::updateScrollBar()
+{
+    const int content = laneOffsets_.empty() ? 0 : laneOffsets_.back();
+    const int visible = std::max(0, lanesRect().height());
+    vscroll_->setGeometry(width() - vscroll_->sizeHint().width(), kRulerHeight, vscroll_->sizeHint().width(),
+                          std::max(0, height() - kRulerHeight - kOverviewHeight));
+    vscroll_->setRange(0, std::max(0, content - visible));
+    vscroll_->setPageStep(std::max(1, visible));
+    vscroll_->setSingleStep(kRowHeight);
+}
+
+void TimelineView::updateColors()
+{
+    dark_ = isDark(palette());
+    const auto &kinds = data_->kinds();
+    if (kindColors_.size() == kinds.size())
+        return;
+    kindColors_.clear();
+    kindLight_.clear();
+    kindBusy_.clear();
+    const QColor base = palette().color(QPalette::Base);
+    for (const auto &k : kinds) {
+        const QColor c = categoryColor(k.objectClass, dark_);
+        kindColors_.push_back(c);
+        kindBusy_.push_back(c.darker(115)); // several slices merged in a pixel
+        // The user side around the driver side: the same hue, halfway to the background.
+        kindLight_.push_back(QColor((c.red() + base.red()) / 2, (c.green() + base.green()) / 2,
+                                    (c.blue() + base.blue()) / 2));
+    }
+}
+
+QColor TimelineView::kindColor(quint16 kind) const
+{
+    return kind < kindColors_.size() ? kindColors_[kind] : palette().color(QPalette::Mid);
+}
+
+int TimelineView::laneTop(int lane) const
+{
+    if (lane < 0 || size_t(lane) + 1 >= laneOffsets_.size())
+        return -1;
+    return kRulerHeight + laneOffsets_[size_t(lane)] - vscroll_->value();
+}
+
+int TimelineView::laneHeight(int lane) const
+{
+    if (lane < 0 || size_t(lane) + 1 >= laneOffsets_.size())
+        return 0;
+    return laneOffsets_[size_t(lane) + 1] - laneOffsets_[size_t(lane)];
+}
+
+int TimelineView::rowY(int lane, int row) const
+{
+    return laneTop(lane) + kLanePadding + row * kRowHeight;
+}
+
+int TimelineView::levelY(int lane, int level) const
+{
+    if (lane < 0 || size_t(lane) >= data_->lanes().size())
+        return -1;
+    const int row = data_->lanes()[size_t(lane)].rowIndex(level);
+    return rowY(lane, std::max(row, 0));
+}
+
+int TimelineView::laneAt(QPoint pos) const
+{
+    if (!lanesRect().contains(pos) || laneOffsets_.size() < 2)
+        return -1;
+    const int y = pos.y() - kRulerHeight + vscroll_->value();
+    auto it = std::upper_bound(laneOffsets_.begin(), laneOffsets_.end(), y);
+    const int lane = int(it - laneOffsets_.begin()) - 1;
+    return lane >= 0 && size_t(lane) < data_->lanes().size() ? lane : -1;
+}
+
+TimelineData::Found TimelineView::sliceAt(QPoint pos) const
+{
+    const int lane = laneAt(pos);
+    if (lane < 0 || pos.x() < kHeaderWidth)
+        return {};
+    const auto &l = data_->lanes()[size_t(lane)];
+    const int row = (pos.y() - rowY(lane, 0)) / kRowHeight;
+    if (pos.y() < rowY(lane, 0) || row < 0 || size_t(row) >= l.rows.size())
+        return {};
+    const qint64 ts = mapping_.xToTs(pos.x() - kHeaderWidth);
+    const qint64 slack = qint64(std::ceil(2 * mapping_.nsPerPixel()));
+    const int index = TimelineData::sliceAt(l.rows[size_t(row)], ts, slack);
+    if (index < 0)
+        return {};
+    return {lane, row, index};
+}
+
+// --- view changes ---------------------------------------------------------------------------
+
+void TimelineView::afterViewChange()
+{
+    update();
+    Q_EMIT viewChanged();
+}
+
+void TimelineView::showRange(qint64 begin, qint64 end)
+{
+    mapping_.setView(begin, end);
+    afterViewChange();
+}
+
+void TimelineView::zoomBy(double factor)
+{
+    mapping_.zoom(factor, plotWidth() / 2);
+    afterViewChange();
+}
+
+void TimelineView::panBy(double pixels)
+{
+    mapping_.pan(pixels);
+    afterViewChange();
+}
+
+void TimelineView::resetZoom()
+{
+    mapping_.showAll();
+    afterViewChange();
+}
+
+void TimelineView::setSelectedItem(ItemRef item)
+{
+    selected_ = item;
+    selectedSlice_ = {};
+    if (item.kind == ItemRef::Kind::Invocation || item.kind == ItemRef::Kind::Request)
+        selectedSlice_ = data_->find(item.kind == ItemRef::Kind::Request, item.id);
+    update();
+}
+
+void TimelineView::setSelectedRange(TimeRange range)
+{
+    range_ = range;
+    update();
+}
+
+void TimelineView::revealLane(int lane)
+{
+    if (laneOffsets_.size() != data_->lanes().size() + 1)
+        layoutLanes();
+    const int top = laneTop(lane), h = laneHeight(lane);
+    if (h == 0)
+        return; // no such lane
+    const QRect area = lanesRect();
+    if (top < area.top())
+        vscroll_->setValue(vscroll_->value() - (area.top() - top));
+    else if (top + h > area.bottom())
+        vscroll_->setValue(vscroll_->value() + std::min(top + h - area.bottom(), top - area.top()));
+}
+
+void TimelineView::revealSlice(const TimelineData::Found &found)
+{
+    if (!found.ok())
+        return;
+    const TimelineSlice &s = data_->slice(found);
+    const qint64 span = std::max<qint64>(s.end - s.begin, TimeMapping::kMinSpan);
+    // The slice takes the middle half of the view.
+    mapping_.setView(s.begin - span / 2, s.end + span / 2);
+    revealLane(found.lane);
+    afterViewChange();
+}
+
+// --- painting -------------------------------------------------------------------------------
+
+void TimelineView::paintEvent(QPaintEvent *)
+{
+    QPainter p(this);
+    paintTo(p);
+}
+
+void TimelineView::paintTo(QPainter &p)
+{
+    if (mapping_.width() != plotWidth())
+        mapping_.setWidth(plotWidth());
+    if (laneOffsets_.size() != data_->lanes().size() + 1)
+        layoutLanes();
+    updateColors();
+    const QPalette pal = palette();
+    p.fillRect(rect(), pal.color(QPalette::Base));
+    paintLanes(p);
+    paintRuler(p);
+    paintOverview(p);
+}
+
+void TimelineView::paintRuler(QPainter &p)
+{
+    const QPalette pal = palette();
+    const QRect ruler(0, 0, width(), kRulerHeight);
+    p.fillRect(ruler, pal.color(QPalette::Window));
+    p.setPen(pal.color(QPalette::Mid));
+    p.drawLine(0, kRulerHeight - 1, width(), kRulerHeight - 1);
+    p.setPen(pal.color(QPalette::WindowText));
+    p.drawText(QRect(4, 0, kHeaderWidth - 8, kRulerHeight), Qt::AlignVCenter | Qt::AlignLeft,
+               tr("view %1").arg(formatDuration(mapping_.viewSpan())));
+    p.save();
+    p.setClipRect(QRect(kHeaderWidth, 0, int(plotWidth()), kRulerHeight));
+    const qint64 step = niceStep(mapping_.nsPerPixel() * 110);
+    const qint64 viewOffset = mapping_.viewBegin() - mapping_.traceBegin();
+    qint64 offset = (viewOffset / step) * step;
+    const QColor tick = pal.color(QPalette::WindowText);
+    for (int guard = 0; offset <= viewOffset + mapping_.viewSpan() && guard < 1000; offset += step, ++guard) {
+        const double x = kHeaderWidth + mapping_.tsToX(mapping_.traceBegin() + offset);
+        p.setPen(tick);
+        p.drawLine(QPointF(x, kRulerHeight - 7), QPointF(x, kRulerHeight - 1));
+        p.drawText(QRectF(x + 3, 0, 120, kRulerHeight - 4), Qt::AlignLeft | Qt::AlignVCenter, tickLabel(offset, step));
+    }
+    if (range_.isValid()) {
+        QColor c = selectionColor(dark_);
+        c.setAlpha(90);
+        const double x0 = kHeaderWidth + std::max(-1.0, mapping_.tsToX(range_.begin));
+        const double x1 = kHeaderWidth + std::min(plotWidth() + 1, mapping_.tsToX(range_.end));
+        p.fillRect(QRectF(x0, 0, std::max(1.0, x1 - x0), kRulerHeight), c);
+    }
+    p.restore();
+}
+
+void TimelineView::paintLanes(QPainter &p)
+{
+    const QPalette pal = palette();
+    const QRect area = lanesRect();
+    const auto &lanes = data_->lanes();
+    const int left = kHeaderWidth;
+    const int right = area.right();
+    const QColor highlight = [&] {
+        QColor c = selectionColor(dark_);
+        c.setAlpha(45);
+        return c;
+    }();
+    p.save();
+    p.setClipRect(area);
+    // Lanes from the first visible one.
+    auto first = std::upper_bound(laneOffsets_.begin(), laneOffsets_.end(), vscroll_->value());
+    for (size_t i = size_t(std::max<qsizetype>(0, first - laneOffsets_.begin() - 1)); i < lanes.size(); ++i) {
+        const int top = laneTop(int(i)), h = laneHeight(int(i));
+        if (top > area.bottom())
+            break;
+        const TimelineLane &lane = lanes[i];
+        const QRect laneRect(0, top, right, h);
+        const bool isProcess = lane.kind == TimelineLane::Kind::Process;
+        p.fillRect(laneRect, isProcess ? pal.color(QPalette::AlternateBase) : pal.color(QPalette::Base));
+        const bool highlighted =
+            (selected_.kind == ItemRef::Kind::Process && lane.processId == selected_.id && lane.kind != TimelineLane::Kind::Driver) ||
+            (selected_.kind == ItemRef::Kind::Thread && lane.kind == TimelineLane::Kind::Thread && lane.threadId == selected_.id);
+        if (highlighted)
+            p.fillRect(laneRect, highlight);
+        // Lifetime: a bar for a process, a thin line for a thread.
+        const qint64 endTs = lane.endTs >= 0 ? lane.endTs : mapping_.traceEnd();
+        const double lx0 = left + std::max(-1.0, mapping_.tsToX(lane.startTs));
+        const double lx1 = left + std::min(plotWidth() + 1, mapping_.tsToX(endTs));
+        if (lane.kind != TimelineLane::Kind::Driver && lx1 >= left && lx0 <= right) {
+            if (isProcess)
+                p.fillRect(QRectF(lx0, top + 7, std::max(1.0, lx1 - lx0), kProcessHeight - 14), processColor(dark_));
+            else
+                p.fillRect(QRectF(lx0, top + h / 2, std::max(1.0, lx1 - lx0), 1), pal.color(QPalette::Mid));
+        }
+        p.save();
+        p.setClipRect(QRect(left, std::max(top, area.top()), right - left, h).intersected(area));
+        for (size_t r = 0; r < lane.rows.size(); ++r)
+            paintRow(p, lane.rows[r], rowY(int(i), int(r)), left);
+        p.restore();
+        // Header.
+        const QRect header(0, top, left, h);
+        p.fillRect(header, pal.color(QPalette::Window));
+        if (highlighted)
+            p.fillRect(header, highlight);
+        p.setPen(pal.color(QPalette::Mid));
+        p.drawLine(0, top + h - 1, right, top + h - 1);
+        p.drawLine(left - 1, top, left - 1, top + h);
+        p.setPen(pal.color(QPalette::WindowText));
+        QFont f = font();
+        QString label;
+        if (lane.kind == TimelineLane::Kind::Driver) {
+            label = tr("driver (internal)");
+        } else if (isProcess) {
+            f.setBold(true);
+            label = processLabel(lane.processName, lane.pid);
+        } else {
+            label = tr("thread %1").arg(lane.tid);
+        }
+        p.setFont(f);
+        const QRect textRect = header.adjusted(isProcess ? 4 : 16, 0, -4, 0);
+        p.drawText(textRect, Qt::AlignLeft | Qt::AlignVCenter,
+                   p.fontMetrics().elidedText(label, Qt::ElideRight, textRect.width()));
+        p.setFont(font());
+    }
+    paintMarkers(p);
+    paintArrows(p);
+    // Data loss over every lane, then the selected range.
+    QColor loss = dataLossColor(dark_);
+    loss.setAlpha(50);
+    for (const auto &d : data_->dataLoss()) {
+        if (d.end < mapping_.viewBegin() || d.begin > mapping_.viewEnd())
+            continue;
+        const double x0 = left + std::max(-1.0, mapping_.tsToX(d.begin));
+        const double x1 = left + std::min(plotWidth() + 1, mapping_.tsToX(d.end));
+        p.fillRect(QRectF(x0, area.top(), std::max(2.0, x1 - x0), area.height()), loss);
+    }
+    const TimeRange shown = drag_ == Drag::Range && dragRange_.isValid() ? dragRange_ : range_;
+    if (shown.isValid()) {
+        QColor c = selectionColor(dark_);
+        c.setAlpha(40);
+        const double x0 = left + std::max(-1.0, mapping_.tsToX(shown.begin));
+        const double x1 = left + std::min(plotWidth() + 1, mapping_.tsToX(shown.end));
+        p.fillRect(QRectF(x0, area.top(), std::max(1.0, x1 - x0), area.height()), c);
+        p.setPen(selectionColor(dark_));
+        p.drawLine(QPointF(x0, area.top()), QPointF(x0, area.bottom()));
+        p.drawLine(QPointF(x1, area.top()), QPointF(x1, area.bottom()));
+    }
+    // The selected slice, outlined.
+    if (selectedSlice_.ok() && size_t(selectedSlice_.lane) < lanes.size()) {
+        const TimelineSlice &s = data_->slice(selectedSlice_);
+        const double x0 = left + std::max(-2.0, mapping_.tsToX(s.begin));
+        const double x1 = left + std::min(plotWidth() + 2, mapping_.tsToX(s.end));
+        const int y = rowY(selectedSlice_.lane, selectedSlice_.row);
+        p.setClipRect(QRect(left, area.top(), right - left, area.height()));
+        p.setPen(QPen(selectionColor(dark_), 2));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(QRectF(x0 - 1, y, std::max(3.0, x1 - x0 + 2), kRowHeight - 1));
+    }
+    p.restore();
+}
+
+void TimelineView::paintRow(QPainter &p, const TimelineRow &row, int y, int left)
+{
+    TimelineData::runs(row, mapping_, runs_);
+    const double top = y + 1, h = kRowHeight - 2;
+    const QColor error = leakColor(dark_);
+    const QColor open = dataLossColor(dark_);
+    const QColor text = dark_ ? QColor(Qt::white) : QColor(Qt::black);
+    for (const TimelineRun &run : runs_) {
+        const TimelineSlice &s = row.slices[run.first];
+        const double x0 = left + run.x0;
+        const double w = std::max(1.0, run.x1 - run.x0);
+        const quint16 kind = s.kind;
+        if (run.count > 1 || w < 3) {
+            // Busy: several slices (or one) narrower than a few pixels.
+            p.fillRect(QRectF(x0, top, w, h), run.count > 1 && kind < kindBusy_.size() ? kindBusy_[kind] : kindColor(kind));
+            if (run.count == 1 && s.is(TimelineSlice::Error))
+                p.fillRect(QRectF(x0, top + h - 3, w, 3), error);
+            continue;
+        }
+        const QRectF outer(x0, top, w, h);
+        const QColor full = kindColor(kind);
+        const QColor light = kind < kindLight_.size() ? kindLight_[kind] : full.lighter(130);
+        const bool nested = !s.is(TimelineSlice::UserOnly) && !s.is(TimelineSlice::DriverOnly);
+        if (s.is(TimelineSlice::Request)) {
+            // Queued (hatched), then processing.
+            p.fillRect(outer, QBrush(full, Qt::BDiagPattern));
+        } else {
+            p.fillRect(outer, nested ? light : full);
+        }
+        if (nested || s.is(TimelineSlice::Request)) {
+            const double ix0 = left + std::max(-1.0, mapping_.tsToX(s.innerBeginTs()));
+            const double ix1 = left + std::min(mapping_.width() + 1, mapping_.tsToX(s.innerEndTs()));
+            const double inset = s.is(TimelineSlice::Request) ? 0 : 3;
+            p.fillRect(QRectF(ix0, top + inset, std::max(1.0, ix1 - ix0), h - 2 * inset), full);
+        }
+        if (s.is(TimelineSlice::Error))
+            p.fillRect(QRectF(x0, top + h - 3, w, 3), error);
+        if (s.is(TimelineSlice::EndInferred)) {
+            // An open end: a dashed edge where the end should be.
+            p.setPen(QPen(open, 2, Qt::DashLine));
+            p.drawLine(QPointF(x0 + w - 1, top), QPointF(x0 + w - 1, top + h));
+        }
+        if (w > 60 && kind < data_->kinds().size()) {
+            const auto &k = data_->kinds()[kind];
+            p.setPen(text);
+            const QRectF textRect = outer.adjusted(3, 0, -3, 0).intersected(QRectF(left, top, mapping_.width(), h));
+            p.drawText(textRect, Qt::AlignVCenter | Qt::AlignLeft,
+                       p.fontMetrics().elidedText(k.objectClass + QLatin1Char(' ') + opName(k.op), Qt::ElideRight,
+                                                  int(textRect.width())));
+        }
+    }
+}
+
+void TimelineView::paintArrows(QPainter &p)
+{
+    const double left = kHeaderWidth;
+    const double width = plotWidth();
+    // Zoomed out, arrows pile up: one per pixel column pair and lane pair is enough, and
+    // antialiasing only pays for a few.
+    struct Arrow {
+        int x1, x2, fromLane, toLane, y1, y2;
+        double fx1, fx2;
+    };
+    std::vector<Arrow> visible;
+    for (const auto &a : data_->arrows()) {
+        const qint64 lo = std::min(a.fromTs, a.toTs), hi = std::max(a.fromTs, a.toTs);
+        if (hi < mapping_.viewBegin() || lo > mapping_.viewEnd())
+            continue;
+        const int fromLane = data_->laneOfThread(a.fromThreadId), toLane = data_->laneOfThread(a.toThreadId);
+        if (fromLane < 0 || toLane < 0)
+            continue;
+        const double x1 = left + std::clamp(mapping_.tsToX(a.fromTs), -10.0, width + 10);
+        const double x2 = left + std::clamp(mapping_.tsToX(a.toTs), -10.0, width + 10);
+        visible.push_back({int(x1), int(x2), fromLane, toLane, levelY(fromLane, a.fromLevel) + kRowHeight / 2,
+                           levelY(toLane, 1) + kRowHeight / 2, x1, x2});
+    }
+    std::sort(visible.begin(), visible.end(), [](const Arrow &a, const Arrow &b) {
+        return std::tie(a.x1, a.x2, a.y1, a.y2) < std::tie(b.x1, b.x2, b.y1, b.y2);
+    });
+    visible.erase(std::unique(visible.begin(), visible.end(),
+                              [](const Arrow &a, const Arrow &b) {
+                                  return a.x1 == b.x1 && a.x2 == b.x2 && a.y1 == b.y1 && a.y2 == b.y2;
+                              }),
+                  visible.end());
+    const bool many = visible.size() > 200;
+    QColor c = palette().color(QPalette::WindowText);
+    c.setAlpha(many ? 90 : 170);
+    // A cosmetic one-pixel pen: wider pens go through the stroker, ten times slower.
+    p.setPen(QPen(c, 0));
+    p.setBrush(c);
+    p.setRenderHint(QPainter::Antialiasing, !many);
+    for (const Arrow &a : visible) {
+        const QPointF from(a.fx1, a.y1), to(a.fx2, a.y2);
+        p.drawLine(from, to);
+        if (many) {
+            // A square head: polygons cost more than the line itself.
+            p.fillRect(QRectF(to.x() - 2, to.y() - 2, 5, 5), c);
+            continue;
+        }
+        // The head at the request.
+        const double angle = std::atan2(to.y() - from.y(), to.x() - from.x());
+        const QPointF head[3] = {to, to - QPointF(7 * std::cos(angle - 0.4), 7 * std::sin(angle - 0.4)),
+                                 to - QPointF(7 * std::cos(angle + 0.4), 7 * std::sin(angle + 0.4))};
+        p.drawPolygon(head, 3);
+    }
+    p.setRenderHint(QPainter::Antialiasing, false);
+    p.setBrush(Qt::NoBrush);
+}
+
+void TimelineView::paintMarkers(QPainter &p)
+{
+    const double left = kHeaderWidth;
+    const QColor release = sharedColor(dark_);
+    const QColor end = palette().color(QPalette::WindowText);
+    const QColor vanished = leakColor(dark_);
+    for (const auto &m : data_->markers()) {
+        if (m.ts < mapping_.viewBegin() || m.ts > mapping_.viewEnd())
+            continue;
+        const double x = left + mapping_.tsToX(m.ts);
+        switch (m.kind) {
+        case TimelineMarker::Kind::AsyncRelease: {
+            const int lane = data_->laneOfThread(m.threadId);
+            if (lane < 0)
+                break;
+            const double y = laneTop(lane);
+            QPolygonF tri;
+            tri << QPointF(x - 4, y) << QPointF(x + 4, y) << QPointF(x, y + 6);
+            p.setPen(Qt::NoPen);
+            p.setBrush(release);
+            p.drawPolygon(tri);
+            break;
+        }
+        case TimelineMarker::Kind::ProcessEnd: {
+            const int lane = data_->laneOfProcess(m.processId);
+            if (lane < 0)
+                break;
+            const int y = laneTop(lane);
+            p.setPen(QPen(m.what == QLatin1String("vanished") ? vanished : end, 2));
+            p.drawLine(QPointF(x, y + 2), QPointF(x, y + kProcessHeight - 2));
+            break;
+        }
+        case TimelineMarker::Kind::ThreadEnd: {
+            const int lane = data_->laneOfThread(m.threadId);
+            if (lane < 0)
+                break;
+            const int y = laneTop(lane), h = laneHeight(lane);
+            p.setPen(QPen(end, 1));
+            p.drawLine(QPointF(x, y + h / 2 - 4), QPointF(x, y + h / 2 + 4));
+            break;
+        }
+        }
+    }
+    p.setBrush(Qt::NoBrush);
+}
+
+void TimelineView::rebuildOverview()
+{
+    const int w = int(plotWidth()), h = kOverviewHeight - 6;
+    overview_ = QImage(std::max(1, w), std::max(1, h), QImage::Format_ARGB32_Premultiplied);
+    overview_.fill(Qt::transparent);
+    // Busy slices per pixel column over the whole trace, in any lane.
+    TimeMapping all(mapping_.traceBegin(), mapping_.traceEnd(), w);
+    std::vector<int> busy(size_t(std::max(1, w)), 0);
+    std::vector<TimelineRun> runs;
+    for (const auto &lane : data_->lanes())
+        for (const auto &row : lane.rows) {
+            TimelineData::runs(row, all, runs);
+            for (const auto &r : runs)
+                for (int x = std::max(0, int(r.x0)); x <= std::min(w - 1, int(r.x1)); ++x)
+                    ++busy[size_t(x)];
+        }
+    const int most = std::max(1, *std::max_element(busy.begin(), busy.end()));
+    QPainter p(&overview_);
+    const QColor c = selectionColor(dark_);
+    for (int x = 0; x < w; ++x) {
+        if (!busy[size_t(x)])
+            continue;
+        const int bar = std::max(1, h * busy[size_t(x)] / most);
+        p.fillRect(x, h - bar, 1, bar, c);
+    }
+    QColor loss = dataLossColor(dark_);
+    for (const auto &d : data_->dataLoss()) {
+        const double x0 = all.tsToX(d.begin), x1 = all.tsToX(d.end);
+        p.fillRect(QRectF(x0, 0, std::max(2.0, x1 - x0), h), QColor(loss.red(), loss.green(), loss.blue(), 90));
+    }
+    overviewDirty_ = false;
+}
+
+void TimelineView::paintOverview(QPainter &p)
+{
+    const QPalette pal = palette();
+    const QRect area = overviewRect();
+    p.fillRect(QRect(0, area.top(), width(), area.height()), pal.color(QPalette::Window));
+    p.setPen(pal.color(QPalette::Mid));
+    p.drawLine(0, area.top(), width(), area.top());
+    p.setPen(pal.color(QPalette::WindowText));
+    p.drawText(QRect(4, area.top(), kHeaderWidth - 8, area.height()), Qt::AlignLeft | Qt::AlignVCenter,
+               tr("whole trace %1").arg(formatDuration(mapping_.traceSpan())));
+    if (overviewDirty_ || overview_.width() != int(plotWidth()))
+        rebuildOverview();
+    p.drawImage(QPoint(area.left(), area.top() + 3), overview_);
+    const double scale = plotWidth() / double(mapping_.traceSpan());
+    const double x0 = area.left() + double(mapping_.viewBegin() - mapping_.traceBegin()) * scale;
+    const double w = std::max(3.0, double(mapping_.viewSpan()) * scale);
+    QColor fill = selectionColor(dark_);
+    fill.setAlpha(40);
+    p.fillRect(QRectF(x0, area.top() + 1, w, area.height() - 2), fill);
+    p.setPen(QPen(selectionColor(dark_), 1));
+    p.drawRect(QRectF(x0, area.top() + 1, w - 1, area.height() - 3));
+}
+
+// --- interaction ----------------------------------------------------------------------------
+
+void TimelineView::resizeEvent(QResizeEvent *)
+{
+    mapping_.setWidth(plotWidth());
+    updateScrollBar();
+    overviewDirty_ = true;
+}
+
+void TimelineView::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange) {
+        kindColors_.clear();
+        updateColors();
+        overviewDirty_ = true;
+    }
+    QWidget::changeEvent(event);
+}
+
+void TimelineView::wheelEvent(QWheelEvent *event)
+{
+    const QPoint delta = event->angleDelta();
+    if (event->modifiers() & Qt::ControlModifier) {
+        const double anchor = event->position().x() - kHeaderWidth;
+        mapping_.zoom(std::pow(kZoomStep, delta.y() / 120.0), anchor);
+        afterViewChange();
+    } else if ((event->modifiers() & Qt::ShiftModifier) || delta.x() != 0) {
+        const int d = delta.x() != 0 ? delta.x() : delta.y();
+        panBy(-d / 120.0 * plotWidth() / 8);
+    } else {
+        vscroll_->setValue(vscroll_->value() - delta.y() / 120 * 3 * kRowHeight);
+    }
+    event->accept();
+}
+
+void TimelineView::mousePressEvent(QMouseEvent *event)
+{
+    hideTip();
+    setFocus();
+    if (event->button() != Qt::LeftButton)
+        return;
+    pressPos_ = event->position().toPoint();
+    lastDrag_ = pressPos_;
+    moved_ = false;
+    if (overviewRect().contains(pressPos_)) {
+        drag_ = Drag::Overview;
+        mouseMoveEvent(event);
+        return;
+    }
+    const bool onRuler = pressPos_.y() < kRulerHeight && pressPos_.x() >= kHeaderWidth;
+    if (onRuler || (event->modifiers() & Qt::ShiftModifier)) {
+        drag_ = Drag::Range;
+        dragStartTs_ = mapping_.xToTs(pressPos_.x() - kHeaderWidth);
+        dragRange_ = {};
+    } else {
+        drag_ = Drag::Pan;
+    }
+}
+
+void TimelineView::mouseMoveEvent(QMouseEvent *event)
+{
+    const QPoint pos = event->position().toPoint();
+    if ((pos - pressPos_).manhattanLength() > kDragThreshold)
+        moved_ = true;
+    switch (drag_) {
+    case Drag::None:
+        break;
+    case Drag::Overview: {
+        const double frac = double(pos.x() - kHeaderWidth) / plotWidth();
+        const qint64 center = mapping_.traceBegin() + qint64(std::clamp(frac, 0.0, 1.0) * double(mapping_.traceSpan()));
+        mapping_.setView(center - mapping_.viewSpan() / 2, center - mapping_.viewSpan() / 2 + mapping_.viewSpan());
+        afterViewChange();
+        break;
+    }
+    case Drag::Pan:
+        if (moved_) {
+            mapping_.pan(lastDrag_.x() - pos.x());
+            vscroll_->setValue(vscroll_->value() + lastDrag_.y() - pos.y());
+            lastDrag_ = pos;
+            afterViewChange();
+        }
+        break;
+    case Drag::Range: {
+        const qint64 ts = mapping_.xToTs(pos.x() - kHeaderWidth);
+        dragRange_ = {std::min(ts, dragStartTs_), std::max(ts, dragStartTs_)};
+        update();
+        break;
+    }
+    }
+}
+
+void TimelineView::mouseReleaseEvent(QMouseEvent *event)
+{
+    const Drag drag = drag_;
+    drag_ = Drag::None;
+    if (event->button() != Qt::LeftButton)
+        return;
+    const QPoint pos = event->position().toPoint();
+    if (drag == Drag::Range) {
+        if (moved_ && dragRange_.isValid())
+            Q_EMIT rangeSelected(dragRange_);
+        dragRange_ = {};
+        update();
+        return;
+    }
+    if (drag != Drag::Pan || moved_)
+        return;
+    // A click: a slice, or a lane header.
+    const auto found = sliceAt(pos);
+    if (found.ok()) {
+        const TimelineSlice &s = data_->slice(found);
+        Q_EMIT itemClicked({s.is(TimelineSlice::Request) ? ItemRef::Kind::Request : ItemRef::Kind::Invocation, s.id});
+        return;
+    }
+    const int lane = laneAt(pos);
+    if (lane >= 0 && pos.x() < kHeaderWidth) {
+        const auto &l = data_->lanes()[size_t(lane)];
+        if (l.kind == TimelineLane::Kind::Process)
+            Q_EMIT itemClicked({ItemRef::Kind::Process, l.processId});
+        else if (l.kind == TimelineLane::Kind::Thread)
+            Q_EMIT itemClicked({ItemRef::Kind::Thread, l.threadId});
+    }
+}
+
+void TimelineView::keyPressEvent(QKeyEvent *event)
+{
+    switch (event->key()) {
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+        zoomBy(kZoomStep);
+        break;
+    case Qt::Key_Minus:
+        zoomBy(1 / kZoomStep);
+        break;
+    case Qt::Key_Left:
+        panBy(-plotWidth() / 10);
+        break;
+    case Qt::Key_Right:
+        panBy(plotWidth() / 10);
+        break;
+    case Qt::Key_Up:
+        vscroll_->setValue(vscroll_->value() - kRowHeight * 2);
+        break;
+    case Qt::Key_Down:
+        vscroll_->setValue(vscroll_->value() + kRowHeight * 2);
+        break;
+    case Qt::Key_Home:
+        resetZoom();
+        break;
+    default:
+        QWidget::keyPressEvent(event);
+    }
+}
+
+void TimelineView::leaveEvent(QEvent *event)
+{
+    hideTip();
+    QWidget::leaveEvent(event);
+}
+
+bool TimelineView::event(QEvent *event)
+{
+    if (event->type() == QEvent::ToolTip) {
+        auto *help = static_cast<QHelpEvent *>(event);
+        const QString text = tooltipText(help->pos());
+        if (text.isEmpty()) {
+            hideTip();
+            return QWidget::event(event); // the usage tooltip
+        }
+        showTip(help->globalPos(), text);
+        return true;
+    }
+    return QWidget::event(event);
+}
+
+QString TimelineView::tooltipText(QPoint pos) const
+{
+    const auto found = sliceAt(pos);
+    const QLatin1Char nl('\n');
+    if (found.ok()) {
+        const TimelineSlice &s = data_->slice(found);
+        const auto &lane = data_->lanes()[size_t(found.lane)];
+        const bool request = s.is(TimelineSlice::Request);
+        QString text = (request ? tr("callback request %1") : tr("invocation %1")).arg(s.id);
+        if (s.kind < data_->kinds().size()) {
+            const auto &k = data_->kinds()[s.kind];
+            text += nl + tr("class %1, op %2").arg(k.objectClass, opName(k.op));
+        }
+        if (request) {
+            text += nl + tr("queued %1, processing %2")
+                             .arg(formatDuration(s.innerBeginTs() - s.begin), formatDuration(s.end - s.innerBeginTs()));
+        } else {
+            if (!s.is(TimelineSlice::DriverOnly))
+                text += nl + tr("user side %1").arg(formatDuration(s.end - s.begin));
+            if (!s.is(TimelineSlice::UserOnly))
+                text += nl + tr("driver side %1").arg(formatDuration(s.innerEndTs() - s.innerBeginTs()));
+        }
+        text += nl + tr("starts %1").arg(formatTraceTime(s.begin, mapping_.traceBegin()));
+        if (lane.kind == TimelineLane::Kind::Driver)
+            text += nl + tr("driver (internal)");
+        else
+            text += nl + tr("%1, thread %2").arg(processLabel(lane.processName, lane.pid)).arg(lane.tid);
+        if (s.is(TimelineSlice::Error)) {
+            const auto [err, ret] = data_->errorCodes(s);
+            text += nl + tr("failed: err %1, ret %2").arg(err).arg(ret);
+        }
+        if (s.is(TimelineSlice::EndInferred))
+            text += nl + tr("end not seen (data loss or the caller died)");
+        return text;
+    }
+    const int lane = laneAt(pos);
+    if (lane >= 0 && pos.x() < kHeaderWidth) {
+        const auto &l = data_->lanes()[size_t(lane)];
+        if (l.kind == TimelineLane::Kind::Driver)
+            return tr("the driver's own invocations\n%1 invocations").arg(formatCount(l.invocations));
+        QString text = processLabel(l.processName, l.pid);
+        if (l.kind == TimelineLane::Kind::Thread)
+            text += tr(", thread %1\n%2 invocations, %3 callback requests served")
+                        .arg(l.tid)
+                        .arg(formatCount(l.invocations), formatCount(l.requests));
+        else
+            text += nl + (l.endKind.isEmpty() ? QString() : tr("ended: %1").arg(l.endKind));
+        return text;
+    }
+    return {};
+}
+
+void TimelineView::showTip(QPoint globalPos, const QString &text)
+{
+    // A plain-text label: QToolTip would interpret markup that a trace string might hold.
+    if (!tip_) {
+        tip_ = new QLabel(this, Qt::ToolTip);
+        tip_->setTextFormat(Qt::PlainText);
+        tip_->setMargin(4);
+        tip_->setForegroundRole(QPalette::ToolTipText);
+        tip_->setBackgroundRole(QPalette::ToolTipBase);
+        tip_->setAutoFillBackground(true);
+    }
+    tip_->setText(text);
+    tip_->adjustSize();
+    tip_->move(globalPos + QPoint(12, 16));
+    tip_->show();
+}
+
+void TimelineView::hideTip()
+{
+    if (tip_)
+        tip_->hide();
+}
+
+} // namespace teescope::gui
