@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "graph/graph_view.h"
 
+#include <algorithm>
+
 #include "graph/graph_items.h"
 
 #include <QContextMenuEvent>
@@ -45,6 +47,14 @@ void GraphView::fitAll()
     if (transform().m11() > 1.5)
         setTransform(QTransform::fromScale(1.5, 1.5));
     centerOn(r.center());
+    // A tall drawing (many processes stacked by dot) fitted whole would be too small to read:
+    // fit its width instead and show its top; the rest is a scroll away.
+    constexpr double kReadable = 0.6;
+    const double byWidth = std::min(1.5, 0.97 * viewport()->width() / r.width()); // room for a scroll bar
+    if (transform().m11() < kReadable && byWidth >= kReadable) {
+        setTransform(QTransform::fromScale(byWidth, byWidth));
+        centerOn(r.center().x(), r.top() + viewport()->height() / (2 * byWidth));
+    }
     userZoomed_ = false;
 }
 

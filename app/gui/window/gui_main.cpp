@@ -47,6 +47,15 @@ QString importHeadless(const QString &traceDir)
     return result;
 }
 
+// Headless runs print only what matters: the offscreen platform's notices are dropped.
+QtMessageHandler defaultHandler = nullptr;
+void quietOffscreen(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (message.contains(QLatin1String("propagateSizeHints")) || message.contains(QLatin1String("XDG_RUNTIME_DIR")))
+        return;
+    defaultHandler(type, context, message);
+}
+
 bool wantsScreenshot(int argc, char **argv)
 {
     for (int i = 1; i < argc; ++i)
@@ -60,8 +69,11 @@ bool wantsScreenshot(int argc, char **argv)
 int guiMain(int argc, char **argv)
 {
     // Screenshots render offscreen unless a platform was chosen: no display needed.
-    if (wantsScreenshot(argc, argv) && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (wantsScreenshot(argc, argv)) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        defaultHandler = qInstallMessageHandler(quietOffscreen);
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("teescope-gui"));
     QApplication::setOrganizationName(QStringLiteral("teescope"));

@@ -327,7 +327,7 @@ void MainWindow::updateBanner()
                               .arg(problems.join(QStringLiteral("; "))));
     QPalette p = banner_->palette();
     const QColor c = dataLossColor(dark_);
-    p.setColor(QPalette::Window, dark_ ? c.darker(260) : c.lighter(190));
+    p.setColor(QPalette::Window, QColor::fromHsl(c.hslHue(), dark_ ? 90 : 160, dark_ ? 55 : 228));
     p.setColor(QPalette::WindowText, dark_ ? Qt::white : Qt::black);
     banner_->setPalette(p);
     banner_->show();
