@@ -5,6 +5,7 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/trace_db.cpp
   ${CMAKE_CURRENT_LIST_DIR}/jobs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/selection.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/csv_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/theme.cpp
   ${CMAKE_CURRENT_LIST_DIR}/view_page.cpp

@@ -3,7 +3,7 @@
 
 #include "core/format.h"
 #include "core/logging.h"
-#include "tables/csv_writer.h"
+#include "core/csv_writer.h"
 #include "tables/latency_histogram_widget.h"
 #include "tables/latency_model.h"
 #include "tables/latency_scatter_widget.h"

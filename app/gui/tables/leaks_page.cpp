@@ -3,7 +3,7 @@
 
 #include "core/format.h"
 #include "core/logging.h"
-#include "tables/csv_writer.h"
+#include "core/csv_writer.h"
 #include "tables/leaks_display_proxy.h"
 #include "tables/suppressions_dialog.h"
 

@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Leaks and Latency pages: their models, proxies, charts and the CSV export they share.
 target_sources(teescope_gui PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/csv_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/suppressions.cpp
   ${CMAKE_CURRENT_LIST_DIR}/suppressions_dialog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/leak_record.cpp

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "timeline/timeline_page.h"
 
+#include "core/csv_writer.h"
 #include "core/format.h"
 #include "core/logging.h"
 #include "timeline/timeline_view.h"
@@ -218,16 +219,8 @@ bool TimelinePage::exportTo(const QString &path, const QString &format, QString 
 
 bool TimelinePage::exportCsv(const QString &path, QString *error) const
 {
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
-        if (error)
-            *error = tr("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    // The invocations in view, as numbers and trace strings (quoted).
-    auto quote = [](QString s) -> QString { return QLatin1Char('"') + s.replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"'); };
-    QTextStream out(&file);
-    out << "invocation_id,pid,process,tid,begin_ts,end_ts,driver_begin_ts,driver_end_ts,class,op,depth,error,end_inferred\n";
+    // The invocations in view, as numbers and trace strings.
+    QList<QStringList> rows;
     const qint64 b = view_->mapping().viewBegin(), e = view_->mapping().viewEnd();
     for (const auto &lane : data_.lanes())
         for (const auto &row : lane.rows)
@@ -235,22 +228,20 @@ bool TimelinePage::exportCsv(const QString &path, QString *error) const
                 if (s.is(TimelineSlice::Request) || s.end < b || s.begin > e)
                     continue;
                 const auto kind = s.kind < data_.kinds().size() ? data_.kinds()[s.kind] : TimelineSliceKind{};
-                out << s.id << ',' << lane.pid << ',' << quote(lane.processName) << ',' << lane.tid << ',' << s.begin
-                    << ',' << s.end << ',';
-                if (!s.is(TimelineSlice::UserOnly))
-                    out << s.innerBeginTs() << ',' << s.innerEndTs();
-                else
-                    out << ',';
-                out << ',' << quote(kind.objectClass) << ',' << kind.op << ',' << s.depth << ','
-                    << int(s.is(TimelineSlice::Error)) << ',' << int(s.is(TimelineSlice::EndInferred)) << '\n';
+                const bool driver = !s.is(TimelineSlice::UserOnly);
+                rows << QStringList{QString::number(s.id), QString::number(lane.pid), lane.processName,
+                                    QString::number(lane.tid), QString::number(s.begin), QString::number(s.end),
+                                    driver ? QString::number(s.innerBeginTs()) : QString(),
+                                    driver ? QString::number(s.innerEndTs()) : QString(), kind.objectClass,
+                                    QString::number(kind.op), QString::number(s.depth),
+                                    QString::number(int(s.is(TimelineSlice::Error))),
+                                    QString::number(int(s.is(TimelineSlice::EndInferred)))};
             }
-    out.flush();
-    if (file.error() != QFileDevice::NoError) {
-        if (error)
-            *error = tr("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    return writeCsvFile(path,
+                        QStringLiteral("invocation_id,pid,process,tid,begin_ts,end_ts,driver_begin_ts,driver_end_ts,"
+                                       "class,op,depth,error,end_inferred")
+                            .split(QLatin1Char(',')),
+                        rows, error);
 }
 
 void TimelinePage::zoomIn() { view_->zoomBy(1.5); }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "window/summary_page.h"
 
+#include "core/csv_writer.h"
 #include "core/format.h"
 #include "core/theme.h"
 #include "window/summary_models.h"
 
-#include <QFile>
 #include <QGridLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -14,7 +14,6 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
-#include <QTextStream>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -53,16 +52,6 @@ QString leakTitle(const QString &kind)
     if (kind == QLatin1String("shm_not_freed")) return SummaryPage::tr("Shared memory not freed");
     if (kind == QLatin1String("session_not_closed")) return SummaryPage::tr("Session not closed");
     return kind;
-}
-
-QString csvField(const QString &s)
-{
-    if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n')) &&
-        !s.contains(QLatin1Char('\r')))
-        return s;
-    QString q = s;
-    q.replace(QLatin1String("\""), QLatin1String("\"\""));
-    return QLatin1Char('"') + q + QLatin1Char('"');
 }
 
 } // namespace
@@ -266,33 +255,22 @@ bool SummaryPage::exportTo(const QString &path, const QString &format, QString *
 {
     if (format != QLatin1String("csv"))
         return ViewPage::exportTo(path, format, error);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
-        if (error)
-            *error = tr("%1: cannot write: %2").arg(path, file.errorString());
-        return false;
-    }
-    // The processes table, as shown (sorted), raw values for times.
-    QTextStream out(&file);
-    out << "process_id,pid,name,guest,start_ts,end_ts,end_kind,threads,contexts,invocations\n";
+    // The processes table, in the order shown, with raw values (times in trace ns).
+    QList<QStringList> rows;
     for (int r = 0; r < processesSort_->rowCount(); ++r) {
-        auto cell = [&](int c) { return processesSort_->index(r, c).data(ProcessesModel::SortRole); };
+        auto cell = [&](int c) { return processesSort_->index(r, c).data(ProcessesModel::SortRole).toString(); };
         const QModelIndex first = processesSort_->index(r, 0);
-        const QString name = first.data(ProcessesModel::NameRole).toString();
-        out << first.data(ProcessesModel::IdRole).toLongLong() << ',' << cell(ProcessesModel::Process).toLongLong()
-            << ',' << csvField(name) << ',' << cell(ProcessesModel::Guest).toLongLong() << ','
-            << cell(ProcessesModel::Start).toLongLong() << ',' << cell(ProcessesModel::End).toLongLong() << ','
-            << csvField(cell(ProcessesModel::EndKind).toString()) << ',' << cell(ProcessesModel::Threads).toLongLong()
-            << ',' << cell(ProcessesModel::Contexts).toLongLong() << ','
-            << cell(ProcessesModel::Invocations).toLongLong() << '\n';
+        rows << QStringList{first.data(ProcessesModel::IdRole).toString(), cell(ProcessesModel::Process),
+                            first.data(ProcessesModel::NameRole).toString(), cell(ProcessesModel::Guest),
+                            cell(ProcessesModel::Start), cell(ProcessesModel::End), cell(ProcessesModel::EndKind),
+                            cell(ProcessesModel::Threads), cell(ProcessesModel::Contexts),
+                            cell(ProcessesModel::Invocations)};
     }
-    out.flush();
-    if (file.error() != QFile::NoError) {
-        if (error)
-            *error = tr("%1: cannot write: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    return writeCsvFile(path,
+                        {QStringLiteral("process_id"), QStringLiteral("pid"), QStringLiteral("name"), QStringLiteral("guest"),
+                         QStringLiteral("start_ts"), QStringLiteral("end_ts"), QStringLiteral("end_kind"),
+                         QStringLiteral("threads"), QStringLiteral("contexts"), QStringLiteral("invocations")},
+                        rows, error);
 }
 
 } // namespace teescope::gui

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "tables/csv_writer.h"
+#include "core/csv_writer.h"
 #include "tables_test_util.h"
 
 #include <QBuffer>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "tables/csv_writer.h"
+#include "core/csv_writer.h"
 
 #include <QFile>
 #include <QSaveFile>
@@ -40,7 +40,7 @@ bool writeCsvFile(const QString &path, const QStringList &header, const QList<QS
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
         if (error)
-            *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+            *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
         return false;
     }
     CsvWriter writer(&file);
@@ -49,7 +49,7 @@ bool writeCsvFile(const QString &path, const QStringList &header, const QList<QS
         ok = ok && writer.writeRow(r);
     if (!ok || !file.commit()) {
         if (error)
-            *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+            *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
         return false;
     }
     return true;
