@@ -69,6 +69,13 @@ void TimelinePage::refresh()
     loadStructure(generation_.next());
 }
 
+void TimelinePage::failLoad(const QString &error)
+{
+    loading_ = false;
+    setLoadError(tr("Timeline: %1").arg(error));
+    setReady(true);
+}
+
 void TimelinePage::loadStructure(int generation)
 {
     const QString path = trace_.dbPath;
@@ -82,12 +89,8 @@ void TimelinePage::loadStructure(int generation)
         [this, generation](JobResult<TimelineStructure> result) {
             if (!generation_.isCurrent(generation))
                 return;
-            if (!result.ok()) {
-                loading_ = false;
-                setLoadError(tr("Timeline: %1").arg(result.error));
-                setReady(true);
-                return;
-            }
+            if (!result.ok())
+                return failLoad(result.error);
             data_.apply(std::move(*result.value));
             view_->dataChanged();
             loadChunk(generation);
@@ -107,12 +110,8 @@ void TimelinePage::loadChunk(int generation)
         [this, generation](JobResult<TimelineChunk> result) {
             if (!generation_.isCurrent(generation))
                 return;
-            if (!result.ok()) {
-                loading_ = false;
-                setLoadError(tr("Timeline: %1").arg(result.error));
-                setReady(true);
-                return;
-            }
+            if (!result.ok())
+                return failLoad(result.error);
             const bool more = result.value->more;
             data_.apply(std::move(*result.value));
             if (data_.firstTs() != 0 || data_.lastTs() != 0)

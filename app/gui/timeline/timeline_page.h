@@ -36,6 +36,8 @@ public:
 
 private:
     void loadStructure(int generation);
+    // A load failed: what is shown stays, the error is reported, the page is final.
+    void failLoad(const QString &error);
     void loadChunk(int generation);
     void finishLoading();
     void onItemChanged(ItemRef item);
