@@ -125,6 +125,29 @@ private Q_SLOTS:
         again.close();
     }
 
+    void opensATraceDirectory()
+    {
+        // Imported by `teescope import` into the cache folder, then opened; a second open of the
+        // unchanged trace reuses the database at once.
+        QTemporaryDir cache;
+        qputenv("XDG_CACHE_HOME", cache.path().toUtf8());
+        const QString trace = qEnvironmentVariable("TEESCOPE_SAMPLES") + QStringLiteral("/clean");
+        MainWindow w;
+        QSignalSpy opened(&w, &MainWindow::traceOpened);
+        QSignalSpy failed(&w, &MainWindow::openFailed);
+        w.openPath(trace);
+        QTRY_COMPARE_WITH_TIMEOUT(opened.size(), 1, 60000);
+        QCOMPARE(failed.size(), 0);
+        const QString db = opened.at(0).at(0).toString();
+        QVERIFY2(db.startsWith(cache.path()), qPrintable(db));
+        QCOMPARE(w.trace().dbPath, db);
+        QCOMPARE(w.trace().events, sqlInt(db, "SELECT CAST(value AS INTEGER) FROM metadata WHERE key = 'events'"));
+        w.openPath(trace);
+        QCOMPARE(opened.size(), 2);
+        QCOMPARE(opened.at(1).at(0).toString(), db);
+        qunsetenv("XDG_CACHE_HOME");
+    }
+
     void summaryExportsCsv()
     {
         QTemporaryDir dir;
