@@ -32,10 +32,23 @@ echo
 echo "== latency"
 cat "$out/reports/latency.txt"
 
-# Every view, rendered offscreen (no display needed).
-for view in summary graph timeline leaks latency; do
-  "$gui" "$out/trace.db" --screenshot "$out/screenshots/$view.png" --view "$view"
-done
+# Every view, rendered offscreen (no display needed), each with something worth inspecting
+# selected: the oldest leak, the invocation that caused the most callback requests, the slowest one.
+db="$out/trace.db"
+leak=$(sqlite3 "$db" "SELECT object_id FROM leaks WHERE kind NOT IN ('shm_not_freed', 'session_not_closed')
+                      ORDER BY age_ns DESC LIMIT 1")
+busiest=$(sqlite3 "$db" "SELECT invocation_id FROM callback_requests WHERE invocation_id IS NOT NULL
+                         GROUP BY invocation_id ORDER BY count(*) DESC LIMIT 1")
+slowest=$(sqlite3 "$db" "SELECT id FROM invocations WHERE drv_end_ts IS NOT NULL
+                         ORDER BY drv_end_ts - drv_begin_ts DESC LIMIT 1")
+shot() { # VIEW [KIND:ID]
+  "$gui" "$db" --screenshot "$out/screenshots/$1.png" --view "$1" ${2:+--select "$2"}
+}
+shot summary
+shot graph "${leak:+object:$leak}"
+shot timeline "${busiest:+invocation:$busiest}"
+shot leaks "${leak:+object:$leak}"
+shot latency "${slowest:+invocation:$slowest}"
 echo
 echo "trace:       $out/trace      (babeltrace2 $out/trace | less)"
 echo "database:    $out/trace.db   (teescope report leaks|sharing|latency|stats|objects, or sqlite3)"

@@ -45,6 +45,25 @@ QString kindName(ItemRef::Kind kind)
     return {};
 }
 
+bool parseItemRef(const QString &text, ItemRef *item)
+{
+    const qsizetype colon = text.indexOf(QLatin1Char(':'));
+    if (colon <= 0)
+        return false;
+    const QString kind = text.left(colon);
+    bool ok = false;
+    const qint64 id = text.mid(colon + 1).toLongLong(&ok);
+    if (!ok || id <= 0)
+        return false;
+    using Kind = ItemRef::Kind;
+    for (Kind k : {Kind::Process, Kind::Thread, Kind::Context, Kind::Object, Kind::Invocation, Kind::Request})
+        if (kind == kindName(k) || (k == Kind::Request && kind == QLatin1String("request"))) {
+            *item = {k, id};
+            return true;
+        }
+    return false;
+}
+
 void Selection::select(ItemRef item)
 {
     if (item == item_)

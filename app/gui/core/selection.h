@@ -25,6 +25,9 @@ struct ItemRef {
     friend bool operator!=(const ItemRef &a, const ItemRef &b) { return !(a == b); }
 };
 QString kindName(ItemRef::Kind kind); // "process", "object", ...
+// "object:12", "invocation:7", "request:3" (also process, thread, context) -> the item; false if
+// malformed.
+bool parseItemRef(const QString &text, ItemRef *item);
 
 // Trace timestamps (ns), half-open [begin, end).
 struct TimeRange {

@@ -14,7 +14,8 @@ class GraphLegend : public QWidget
   public:
     explicit GraphLegend(QWidget *parent = nullptr);
     QSize sizeHint() const override;
-    QSize minimumSizeHint() const override { return sizeHint(); }
+    // It may be narrower than its entries: the last ones are cut rather than widen the window.
+    QSize minimumSizeHint() const override { return {120, sizeHint().height()}; }
 
   protected:
     void paintEvent(QPaintEvent *event) override;

@@ -93,9 +93,13 @@ int guiMain(int argc, char **argv)
     QCommandLineOption palette(QStringLiteral("palette"), QStringLiteral("light or dark"), QStringLiteral("NAME"));
     QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size for --screenshot"), QStringLiteral("WxH"),
                             QStringLiteral("1600x1000"));
+    QCommandLineOption select(QStringLiteral("select"),
+                              QStringLiteral("select an item once open: process:ID, thread:ID, context:ID, object:ID, "
+                                             "invocation:ID or request:ID (database ids)"),
+                              QStringLiteral("KIND:ID"));
     QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("seconds to wait for the view (--screenshot)"),
                                QStringLiteral("SECONDS"), QStringLiteral("120"));
-    parser.addOptions({screenshot, view, palette, size, timeout});
+    parser.addOptions({screenshot, view, palette, size, select, timeout});
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
@@ -114,7 +118,14 @@ int guiMain(int argc, char **argv)
         return 2;
     }
 
-    MainWindow window;
+    ItemRef selected;
+    if (parser.isSet(select) && !parseItemRef(parser.value(select), &selected)) {
+        say(QStringLiteral("bad --select '%1' (KIND:ID, KIND one of process, thread, context, object, invocation, request)")
+                .arg(parser.value(select)));
+        return 2;
+    }
+
+    MainWindow window(nullptr, parser.isSet(screenshot) ? MainWindow::Layout::Fresh : MainWindow::Layout::Remembered);
     if (!paletteName.isEmpty())
         window.setDarkPalette(paletteName == QLatin1String("dark"));
 
@@ -149,6 +160,8 @@ int guiMain(int argc, char **argv)
         }
         window.resize(w, h);
         window.show();
+        if (selected.isValid())
+            window.selection()->select(selected);
         error = saveScreenshot(window, viewId, parser.value(screenshot), seconds * 1000);
         if (!error.isEmpty()) {
             say(error);
@@ -158,8 +171,14 @@ int guiMain(int argc, char **argv)
     }
 
     window.show();
-    if (!args.isEmpty())
+    if (!args.isEmpty()) {
+        // The selection applies to the database once it is open (after an import, too).
+        QObject::connect(&window, &MainWindow::traceOpened, &window, [&window, selected] {
+            if (selected.isValid())
+                window.selection()->select(selected);
+        }, Qt::SingleShotConnection);
         window.openPath(args.first());
+    }
     window.showView(viewId);
     return app.exec();
 }

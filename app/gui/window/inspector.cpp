@@ -46,7 +46,10 @@ Inspector::Inspector(Selection *selection, QWidget *parent) : QWidget(parent), s
     tree_ = new QTreeWidget(this);
     tree_->setColumnCount(2);
     tree_->setHeaderLabels({tr("What"), tr("Value")});
-    tree_->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    // Keys get a fixed share, values the rest (long values show whole in their tooltip).
+    tree_->header()->setSectionResizeMode(0, QHeaderView::Interactive);
+    tree_->header()->resizeSection(0, 170);
+    setMinimumWidth(260);
     tree_->setAlternatingRowColors(true);
     tree_->setUniformRowHeights(true);
     layout->addWidget(title_);

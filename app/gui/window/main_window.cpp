@@ -32,7 +32,8 @@ namespace {
 QSettings settings() { return QSettings(QStringLiteral("teescope"), QStringLiteral("teescope-gui")); }
 } // namespace
 
-MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), selection_(new Selection(this))
+MainWindow::MainWindow(QWidget *parent, Layout remembered)
+    : QMainWindow(parent), selection_(new Selection(this)), layout_(remembered)
 {
     setWindowTitle(QStringLiteral("teescope"));
     setObjectName(QStringLiteral("MainWindow"));
@@ -166,10 +167,17 @@ void MainWindow::createActions()
 
 void MainWindow::restoreLayout()
 {
+    if (layout_ == Layout::Fresh) {
+        resize(1500, 950);
+        resizeDocks({inspectorDock_}, {340}, Qt::Horizontal);
+        setDarkPalette(false);
+        return;
+    }
     QSettings s = settings();
     if (!restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray()))
         resize(1500, 950);
-    restoreState(s.value(QStringLiteral("windowState")).toByteArray());
+    if (!restoreState(s.value(QStringLiteral("windowState")).toByteArray()))
+        resizeDocks({inspectorDock_}, {340}, Qt::Horizontal);
     const bool dark = s.value(QStringLiteral("darkPalette"), false).toBool();
     setDarkPalette(dark);
     ViewId view = ViewId::Summary;
@@ -179,6 +187,8 @@ void MainWindow::restoreLayout()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (layout_ == Layout::Fresh)
+        return QMainWindow::closeEvent(event);
     QSettings s = settings();
     s.setValue(QStringLiteral("geometry"), saveGeometry());
     s.setValue(QStringLiteral("windowState"), saveState());
@@ -209,7 +219,8 @@ bool MainWindow::openDatabase(const QString &path, QString *error)
         return false;
     }
     trace_ = info;
-    settings().setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
+    if (layout_ == Layout::Remembered)
+        settings().setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
     setWindowTitle(QFileInfo(path).fileName() + QStringLiteral(" — teescope"));
     selection_->select({});
     selection_->setRange({});

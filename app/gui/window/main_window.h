@@ -25,7 +25,10 @@ class ImportRunner;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    // Remembered: the window restores the user's layout and palette and saves them on close.
+    // Fresh: the default layout, nothing read or saved (screenshots look the same everywhere).
+    enum class Layout { Remembered, Fresh };
+    explicit MainWindow(QWidget *parent = nullptr, Layout layout = Layout::Remembered);
     ~MainWindow() override;
 
     // Opens a trace database (its pages load in the background). On failure `error` names the
@@ -78,6 +81,7 @@ private:
     QAction *darkAction_ = nullptr;
     TraceInfo trace_;
     bool dark_ = false;
+    Layout layout_;
 };
 
 } // namespace teescope::gui

@@ -87,6 +87,19 @@ private Q_SLOTS:
         QVERIFY(!parseViewName(QStringLiteral("flames"), &unused));
     }
 
+    void itemRefsParse()
+    {
+        ItemRef item;
+        QVERIFY(parseItemRef(QStringLiteral("object:12"), &item));
+        QCOMPARE(item, (ItemRef{ItemRef::Kind::Object, 12}));
+        QVERIFY(parseItemRef(QStringLiteral("request:3"), &item));
+        QCOMPARE(item.kind, ItemRef::Kind::Request);
+        QVERIFY(parseItemRef(QStringLiteral("invocation:1281326"), &item));
+        QCOMPARE(item.id, 1281326);
+        for (const char *bad : {"object", "object:", "object:x", "object:-1", ":5", "handle:3", ""})
+            QVERIFY2(!parseItemRef(QString::fromLatin1(bad), &item), bad);
+    }
+
     void jobsDeliverOnTheGuiThread()
     {
         QObject receiver;

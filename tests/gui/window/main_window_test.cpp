@@ -123,6 +123,23 @@ private Q_SLOTS:
         again.setDarkPalette(false);
         QVERIFY(!isDark(QApplication::palette()));
         again.close();
+
+        // A fresh window (screenshots) ignores what was remembered and saves nothing.
+        {
+            MainWindow dark;
+            dark.setDarkPalette(true);
+            dark.showView(ViewId::Graph);
+            dark.close();
+        }
+        MainWindow fresh(nullptr, MainWindow::Layout::Fresh);
+        QVERIFY(!fresh.isDarkPalette());
+        QCOMPARE(fresh.currentView(), ViewId::Summary);
+        fresh.setDarkPalette(false);
+        fresh.close();
+        MainWindow remembered;
+        QVERIFY(remembered.isDarkPalette()); // the fresh window did not overwrite it
+        remembered.setDarkPalette(false);
+        remembered.close();
     }
 
     void opensATraceDirectory()

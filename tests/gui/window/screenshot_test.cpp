@@ -76,6 +76,30 @@ private Q_SLOTS:
         QVERIFY(palette == QLatin1String("dark") ? corner < 100 : corner > 150);
     }
 
+    void selectedItemIsShown()
+    {
+        // A leaked object selected from the command line: the inspector shows it, the graph
+        // highlights it. The same window without the selection differs.
+        const QString db = sampleDb("leaky");
+        const qint64 leaked = sqlInt(db, "SELECT object_id FROM leaks WHERE kind = 'held_at_end' LIMIT 1");
+        QVERIFY(leaked > 0);
+        const QString dir = qEnvironmentVariable("TEESCOPE_SCREENSHOTS");
+        const QString with = dir + QStringLiteral("/gui-leaky-graph-selected.png");
+        const QString without = dir + QStringLiteral("/gui-leaky-graph-light.png");
+        Run r = gui({db, QStringLiteral("--screenshot"), with, QStringLiteral("--view"), QStringLiteral("graph"),
+                     QStringLiteral("--size"), QStringLiteral("1400x900"), QStringLiteral("--select"),
+                     QStringLiteral("object:%1").arg(leaked)});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        r = gui({db, QStringLiteral("--screenshot"), without, QStringLiteral("--view"), QStringLiteral("graph"),
+                 QStringLiteral("--size"), QStringLiteral("1400x900"), QStringLiteral("--palette"), QStringLiteral("light")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QImage a(with), b(without);
+        QCOMPARE(a.size(), b.size());
+        // The inspector (right part of the window) holds text only when something is selected.
+        const QRect inspector(a.width() * 83 / 100, a.height() / 10, a.width() * 16 / 100, a.height() * 6 / 10);
+        QVERIFY(colours(a.copy(inspector)) > colours(b.copy(inspector)));
+    }
+
     void importsATraceDirectoryFirst()
     {
         QTemporaryDir cache;
@@ -103,6 +127,9 @@ private Q_SLOTS:
         QTest::newRow("bad size") << QStringList{sampleDb("clean"), QStringLiteral("--screenshot"), shot,
                                                  QStringLiteral("--size"), QStringLiteral("big")}
                                   << 2 << QStringLiteral("bad --size");
+        QTest::newRow("bad select") << QStringList{sampleDb("clean"), QStringLiteral("--screenshot"), shot,
+                                                   QStringLiteral("--select"), QStringLiteral("handle:3")}
+                                    << 2 << QStringLiteral("bad --select 'handle:3'");
         QTest::newRow("no input") << QStringList{QStringLiteral("--screenshot"), shot} << 2 << QStringLiteral("needs a database");
         QTest::newRow("not a trace") << QStringList{QStringLiteral("/proc/self"), QStringLiteral("--screenshot"), shot} << 1
                                      << QStringLiteral("/proc/self");
