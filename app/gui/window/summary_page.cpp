@@ -121,7 +121,15 @@ SummaryPage::SummaryPage(Selection *selection, QWidget *parent)
     slowestList_->setRootIsDecorated(false);
     connect(slowestList_, &QTreeWidget::itemActivated, this,
             [this] { Q_EMIT this->selection()->revealRequested(ViewId::Latency); });
-    statsView_ = makeTable(stats_, split);
+    auto *statsBox = new QWidget(split);
+    auto *statsLayout = new QVBoxLayout(statsBox);
+    statsLayout->setContentsMargins(0, 0, 0, 0);
+    statsClean_ = plainLabel(statsBox);
+    statsClean_->setText(tr("Import: no events lost, no bad records."));
+    statsClean_->hide();
+    statsView_ = makeTable(stats_, statsBox);
+    statsLayout->addWidget(statsClean_, 0, Qt::AlignTop);
+    statsLayout->addWidget(statsView_, 1);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
     split->setStretchFactor(2, 2);
@@ -221,6 +229,8 @@ void SummaryPage::showDetails(const SummaryDetails &d)
     processesView_->resizeColumnsToContents();
     stats_->setStats(d.stats);
     statsView_->resizeColumnsToContents();
+    statsView_->setVisible(!d.stats.isEmpty());
+    statsClean_->setVisible(d.stats.isEmpty());
 
     leakTotal_ = 0;
     leaksList_->clear();

@@ -54,6 +54,7 @@ private:
     ImportStatsModel *stats_;
     QTableView *processesView_;
     QTableView *statsView_;
+    QLabel *statsClean_;
     QTreeWidget *leaksList_;
     QTreeWidget *slowestList_;
 };
