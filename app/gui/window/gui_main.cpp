@@ -179,7 +179,9 @@ int guiMain(int argc, char **argv)
         }, Qt::SingleShotConnection);
         window.openPath(args.first());
     }
-    window.showView(viewId);
+    // Without --view the remembered view stays.
+    if (parser.isSet(view))
+        window.showView(viewId);
     return app.exec();
 }
 
