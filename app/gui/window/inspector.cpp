@@ -68,9 +68,9 @@ Inspector::Inspector(Selection *selection, QWidget *parent) : QWidget(parent), s
     });
 }
 
-void Inspector::setDatabase(const QString &dbPath)
+void Inspector::setTrace(const TraceInfo &trace)
 {
-    dbPath_ = dbPath;
+    trace_ = trace;
     shown_ = {};
     tree_->clear();
     reload();
@@ -81,13 +81,14 @@ void Inspector::reload()
     const int generation = generation_.next();
     const ItemRef item = selection_->item();
     const TimeRange range = selection_->range();
-    if (dbPath_.isEmpty() || (!item.isValid() && !range.isValid())) {
+    if (trace_.dbPath.isEmpty() || (!item.isValid() && !range.isValid())) {
         show({});
         return;
     }
-    const QString path = dbPath_;
+    const QString path = trace_.dbPath;
+    const qint64 start = trace_.firstTs;
     runJob<InspectorData>(
-        this, [path, item, range] { return loadInspector(openTraceDb(path), item, range); },
+        this, [path, item, range, start] { return loadInspector(openTraceDb(path), item, range, start); },
         [this, generation](JobResult<InspectorData> r) {
             if (!generation_.isCurrent(generation))
                 return;

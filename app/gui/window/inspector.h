@@ -20,8 +20,8 @@ class Inspector : public QWidget {
 public:
     explicit Inspector(Selection *selection, QWidget *parent = nullptr);
 
-    // The database to read; clears what is shown.
-    void setDatabase(const QString &dbPath);
+    // The trace to read; clears what is shown.
+    void setTrace(const TraceInfo &trace);
     // What is shown (for tests).
     const InspectorData &shown() const { return shown_; }
     QTreeWidget *tree() const { return tree_; }
@@ -35,7 +35,7 @@ private:
     void show(const InspectorData &data);
 
     Selection *selection_;
-    QString dbPath_;
+    TraceInfo trace_;
     JobGeneration generation_;
     InspectorData shown_;
     QLabel *title_;

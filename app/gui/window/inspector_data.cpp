@@ -423,10 +423,9 @@ struct Builder {
 
 } // namespace
 
-InspectorData loadInspector(const store::Database &db, ItemRef item, TimeRange range)
+InspectorData loadInspector(const store::Database &db, ItemRef item, TimeRange range, qint64 traceStart)
 {
-    const TraceInfo info = loadTraceInfo(db);
-    Builder b{db, info.firstTs};
+    Builder b{db, traceStart};
     InspectorData d;
     switch (item.kind) {
     case Kind::Object: d = b.object(item.id); break;

@@ -25,8 +25,8 @@ struct InspectorData {
     QList<InspectorNode> rows;
 };
 
-// Loads what is known of `item` (or, with no item, of `range`). Throws store::Error.
-// An id that is not in the database gives a single row saying so.
-InspectorData loadInspector(const store::Database &db, ItemRef item, TimeRange range);
+// Loads what is known of `item` (or, with no item, of `range`); times are shown relative to
+// `traceStart`. Throws store::Error. An id that is not in the database gives a single row saying so.
+InspectorData loadInspector(const store::Database &db, ItemRef item, TimeRange range, qint64 traceStart);
 
 } // namespace teescope::gui

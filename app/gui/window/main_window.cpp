@@ -224,7 +224,7 @@ bool MainWindow::openDatabase(const QString &path, QString *error)
     setWindowTitle(QFileInfo(path).fileName() + QStringLiteral(" — teescope"));
     selection_->select({});
     selection_->setRange({});
-    inspector_->setDatabase(path);
+    inspector_->setTrace(info);
     for (ViewPage *p : pages_)
         p->openTrace(info);
     updateBanner();

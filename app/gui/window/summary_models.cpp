@@ -92,8 +92,6 @@ QVariant ImportStatsModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const ImportStat &s = stats_.at(index.row());
-    if (role == SeverityRole)
-        return s.severity;
     if (role == Qt::TextAlignmentRole && index.column() == Count)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole)

@@ -33,8 +33,6 @@ class ImportStatsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Columns { Name, Severity, Count, Example, ColumnCount };
-    enum Roles { SeverityRole = Qt::UserRole + 1 };
-
     using QAbstractTableModel::QAbstractTableModel;
     void setStats(const QList<ImportStat> &stats);
 

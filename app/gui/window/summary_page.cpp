@@ -4,6 +4,7 @@
 #include "core/csv_writer.h"
 #include "core/format.h"
 #include "core/theme.h"
+#include "tables/leak_record.h"
 #include "window/summary_models.h"
 
 #include <QGridLayout>
@@ -40,18 +41,6 @@ QLabel *plainLabel(QWidget *parent)
     l->setTextFormat(Qt::PlainText);
     l->setTextInteractionFlags(Qt::TextSelectableByMouse);
     return l;
-}
-
-QString leakTitle(const QString &kind)
-{
-    if (kind == QLatin1String("held_at_end")) return SummaryPage::tr("Held at the end");
-    if (kind == QLatin1String("reclaimed_at_close")) return SummaryPage::tr("Reclaimed at close / exit");
-    if (kind == QLatin1String("release_failed")) return SummaryPage::tr("Release refused by the TEE");
-    if (kind == QLatin1String("release_unobserved")) return SummaryPage::tr("Release never seen");
-    if (kind == QLatin1String("callback_not_released")) return SummaryPage::tr("Callback object not released");
-    if (kind == QLatin1String("shm_not_freed")) return SummaryPage::tr("Shared memory not freed");
-    if (kind == QLatin1String("session_not_closed")) return SummaryPage::tr("Session not closed");
-    return kind;
 }
 
 } // namespace
@@ -232,19 +221,19 @@ void SummaryPage::showDetails(const SummaryDetails &d)
     statsView_->setVisible(!d.stats.isEmpty());
     statsClean_->setVisible(d.stats.isEmpty());
 
-    leakTotal_ = 0;
+    qint64 leakTotal = 0;
     leaksList_->clear();
     for (const LeakCount &l : d.leaks) {
-        auto *item = new QTreeWidgetItem(leaksList_, {leakTitle(l.kind), formatCount(l.count)});
-        item->setToolTip(0, l.kind);
+        auto *item = new QTreeWidgetItem(leaksList_, {leakKindTitle(l.kind), formatCount(l.count)});
+        item->setToolTip(0, leakKindExplanation(l.kind));
         item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
-        leakTotal_ += l.count;
+        leakTotal += l.count;
     }
     if (d.leaks.isEmpty())
         new QTreeWidgetItem(leaksList_, {tr("No leaks"), QString()});
     leaksList_->resizeColumnToContents(0);
-    setCard(leaksCard_, leakTotal_, tr("leaks"));
-    if (leakTotal_ > 0) {
+    setCard(leaksCard_, leakTotal, tr("leaks"));
+    if (leakTotal > 0) {
         QPalette p = leaksCard_->palette();
         p.setColor(QPalette::ButtonText, leakColor(isDark(palette())));
         leaksCard_->setPalette(p);

@@ -44,7 +44,6 @@ private:
     TraceInfo trace_;
     JobGeneration generation_;
     SummaryCounts counts_;
-    qint64 leakTotal_ = 0;
     QLabel *title_;
     QLabel *subtitle_;
     QPushButton *processesCard_, *threadsCard_, *contextsCard_, *objectsCard_, *handlesCard_,

@@ -31,7 +31,7 @@ private Q_SLOTS:
         const qint64 id = sqlInt(db, "SELECT object_id FROM handles h JOIN objects o ON o.id = h.object_id"
                                      " WHERE o.produced_by IS NOT NULL GROUP BY object_id ORDER BY count(*) DESC LIMIT 1");
         QVERIFY(id > 0);
-        const InspectorData d = loadInspector(openTraceDb(db), {Kind::Object, id}, {});
+        const InspectorData d = loadInspector(openTraceDb(db), {Kind::Object, id}, {}, 0);
         QVERIFY(d.title.startsWith(QStringLiteral("object %1").arg(id)));
         const InspectorNode *holders = find(d.rows, QStringLiteral("Holders (handle bindings)"));
         QVERIFY(holders);
@@ -56,14 +56,14 @@ private Q_SLOTS:
         const qint64 inv = sqlInt(db, "SELECT invocation_id FROM callback_requests WHERE invocation_id IS NOT NULL"
                                       " GROUP BY invocation_id ORDER BY count(*) DESC LIMIT 1");
         QVERIFY(inv > 0);
-        const InspectorData d = loadInspector(openTraceDb(db), {Kind::Invocation, inv}, {});
+        const InspectorData d = loadInspector(openTraceDb(db), {Kind::Invocation, inv}, {}, 0);
         const InspectorNode *requests = find(d.rows, QStringLiteral("Callback requests it caused"));
         QVERIFY(requests);
         const qint64 n = sqlInt(db, qPrintable(QStringLiteral("SELECT count(*) FROM callback_requests WHERE invocation_id = %1").arg(inv)));
         QCOMPARE(qint64(requests->children.size()), n);
         QCOMPARE(requests->children.first().link.kind, Kind::Request);
         // And the request links back to its cause.
-        const InspectorData r = loadInspector(openTraceDb(db), requests->children.first().link, {});
+        const InspectorData r = loadInspector(openTraceDb(db), requests->children.first().link, {}, 0);
         const InspectorNode *cause = find(r.rows, QStringLiteral("Caused by"));
         QVERIFY(cause);
         QCOMPARE(cause->link, (ItemRef{Kind::Invocation, inv}));
@@ -87,11 +87,11 @@ private Q_SLOTS:
         const QString db = sampleDb("callbacks");
         const qint64 id = sqlInt(db, qPrintable(QStringLiteral("SELECT max(id) FROM ") + table));
         QVERIFY(id > 0);
-        const InspectorData d = loadInspector(openTraceDb(db), {Kind(kind), id}, {});
+        const InspectorData d = loadInspector(openTraceDb(db), {Kind(kind), id}, {}, 0);
         QVERIFY(!d.rows.isEmpty());
         QVERIFY(find(d.rows, QStringLiteral("Not in this database")) == nullptr);
         // An id that does not exist says so instead of failing.
-        const InspectorData missing = loadInspector(openTraceDb(db), {Kind(kind), id + 1000}, {});
+        const InspectorData missing = loadInspector(openTraceDb(db), {Kind(kind), id + 1000}, {}, 0);
         QVERIFY(find(missing.rows, QStringLiteral("Not in this database")));
     }
 
@@ -99,7 +99,7 @@ private Q_SLOTS:
     {
         const QString db = sampleDb("clean");
         const TraceInfo info = loadTraceInfo(openTraceDb(db));
-        const InspectorData d = loadInspector(openTraceDb(db), {}, {info.firstTs, info.lastTs + 1});
+        const InspectorData d = loadInspector(openTraceDb(db), {}, {info.firstTs, info.lastTs + 1}, info.firstTs);
         const InspectorNode *inv = find(d.rows, QStringLiteral("Invocations started"));
         QVERIFY(inv);
         QCOMPARE(QString(inv->value).remove(QLatin1Char(',')).toLongLong(),
@@ -111,7 +111,7 @@ private Q_SLOTS:
         const QString db = sampleDb("leaky");
         Selection selection;
         Inspector inspector(&selection);
-        inspector.setDatabase(db);
+        inspector.setTrace(loadTraceInfo(openTraceDb(db)));
         QSignalSpy loaded(&inspector, &Inspector::loaded);
         const qint64 process = sqlInt(db, "SELECT min(id) FROM processes");
         selection.select({Kind::Process, process});
