@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// Invocations: the user side (the client's ioctl) and the driver side of one call, joined by
+// thread and time containment, nested inside the callback request their thread is serving.
+// In-flight invocations live in a pool of slots, found through indexes by driver serial, by
+// (pid, user serial) and by the thread waiting for its driver side.
+#pragma once
+
+#include "core.h"
+
+#include "teescope/importer/event.h"
+
+#include <unordered_map>
+#include <vector>
+
+namespace teescope::importer {
+
+class ContextTracker;
+class ObjectTracker;
+class ProcessTracker;
+
+// Insert and erase for a node-based map that recycle erased nodes, so lifetimes that begin and
+// end at event rate (invocations) cost no allocation once the live set has been reached.
+template <typename Map> class NodeRecycler {
+public:
+    void erase(Map &m, typename Map::iterator it) { spare_.push_back(m.extract(it)); }
+    // Like try_emplace: an existing key is left as it is.
+    std::pair<typename Map::iterator, bool> insert(Map &m, const typename Map::key_type &key,
+                                                   const typename Map::mapped_type &value) {
+        if (spare_.empty())
+            return m.try_emplace(key, value);
+        auto node = std::move(spare_.back());
+        spare_.pop_back();
+        node.key() = key;
+        node.mapped() = value;
+        auto r = m.insert(std::move(node));
+        if (!r.inserted)
+            spare_.push_back(std::move(r.node));
+        return {r.position, r.inserted};
+    }
+    void clear() { spare_.clear(); }
+
+private:
+    std::vector<typename Map::node_type> spare_;
+};
+
+class InvocationTracker {
+public:
+    InvocationTracker(TrackerCore &core, ProcessTracker &processes, ContextTracker &contexts,
+                      ObjectTracker &objects);
+    InvocationTracker(const InvocationTracker &) = delete;
+    InvocationTracker &operator=(const InvocationTracker &) = delete;
+
+    void on_drv_invoke_begin(const EventHeader &, const teescope_drv_invoke_begin &);
+    void on_drv_invoke_end(const EventHeader &, const teescope_drv_invoke_end &);
+    void on_drv_optee_invoke_begin(const EventHeader &, const teescope_drv_optee_invoke_begin &);
+    void on_drv_optee_invoke_end(const EventHeader &, const teescope_drv_optee_invoke_end &);
+    void on_user_invoke_begin(const EventHeader &, const teescope_user_invoke_begin &);
+    void on_user_invoke_end(const EventHeader &, const teescope_user_invoke_end &);
+
+    // The invocation whose driver side of serial `serial` is in flight, if any.
+    const InvocationRow *in_flight(uint64_t serial) const {
+        auto it = drv_invocations_.find(serial);
+        return it != drv_invocations_.end() ? &invocations_[it->second].row : nullptr;
+    }
+
+    // Emits the invocations still in flight: their end is missing (data loss, the caller died,
+    // or the trace stopped).
+    void finish(Ts last_ts);
+
+private:
+    struct Invocation {
+        InvocationRow row;
+        int64_t user_pid = -1;      // user side key
+        int64_t tid = -1;
+        bool has_user = false, user_done = false, has_drv = false, drv_done = false;
+    };
+
+    uint32_t new_invocation();
+    void emit_invocation(uint32_t slot);
+    uint32_t drv_begin(int32_t pid, int32_t tid, uint64_t ctx, uint64_t serial, Ts ts);
+    void drv_end(uint64_t serial, int32_t err, int32_t ret, OptInt out_bytes, Ts ts, const char *event);
+    void nest(InvocationRow &row, int64_t tid);
+
+    TrackerCore &core_;
+    ProcessTracker &processes_;
+    ContextTracker &contexts_;
+    ObjectTracker &objects_;
+
+    std::vector<Invocation> invocations_;                 // pool of in-flight invocations
+    std::vector<uint32_t> free_invocations_;
+    using DrvIndex = std::unordered_map<uint64_t, uint32_t>;
+    using UserIndex = std::unordered_map<PairKey, uint32_t, PairHash>;
+    using WaitIndex = std::unordered_map<int64_t, uint32_t>;
+    DrvIndex drv_invocations_;   // driver serial -> slot
+    UserIndex user_invocations_; // (vpid, user serial) -> slot
+    WaitIndex user_waiting_;     // tid -> user call not yet joined to a driver side
+    NodeRecycler<DrvIndex> drv_nodes_;
+    NodeRecycler<UserIndex> user_nodes_;
+    NodeRecycler<WaitIndex> wait_nodes_;
+};
+
+} // namespace teescope::importer

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+#include "process_tracker.h"
+
+namespace teescope::importer {
+
+ProcessTracker::ProcessTracker(TrackerCore &core) : core_(core) {
+    processes_.reserve(256);
+    pid_current_.reserve(256);
+    threads_.reserve(1024);
+}
+
+ProcessTracker::Process *ProcessTracker::process_for(int64_t pid, Ts ts, bool user_event, int64_t tid,
+                                                     std::string_view name) {
+    if (pid <= 0)
+        return nullptr;
+    auto cur = pid_current_.find(pid);
+    if (cur != pid_current_.end()) {
+        auto it = processes_.find(cur->second);
+        if (it != processes_.end()) {
+            Process &p = it->second;
+            // A user event after proc_exit from the thread that exited is a reused pid.
+            if (!(p.exited && user_event && tid == p.exit_tid)) {
+                p.last_ts = std::max(p.last_ts, ts);
+                if (user_event && !name.empty() && p.row.name != name)
+                    p.row.name.assign(name);
+                return &p;
+            }
+            end_process(p, false);
+        }
+    }
+    Id id = core_.new_id(Table::process);
+    Process &p = processes_[id];
+    p.row.id = id;
+    p.row.pid = pid;
+    p.row.start_ts = ts;
+    p.last_ts = ts;
+    if (user_event)
+        p.row.name.assign(name);
+    pid_current_[pid] = id;
+    return &p;
+}
+
+ProcessTracker::Thread *ProcessTracker::thread_for(Process &p, int64_t tid, Ts ts) {
+    if (tid <= 0)
+        return nullptr;
+    auto it = threads_.find(tid);
+    if (it != threads_.end()) {
+        if (it->second.row.process_id == p.row.id) {
+            it->second.row.end_ts = std::max(it->second.row.end_ts.value_or(ts), ts);
+            return &it->second;
+        }
+        core_.rows().add(it->second.row); // the tid now names a thread of another process
+        threads_.erase(it);
+    }
+    Thread &t = threads_[tid];
+    t.row.id = core_.new_id(Table::thread);
+    t.row.process_id = p.row.id;
+    t.row.tid = tid;
+    t.row.start_ts = ts;
+    t.row.end_ts = ts;
+    return &t;
+}
+
+std::pair<OptId, OptId> ProcessTracker::caller(int32_t pid, int32_t tid, Ts ts) {
+    Process *p = process_for(pid, ts, false, tid, {});
+    if (!p)
+        return {};
+    Thread *t = thread_for(*p, tid, ts);
+    return {p->row.id, t ? OptId(t->row.id) : std::nullopt};
+}
+
+std::pair<OptId, OptId> ProcessTracker::user_caller(const EventHeader &h) {
+    Process *p = process_for(h.vpid, h.ts, true, h.vtid, h.procname);
+    if (!p)
+        return {};
+    Thread *t = thread_for(*p, h.vtid, h.ts);
+    return {p->row.id, t ? OptId(t->row.id) : std::nullopt};
+}
+
+void ProcessTracker::end_process(Process &p, bool at_end) {
+    ProcessRow &r = p.row;
+    if (p.exited) {
+        r.end_kind = "exited";
+    } else if (!at_end || (p.contexts_touched > 0 && p.contexts_open == 0)) {
+        r.end_kind = "vanished";
+        r.end_ts = p.last_ts;
+    } else {
+        r.end_kind = "alive_at_end";
+        r.end_ts.reset();
+    }
+    core_.rows().add(r);
+    if (pid_current_.count(r.pid) && pid_current_[r.pid] == r.id)
+        pid_current_.erase(r.pid);
+    if (!at_end)
+        processes_.erase(r.id);
+}
+
+bool ProcessTracker::process_ended(OptId id) const {
+    if (!id)
+        return false;
+    auto it = processes_.find(*id);
+    if (it == processes_.end())
+        return true; // replaced by a later lifetime of its pid
+    const Process &p = it->second;
+    return p.exited || (p.contexts_touched > 0 && p.contexts_open == 0);
+}
+
+void ProcessTracker::context_touched(Id id, bool open) {
+    auto it = processes_.find(id);
+    if (it != processes_.end()) {
+        ++it->second.contexts_touched;
+        if (open)
+            ++it->second.contexts_open;
+    }
+}
+
+void ProcessTracker::context_closed(Id id) {
+    auto it = processes_.find(id);
+    if (it != processes_.end() && it->second.contexts_open > 0)
+        --it->second.contexts_open;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Supplicant threads serving callback requests
+
+std::optional<ProcessTracker::Serving> ProcessTracker::serving(int64_t tid) const {
+    auto t = threads_.find(tid);
+    if (t == threads_.end() || !t->second.serving_request)
+        return std::nullopt;
+    return Serving{*t->second.serving_request, t->second.serving_depth};
+}
+
+void ProcessTracker::serve(int64_t tid, Id request, int64_t depth) {
+    if (tid <= 0)
+        return;
+    auto t = threads_.find(tid);
+    if (t != threads_.end()) {
+        t->second.serving_request = request;
+        t->second.serving_depth = depth;
+    }
+}
+
+void ProcessTracker::stop_serving(int64_t tid, Id request) {
+    if (tid <= 0)
+        return;
+    auto t = threads_.find(tid);
+    if (t != threads_.end() && t->second.serving_request == request)
+        t->second.serving_request.reset();
+}
+
+// ---------------------------------------------------------------------------------------------
+// User side: fork and exit
+
+void ProcessTracker::on_user_proc_fork(const EventHeader &h, const teescope_user_proc_fork &e) {
+    auto [parent, thread] = user_caller(h);
+    (void)thread;
+    if (e.child <= 0)
+        return;
+    auto cur = pid_current_.find(e.child);
+    if (cur != pid_current_.end()) {
+        auto it = processes_.find(cur->second);
+        if (it != processes_.end())
+            end_process(it->second, false);
+    }
+    Id id = core_.new_id(Table::process);
+    Process &p = processes_[id];
+    p.row.id = id;
+    p.row.pid = e.child;
+    p.row.parent_id = parent;
+    p.row.start_ts = h.ts;
+    p.last_ts = h.ts;
+    if (parent)
+        p.row.name = processes_[*parent].row.name; // a child runs its parent's image until exec
+    pid_current_[e.child] = id;
+}
+
+void ProcessTracker::on_user_proc_exit(const EventHeader &h, const teescope_user_proc_exit &) {
+    user_caller(h);
+    auto cur = pid_current_.find(h.vpid);
+    if (cur == pid_current_.end())
+        return;
+    auto it = processes_.find(cur->second);
+    if (it == processes_.end())
+        return;
+    it->second.exited = true;
+    it->second.exit_tid = h.vtid;
+    it->second.row.end_ts = h.ts;
+}
+
+void ProcessTracker::finish() {
+    for (Thread *t : in_id_order(threads_))
+        core_.rows().add(t->row);
+    threads_.clear();
+    for (Process *p : in_id_order(processes_))
+        end_process(*p, true);
+    processes_.clear();
+    pid_current_.clear();
+}
+
+} // namespace teescope::importer
