@@ -53,6 +53,7 @@ std::string ObjectTracker::object_class(int32_t kind, uint32_t uid) {
     case 0x199: return "gpappclient";
     case 2033: return "featureversions";
     case 0x7e5c: return "registry";
+    case 0x7e5d: return "region_store";
     case 0x10001: return "client_env";
     case 0x10002: return "app_controller";
     case 0x10003: return "app";
@@ -293,7 +294,8 @@ void ObjectTracker::on_drv_handle_bind(const EventHeader &h, const teescope_drv_
         if (const InvocationRow *inv = invocations_.in_flight(e.invocation))
             r.invocation_id = inv->id;
     }
-    if (e.request)
+    // A bind outside an invocation is SUPPL_RECV's: it names its callback request (ids start at 0).
+    if (e.invocation == 0 && e.pid > 0)
         r.request_id = requests_.pending(e.ctx, e.request);
     r.process_id = process_id;
     if (!r.process_id)

@@ -114,7 +114,8 @@ TEST(QteeMarshal, DecodesACallbackRequest)
     std::vector<uint8_t> payload(64);
     const uint64_t offset = 12;
     std::memcpy(payload.data() + 8, &offset, sizeof(offset));
-    tee_ioctl_param params[6] = {};
+    // The driver filled five parameters (its written-back num_params); the rest is not looked at.
+    tee_ioctl_param params[5] = {};
     params[0] = {TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT | TEE_IOCTL_PARAM_ATTR_META, 5, 2, 0};
     params[1] = {TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_INPUT, reinterpret_cast<uintptr_t>(payload.data() + 8), 8, 0};
     params[2] = {TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT, 0, 100, 0};
@@ -151,27 +152,49 @@ TEST(QteeMarshal, RejectsMalformedRequests)
 
     params[1] = {TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT, 1, 1, 0};
     EXPECT_THROW(decode_request(0, params, payload), std::runtime_error) << "value parameter";
+
+    params[1] = {TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT, 0, 4, 0};
+    params[2] = {};
+    EXPECT_THROW(decode_request(0, params, payload), std::runtime_error) << "an empty slot among the filled ones";
 }
 
-TEST(QteeMarshal, AnswerCarriesRequestIdThenOutputs)
+TEST(QteeMarshal, AnswerIsWrittenOverTheRequest)
 {
+    uint8_t in[8] = {};
     uint8_t bytes[3] = {7, 8, 9};
     const InBuffer out[] = {InBuffer(bytes)};
     const ObjectRef objs[] = {ObjectRef::user(4)};
-    tee_ioctl_param params[4];
+    // The request as SUPPL_RECV left it: an input buffer, an output buffer, an input object and an
+    // output object.
+    tee_ioctl_param params[5] = {
+        {TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT | TEE_IOCTL_PARAM_ATTR_META, 9, 11, 0},
+        {TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_INPUT, reinterpret_cast<uintptr_t>(in), sizeof in, 0},
+        {TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT, 0, 16, 0},
+        {TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_INPUT, 3, QCOMTEE_OBJREF_FLAG_TEE, 0},
+        {TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_OUTPUT, 0, 0, 0},
+    };
+    const tee_ioctl_param input_buffer = params[1], input_object = params[3];
     const size_t n = encode_answer(params, 11, out, objs);
-    ASSERT_EQ(n, 3u);
-    EXPECT_EQ(type_of(params[0]), TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT);
-    EXPECT_NE(params[0].attr & TEE_IOCTL_PARAM_ATTR_META, 0u);
+    ASSERT_EQ(n, 5u);
+    EXPECT_EQ(params[0].attr, uint64_t{TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT | TEE_IOCTL_PARAM_ATTR_META});
     EXPECT_EQ(params[0].a, 11u);
-    EXPECT_EQ(type_of(params[1]), TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT);
-    EXPECT_EQ(params[1].a, reinterpret_cast<uintptr_t>(bytes));
-    EXPECT_EQ(params[1].b, 3u);
-    EXPECT_EQ(type_of(params[2]), TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_OUTPUT);
-    EXPECT_EQ(params[2].a, 4u);
-    EXPECT_EQ(params[2].b, QCOMTEE_OBJREF_FLAG_USER);
-    tee_ioctl_param small[1];
-    EXPECT_THROW(encode_answer(small, 1, out, {}), std::invalid_argument);
+    // Inputs stay as they came: the driver wants the answer to mirror the request.
+    EXPECT_EQ(std::memcmp(&params[1], &input_buffer, sizeof input_buffer), 0);
+    EXPECT_EQ(std::memcmp(&params[3], &input_object, sizeof input_object), 0);
+    EXPECT_EQ(type_of(params[2]), TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT);
+    EXPECT_EQ(params[2].a, reinterpret_cast<uintptr_t>(bytes));
+    EXPECT_EQ(params[2].b, 3u);
+    EXPECT_EQ(type_of(params[4]), TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_OUTPUT);
+    EXPECT_EQ(params[4].a, 4u);
+    EXPECT_EQ(params[4].b, QCOMTEE_OBJREF_FLAG_USER);
+    // Outputs that do not match the request are refused.
+    tee_ioctl_param one_output[2] = {params[0], {TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT, 0, 16, 0}};
+    EXPECT_THROW(encode_answer(one_output, 1, {}, {}), std::invalid_argument);
+    const InBuffer two[] = {InBuffer(bytes), InBuffer(bytes)};
+    EXPECT_THROW(encode_answer(one_output, 1, two, {}), std::invalid_argument);
+    // An error answer is the meta parameter alone.
+    EXPECT_EQ(encode_answer(std::span<tee_ioctl_param>(params, 1), 12, {}, {}), 1u);
+    EXPECT_EQ(params[0].a, 12u);
 }
 
 TEST(QteeCredentials, ServeLengthAndReadAtOffset)

@@ -11,6 +11,7 @@
 #include "teescope/teescope_events.h"
 #include "teesim/driver.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -68,6 +69,7 @@ struct InvokeResult {
     IoctlReply reply;
     int32_t ret = 0;
     std::vector<tee_ioctl_param> params;
+    std::vector<Bytes> out; // the bytes copied to each output buffer, in order
 };
 
 inline InvokeResult invoke(Driver &d, const Caller &c, uint64_t token, uint64_t id, uint32_t op,
@@ -83,6 +85,17 @@ inline InvokeResult invoke(Driver &d, const Caller &c, uint64_t token, uint64_t 
         r.params.resize(params.size());
         if (!params.empty())
             std::memcpy(r.params.data(), r.reply.arg.data() + sizeof head, params.size() * sizeof(tee_ioctl_param));
+        // Each output buffer's bytes travel as a u64 count and the bytes (simlink/protocol.h).
+        size_t at = 0;
+        while (at + 8 <= r.reply.data.size()) {
+            uint64_t n = 0;
+            std::memcpy(&n, r.reply.data.data() + at, 8);
+            at += 8;
+            if (n > r.reply.data.size() - at)
+                break;
+            r.out.emplace_back(r.reply.data.begin() + at, r.reply.data.begin() + at + n);
+            at += n;
+        }
     }
     return r;
 }
@@ -178,8 +191,10 @@ private:
                 continue;
             }
             std::memcpy(&head, r.arg.data(), sizeof head);
-            std::vector<tee_ioctl_param> p(slots);
-            std::memcpy(p.data(), r.arg.data() + sizeof head, slots * sizeof(tee_ioctl_param));
+            // The driver writes back how many parameters it filled: the meta one, then the request's.
+            const uint32_t filled = std::min(head.num_params, slots);
+            std::vector<tee_ioctl_param> p(filled);
+            std::memcpy(p.data(), r.arg.data() + sizeof head, filled * sizeof(tee_ioctl_param));
             uint64_t user_id = p[0].a, request = p[0].b;
             if (head.func == QCOMTEE_OBJREF_OP_RELEASE) {
                 ++releases;
@@ -187,23 +202,37 @@ private:
             }
             std::vector<Bytes> in;
             std::vector<uint64_t> caps;
-            for (uint32_t i = 1; i < slots; ++i) {
+            size_t payload = 0; // input payloads arrive in parameter order
+            for (uint32_t i = 1; i < filled; ++i) {
                 uint32_t type = tee_param_type(p[i].attr);
                 if (type == TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_INPUT) {
-                    size_t off = p[i].a - kBufAddr;
-                    in.emplace_back(r.data.begin() + off, r.data.begin() + off + p[i].b);
+                    in.emplace_back(r.data.begin() + payload, r.data.begin() + payload + p[i].b);
+                    payload += p[i].b;
                 } else if (type == TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT) {
                     caps.push_back(p[i].b);
                 }
             }
             std::vector<Bytes> out;
             int32_t ret = handler_(head.func, user_id, in, caps, out);
+            // The answer mirrors the request: inputs as received, outputs filled in.
             std::vector<tee_ioctl_param> sp{param(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT | TEE_IOCTL_PARAM_ATTR_META,
                                                   request)};
             Bytes data;
-            for (auto &o : out) {
-                sp.push_back(param(TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT, 0, o.size()));
-                data.insert(data.end(), o.begin(), o.end());
+            size_t next_out = 0;
+            for (uint32_t i = 1; i < filled && ret == 0; ++i) {
+                tee_ioctl_param q = p[i];
+                uint32_t type = tee_param_type(q.attr);
+                if (type == TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT) {
+                    Bytes o = next_out < out.size() ? out[next_out] : Bytes{};
+                    ++next_out;
+                    q.a = 0x20000;
+                    q.b = o.size();
+                    data.insert(data.end(), o.begin(), o.end());
+                } else if (type == TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_OUTPUT) {
+                    q.a = TEE_OBJREF_NULL;
+                    q.b = 0;
+                }
+                sp.push_back(q);
             }
             Bytes sarg(sizeof(tee_iocl_supp_send_arg) + sp.size() * sizeof(tee_ioctl_param));
             tee_iocl_supp_send_arg sh{static_cast<uint32_t>(ret), static_cast<uint32_t>(sp.size())};

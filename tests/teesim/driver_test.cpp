@@ -167,7 +167,9 @@ TEST(TeesimDriver, ReleaseFailuresAreRetriedThenGivenUp)
     EXPECT_EQ(rd.extra, 2);
 }
 
-TEST(TeesimDriver, MalformedObjectInvokeIsEinvalAndNeverCrashes)
+// The kernel's order of checks (samples/teesim/CONFORMANCE.md, rows OI-*): the tee core's, then
+// qcomtee's before the invocation starts (no driver event), then those after it started.
+TEST(TeesimDriver, MalformedObjectInvokeIsRefusedInTheKernelsOrder)
 {
     Driver d;
     Recorder rec(d);
@@ -180,13 +182,14 @@ TEST(TeesimDriver, MalformedObjectInvokeIsEinvalAndNeverCrashes)
     for (auto &e : rec.named("object_create"))
         callbacks_before += e.value == TEESCOPE_OBJECT_KIND_CALLBACK;
 
-    // Headers that cannot be read: no events at all.
+    // The tee core: sizes first.
     Bytes short_arg(16, 0);
     EXPECT_EQ(d.ioctl(c, t, TEE_IOC_OBJECT_INVOKE, short_arg.size(), short_arg, {}).err, EINVAL);
     EXPECT_EQ(d.ioctl(c, t, TEE_IOC_OBJECT_INVOKE, 5000, {}, {}).err, EINVAL);
     Bytes arg = invoke_arg(env, 0, {});
-    EXPECT_EQ(d.ioctl(c, t, TEE_IOC_OBJECT_INVOKE, arg.size() + 8, arg, {}).err, EINVAL); // data != buf_len
-    EXPECT_EQ(rec.named("invoke_end").size(), ends_before);
+    EXPECT_EQ(d.ioctl(c, t, TEE_IOC_OBJECT_INVOKE, arg.size() + 32, arg, {}).err, EINVAL); // num_params != buf_len
+    // A header the transport could not read.
+    EXPECT_EQ(d.ioctl(c, t, TEE_IOC_OBJECT_INVOKE, arg.size(), {}, {}).err, EFAULT);
 
     struct Case {
         const char *what;
@@ -195,50 +198,65 @@ TEST(TeesimDriver, MalformedObjectInvokeIsEinvalAndNeverCrashes)
         std::vector<tee_ioctl_param> params;
         Bytes data;
     };
-    const uint64_t bad = TEE_IOCTL_PARAM_ATTR_META;
-    std::vector<Case> cases = {
-        {"op above 16 bits", env, 0x10000, {ubuf_in(4), obj_out()}, u32(3)},
-        {"RETAIN", env, QCOMTEE_OBJREF_OP_RETAIN, {}, {}},
-        {"unknown handle", 55, 0, {ubuf_in(4), obj_out()}, u32(3)},
+    const uint64_t meta = TEE_IOCTL_PARAM_ATTR_META;
+    // Refused before the invocation starts: no driver event, nothing created.
+    std::vector<Case> early = {
+        {"reserved attribute bits", env, 0, {param(uint64_t{1} << 9)}, {}},
+        {"unknown attribute type", env, 0, {param(4)}, {}},
+        {"UBUF outside user space", env, 0, {param(TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_INPUT, ~uint64_t{0} - 8, 64)}, {}},
+        {"MEMREF of an unknown shm", env, 0, {param(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT, 0, 4, 9)}, {}},
         {"NONE parameter", env, 0, {param(TEE_IOCTL_PARAM_ATTR_TYPE_NONE)}, {}},
         {"VALUE parameter", env, 0, {param(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT)}, {}},
         {"UBUF_INOUT parameter", env, 0, {param(TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_INOUT)}, {}},
-        {"META parameter", env, 0, {param(TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_INPUT | bad, 0, 4)}, u32(3)},
-        {"out of order", env, 0, {obj_out(), ubuf_in(4)}, u32(3)},
-        {"output buffer after input object", env, 0, {obj_in(7, QCOMTEE_OBJREF_FLAG_USER), ubuf_out(4)}, {}},
+        {"META parameter", env, 0, {param(TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_INPUT | meta, 0x5000, 4)}, u32(3)},
         {"17 input buffers", env, 0, std::vector<tee_ioctl_param>(17, ubuf_in(0)), {}},
+        {"unknown handle", 55, 0, {ubuf_in(4), obj_out()}, u32(3)},
+        {"root op kept by the kernel", TEE_OBJREF_NULL, 4, {}, {}},
         {"unknown TEE handle as input", env, 0, {obj_in(77, QCOMTEE_OBJREF_FLAG_TEE)}, {}},
         {"unknown shm id", env, 0, {obj_in(9, QCOMTEE_OBJREF_FLAG_MEM)}, {}},
-        {"two flags", env, 0, {obj_in(0, QCOMTEE_OBJREF_FLAG_TEE | QCOMTEE_OBJREF_FLAG_USER)}, {}},
         {"no flag and not NULL", env, 0, {obj_in(3, 0)}, {}},
-        {"unknown flag", env, 0, {obj_in(3, 1u << 5)}, {}},
-        {"input bytes short", env, 0, {ubuf_in(8), obj_out()}, u32(3)},
-        {"input bytes long", env, 0, {ubuf_in(2), obj_out()}, u32(3)},
+        {"unknown flag only", env, 0, {obj_in(3, 1u << 5)}, {}},
         {"user object then bad parameter", env, 0,
          {obj_in(7, QCOMTEE_OBJREF_FLAG_USER), obj_in(77, QCOMTEE_OBJREF_FLAG_TEE)}, {}},
     };
-    for (auto &k : cases) {
+    for (auto &k : early) {
         auto r = invoke(d, c, t, k.id, k.op, k.params, k.data);
-        EXPECT_EQ(r.reply.err, EINVAL) << k.what;
+        EXPECT_EQ(r.reply.err, k.what == std::string("UBUF outside user space") ? EFAULT : EINVAL) << k.what;
+        EXPECT_TRUE(r.reply.arg.empty()) << k.what << ": nothing is written back";
     }
-    // num_params disagreeing with buf_len.
-    Bytes two = invoke_arg(env, 0, {ubuf_in(4), obj_out()});
-    tee_ioctl_object_invoke_arg head;
-    std::memcpy(&head, two.data(), sizeof head);
-    head.num_params = 3;
-    std::memcpy(two.data(), &head, sizeof head);
-    EXPECT_EQ(d.ioctl(c, t, TEE_IOC_OBJECT_INVOKE, two.size(), two, u32(3)).err, EINVAL);
-
-    auto ends = rec.named("invoke_end");
-    ASSERT_EQ(ends.size(), ends_before + cases.size() + 1);
-    for (size_t i = ends_before; i < ends.size(); ++i)
-        EXPECT_EQ(ends[i].value, EINVAL);
+    EXPECT_EQ(rec.named("invoke_end").size(), ends_before);
     size_t callbacks_after = 0;
     for (auto &e : rec.named("object_create"))
         callbacks_after += e.value == TEESCOPE_OBJECT_KIND_CALLBACK;
-    EXPECT_EQ(callbacks_after, callbacks_before); // nothing created for refused calls
+    EXPECT_EQ(callbacks_after, callbacks_before) << "nothing announced for refused calls";
+
+    // Refused after it started: begin and end events, the end with the errno.
+    std::vector<std::pair<Case, int>> late = {
+        {{"op above 16 bits", env, 0x10000, {ubuf_in(4), obj_out()}, u32(3)}, EINVAL},
+        {{"RETAIN", env, QCOMTEE_OBJREF_OP_RETAIN, {}, {}}, EINVAL},
+        {{"input bytes the caller could not give", env, 0, {ubuf_in(8), obj_out()}, u32(3)}, EFAULT},
+    };
+    for (auto &[k, err] : late) {
+        auto r = invoke(d, c, t, k.id, k.op, k.params, k.data);
+        EXPECT_EQ(r.reply.err, err) << k.what;
+        EXPECT_EQ(rec.named("invoke_end").back().value, err) << k.what;
+    }
+    EXPECT_EQ(rec.named("invoke_end").size(), ends_before + late.size());
+
+    // Accepted where a reading of the UAPI alone would refuse: any order, USER wins over TEE.
+    {
+        auto r = invoke(d, c, t, env, QCOMTEE_CLIENT_ENV_OP_OPEN, {obj_out(), ubuf_in(4)}, u32(QCOMTEE_UID_DIAGNOSTICS));
+        EXPECT_EQ(r.reply.err, 0);
+        EXPECT_EQ(r.ret, 0);
+        EXPECT_EQ(r.params[0].b, QCOMTEE_OBJREF_FLAG_TEE) << "results map back by position";
+    }
+    {
+        auto r = invoke(d, c, t, env, 0, {obj_in(0, QCOMTEE_OBJREF_FLAG_TEE | QCOMTEE_OBJREF_FLAG_USER)}, {});
+        EXPECT_EQ(r.reply.err, 0);
+        EXPECT_EQ(r.ret, QCOMTEE_MSG_ERROR_INVALID) << "a callback object the client env does not want";
+    }
     // The driver still works.
-    EXPECT_EQ(open_service(d, c, t, env, QCOMTEE_UID_DIAGNOSTICS), 1u);
+    EXPECT_EQ(open_service(d, c, t, env, QCOMTEE_UID_DIAGNOSTICS), 2u);
 }
 
 TEST(TeesimDriver, RegisterAsClientReadsCredentialsThroughTheSupplicant)
@@ -280,7 +298,7 @@ TEST(TeesimDriver, RegisterAsClientReadsCredentialsThroughTheSupplicant)
         EXPECT_EQ(ev[q].id, ev[p].id);
         EXPECT_EQ(ev[p].id, ev[a].id);
         EXPECT_EQ(ev[a].value, 0);
-        EXPECT_EQ(ev[q].id, 1u); // lowest free id, reused once answered
+        EXPECT_EQ(ev[q].id, 0u); // lowest free id from 0, reused once answered
         pos = a;
     }
     // QTEE dropped the credentials: async release on this very invocation, then a RELEASE
@@ -315,7 +333,7 @@ TEST(TeesimDriver, ClosedOwnerKeepsContextUntilQteeDropsItsListener)
     // Notify: the listener's owner is gone (ENODEV), so QTEE drops it from the registry.
     auto n = invoke(d, c, b, reg_b, TEESIM_REGISTRY_OP_NOTIFY, {ubuf_in(4), ubuf_out(4)}, u32(9));
     ASSERT_EQ(n.ret, 0);
-    EXPECT_EQ(as_u32(n.reply.data), 0u);
+    EXPECT_EQ(as_u32(n.out.at(0)), 0u);
     auto async = rec.named("async_release");
     ASSERT_FALSE(async.empty());
     EXPECT_EQ(async.back().ctx, b);                               // carrier
@@ -354,7 +372,7 @@ TEST(TeesimDriver, OwnerClosedWhileRequestPendingFailsWithEnodev)
     d.close_context(a);
     auto n = notify.get();
     EXPECT_EQ(n.reply.err, 0);
-    EXPECT_EQ(as_u32(n.reply.data), 0u);
+    EXPECT_EQ(as_u32(n.out.at(0)), 0u);
     auto ab = rec.named("request_abandon");
     ASSERT_FALSE(ab.empty());
     EXPECT_EQ(ab.back().value, TEESCOPE_ABANDON_REASON_OWNER_CLOSED);
@@ -448,10 +466,10 @@ TEST(TeesimDriver, AsyncReleaseIsCarriedByAnotherContextsInvocation)
     Supplicant sa(d, a, credentials_handler({}, &events), 950);
     auto reg = invoke(d, c, a, reg_a, TEESIM_REGISTRY_OP_REGISTER, {ubuf_out(4), obj_in(5, QCOMTEE_OBJREF_FLAG_USER)});
     ASSERT_EQ(reg.ret, 0);
-    uint32_t token = as_u32(reg.reply.data);
+    uint32_t token = as_u32(reg.out.at(0));
     // B notifies: A's listener runs in A's supplicant on behalf of B.
     auto n = invoke(d, client(301), b, reg_b, TEESIM_REGISTRY_OP_NOTIFY, {ubuf_in(4), ubuf_out(4)}, u32(3));
-    EXPECT_EQ(as_u32(n.reply.data), 1u);
+    EXPECT_EQ(as_u32(n.out.at(0)), 1u);
     EXPECT_EQ(events.load(), 1);
     size_t async_before = rec.named("async_release").size();
     // B unregisters A's listener: the release is carried by B's invocation.
@@ -520,8 +538,8 @@ TEST(TeesimDriver, AppsLoadAndAdd)
     uint64_t diag = open_service(d, c, t, env, QCOMTEE_UID_DIAGNOSTICS);
     auto heap = [&] {
         auto r = invoke(d, c, t, diag, QCOMTEE_DIAGNOSTICS_OP_QUERY_HEAP_INFO, {ubuf_out(24)});
-        EXPECT_EQ(r.reply.data.size(), 24u);
-        return as_u32(r.reply.data, 4); // used
+        EXPECT_EQ(r.out.at(0).size(), 24u);
+        return as_u32(r.out.at(0), 4); // used
     };
     uint32_t used_before = heap();
     uint64_t loader = open_service(d, c, t, env, QCOMTEE_UID_APPLOADER);
@@ -539,7 +557,7 @@ TEST(TeesimDriver, AppsLoadAndAdd)
     auto sum = invoke(d, c, t, app.params[0].a, QCOMTEE_APP_OP_ADD, {ubuf_in(8), ubuf_out(4)}, two);
     ASSERT_EQ(sum.ret, 0);
     EXPECT_EQ(sum.params[1].b, 4u);
-    EXPECT_EQ(as_u32(sum.reply.data), 42u);
+    EXPECT_EQ(as_u32(sum.out.at(0)), 42u);
     // Wrong sizes and counts.
     EXPECT_EQ(invoke(d, c, t, app.params[0].a, QCOMTEE_APP_OP_ADD, {ubuf_in(4), ubuf_out(4)}, u32(1)).ret,
               QCOMTEE_MSG_ERROR_SIZE_IN);
@@ -550,7 +568,13 @@ TEST(TeesimDriver, AppsLoadAndAdd)
     auto bad = invoke(d, c, t, loader, QCOMTEE_APPLOADER_OP_LOAD_FROM_BUFFER, {ubuf_in(junk.size()), obj_out()},
                       Bytes(junk.begin(), junk.end()));
     EXPECT_EQ(bad.ret, QCOMTEE_MSG_ERROR_USERBASE);
-    EXPECT_EQ(bad.params[1].a, TEE_OBJREF_NULL);
+    // A failed invocation never sets its output objects: they come back as the kernel's zeroes.
+    EXPECT_EQ(bad.params[1].a, 0u);
+    EXPECT_EQ(bad.params[1].b, 0u);
+    // ... nor its output buffers: their size stays as the caller gave it, nothing is copied.
+    auto small = invoke(d, c, t, app.params[0].a, QCOMTEE_APP_OP_ADD, {ubuf_in(8), ubuf_out(2)}, two);
+    EXPECT_EQ(small.params[1].b, 2u);
+    EXPECT_TRUE(small.out.at(0).empty());
     // Unknown service uid.
     EXPECT_EQ(invoke(d, c, t, env, QCOMTEE_CLIENT_ENV_OP_OPEN, {ubuf_in(4), obj_out()}, u32(4242)).ret,
               QCOMTEE_MSG_ERROR);
@@ -562,15 +586,23 @@ TEST(TeesimDriver, SharedMemoryLivesUntilLastDescriptorAndMappingAreGone)
     Recorder rec(d);
     auto c = client();
     uint64_t t = d.open_context(100, 200);
+    // Nothing to allocate, or more than alloc_pages_exact() gives: ENOMEM; flags: EINVAL.
     tee_ioctl_shm_alloc_data zero{0, 0, 0};
     EXPECT_EQ(d.ioctl(c, t, TEE_IOC_SHM_ALLOC, sizeof zero, {reinterpret_cast<uint8_t *>(&zero), sizeof zero}, {}).err,
+              ENOMEM);
+    tee_ioctl_shm_alloc_data huge{(4u << 20) + 1, 0, 0};
+    EXPECT_EQ(d.ioctl(c, t, TEE_IOC_SHM_ALLOC, sizeof huge, {reinterpret_cast<uint8_t *>(&huge), sizeof huge}, {}).err,
+              ENOMEM);
+    tee_ioctl_shm_alloc_data flagged{4096, 1, 0};
+    EXPECT_EQ(d.ioctl(c, t, TEE_IOC_SHM_ALLOC, sizeof flagged, {reinterpret_cast<uint8_t *>(&flagged), sizeof flagged}, {}).err,
               EINVAL);
-    tee_ioctl_shm_alloc_data req{4096, 0, 0};
+    tee_ioctl_shm_alloc_data req{4000, 0, 0};
     IoctlReply r = d.ioctl(c, t, TEE_IOC_SHM_ALLOC, sizeof req, {reinterpret_cast<uint8_t *>(&req), sizeof req}, {});
     ASSERT_EQ(r.err, 0);
     ASSERT_GE(r.fd, 0);
     std::memcpy(&req, r.arg.data(), sizeof req);
     EXPECT_EQ(req.id, 1);
+    EXPECT_EQ(req.size, 4096u); // rounded up to pages
     EXPECT_EQ(d.live_shm(), 1u);
     void *map = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
     ASSERT_NE(map, MAP_FAILED);
@@ -604,60 +636,67 @@ TEST(TeesimDriver, SharedMemoryLivesUntilLastDescriptorAndMappingAreGone)
     ::close(again.fd);
 }
 
-TEST(TeesimDriver, RegisteredMemoryIsReadFromTheClient)
-{
-    Driver d;
-    Recorder rec(d);
-    Caller self{static_cast<int32_t>(getpid()), 1, nullptr};
-    uint64_t t = d.open_context(self.pid, 1);
-    static char image[] = "TAPPregistered";
-    tee_ioctl_shm_register_data zero{reinterpret_cast<uintptr_t>(image), 0, 0, 0};
-    EXPECT_EQ(d.ioctl(self, t, TEE_IOC_SHM_REGISTER, sizeof zero, {reinterpret_cast<uint8_t *>(&zero), sizeof zero}, {}).err,
-              EINVAL);
-    tee_ioctl_shm_register_data req{reinterpret_cast<uintptr_t>(image), sizeof image, 0, 0};
-    IoctlReply r = d.ioctl(self, t, TEE_IOC_SHM_REGISTER, sizeof req, {reinterpret_cast<uint8_t *>(&req), sizeof req}, {});
-    ASSERT_EQ(r.err, 0);
-    ASSERT_GE(r.fd, 0);
-    std::memcpy(&req, r.arg.data(), sizeof req);
-    EXPECT_EQ(req.id, 1);
-    ASSERT_EQ(rec.named("shm_register").size(), 1u);
-    uint64_t env = register_client(d, self, t);
-    uint64_t loader = open_service(d, self, t, env, QCOMTEE_UID_APPLOADER);
-    auto ctl = invoke(d, self, t, loader, QCOMTEE_APPLOADER_OP_LOAD_FROM_REGION,
-                      {obj_in(static_cast<uint64_t>(req.id), QCOMTEE_OBJREF_FLAG_MEM), obj_out()});
-    EXPECT_EQ(ctl.ret, 0);
-    ::close(r.fd);
-    ASSERT_TRUE(rec.wait_named("shm_free"));
-    EXPECT_EQ(d.live_shm(), 0u);
-}
-
-TEST(TeesimDriver, RegisteredDescriptorIsReadAndTrackedUntilClosed)
+// qcomtee registers no user memory (no shm_register op) and no protected-memory heap.
+TEST(TeesimDriver, RegisteredMemoryIsRefusedAsByQcomtee)
 {
     Driver d;
     Recorder rec(d);
     auto c = client();
     uint64_t t = d.open_context(100, 200);
+    static char image[] = "TAPPregistered";
+    auto reg = [&](tee_ioctl_shm_register_data req) {
+        return d.ioctl(c, t, TEE_IOC_SHM_REGISTER, sizeof req, {reinterpret_cast<uint8_t *>(&req), sizeof req}, {}).err;
+    };
+    EXPECT_EQ(reg({reinterpret_cast<uintptr_t>(image), sizeof image, 1, 0}), EINVAL);
+    EXPECT_EQ(reg({~uint64_t{0} - 16, 4096, 0, 0}), EFAULT);
+    EXPECT_EQ(reg({reinterpret_cast<uintptr_t>(image), sizeof image, 0, 0}), 524); // ENOTSUPP
     FILE *src = std::tmpfile();
     ASSERT_NE(src, nullptr);
-    std::fputs("TAPPfromfd", src);
-    std::fflush(src);
-    tee_ioctl_shm_register_fd_data req{fileno(src), 10, 0, 0};
-    IoctlReply r = d.ioctl(c, t, TEE_IOC_SHM_REGISTER_FD, sizeof req, {reinterpret_cast<uint8_t *>(&req), sizeof req},
-                           {}, fileno(src));
-    std::fclose(src); // the driver keeps its own reference
-    ASSERT_EQ(r.err, 0);
-    ASSERT_GE(r.fd, 0);
-    std::memcpy(&req, r.arg.data(), sizeof req);
-    uint64_t env = register_client(d, c, t);
-    uint64_t loader = open_service(d, c, t, env, QCOMTEE_UID_APPLOADER);
-    auto ctl = invoke(d, c, t, loader, QCOMTEE_APPLOADER_OP_LOAD_FROM_REGION,
-                      {obj_in(static_cast<uint64_t>(req.id), QCOMTEE_OBJREF_FLAG_MEM), obj_out()});
-    EXPECT_EQ(ctl.ret, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_EQ(d.live_shm(), 1u);
-    ::close(r.fd);
-    ASSERT_TRUE(rec.wait_named("shm_free"));
+    tee_ioctl_shm_register_fd_data fd_req{fileno(src), 10, 0, 0};
+    IoctlReply r = d.ioctl(c, t, TEE_IOC_SHM_REGISTER_FD, sizeof fd_req,
+                           {reinterpret_cast<uint8_t *>(&fd_req), sizeof fd_req}, {}, fileno(src));
+    std::fclose(src);
+    EXPECT_EQ(r.err, EINVAL);
+    EXPECT_LT(r.fd, 0);
+    EXPECT_TRUE(rec.named("shm_register").empty());
     EXPECT_EQ(d.live_shm(), 0u);
+}
+
+// CONFORMANCE.md CTX-03: not visible through ioctls, so checked on the driver's events. A closed
+// context is released only once QTEE dropped the callback objects exported from it and its shm
+// are freed (each holds a context reference, teedev_ctx_get).
+TEST(TeesimDriver, CTX_03_ContextIsReleasedAfterItsCallbackObjectsAndShm)
+{
+    Driver d;
+    Recorder rec(d);
+    auto c = client();
+    uint64_t a = d.open_context(100, 200), b = d.open_context(101, 201);
+    uint64_t env_a = register_client(d, c, a), env_b = register_client(d, c, b);
+    uint64_t reg_a = open_service(d, c, a, env_a, TEESIM_UID_LISTENER_REGISTRY);
+    uint64_t reg_b = open_service(d, c, b, env_b, TEESIM_UID_LISTENER_REGISTRY);
+    auto reg = invoke(d, c, a, reg_a, TEESIM_REGISTRY_OP_REGISTER, {ubuf_out(4), obj_in(5, QCOMTEE_OBJREF_FLAG_USER)});
+    ASSERT_EQ(reg.ret, 0);
+    tee_ioctl_shm_alloc_data req{4096, 0, 0};
+    IoctlReply shm = d.ioctl(c, a, TEE_IOC_SHM_ALLOC, sizeof req, {reinterpret_cast<uint8_t *>(&req), sizeof req}, {});
+    ASSERT_EQ(shm.err, 0);
+    d.close_context(a);
+    EXPECT_EQ(rec.named("context_close").size(), 1u);
+    EXPECT_FALSE(d.context_released(a)) << "QTEE holds its listener and its shm is open";
+    // QTEE drops the listener (a notify finds its owner closed): the shm still holds it.
+    invoke(d, c, b, reg_b, TEESIM_REGISTRY_OP_NOTIFY, {ubuf_in(4), ubuf_out(4)}, u32(1));
+    ASSERT_TRUE(rec.wait([&](auto &) {
+        for (auto &e : rec.named("object_free"))
+            if (e.value == TEESCOPE_OBJECT_KIND_CALLBACK && e.ctx == a)
+                return true;
+        return false;
+    }));
+    EXPECT_FALSE(d.context_released(a));
+    ::close(shm.fd);
+    ASSERT_TRUE(rec.wait_named("shm_free"));
+    EXPECT_TRUE(d.context_released(a));
+    auto rel = rec.named("context_release");
+    ASSERT_EQ(rel.size(), 1u);
+    EXPECT_EQ(rel[0].ctx, a);
 }
 
 TEST(TeesimDriver, FailureInjectionAndLatency)

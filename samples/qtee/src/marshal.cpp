@@ -131,21 +131,18 @@ void prepare_recv(std::span<tee_ioctl_param> params, std::span<uint8_t> payload)
 CallbackRequest decode_request(uint32_t func, std::span<const tee_ioctl_param> params,
                                std::span<const uint8_t> payload)
 {
-    if (params.empty() || tee_param_type(params[0].attr) != TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT ||
-        !(params[0].attr & TEE_IOCTL_PARAM_ATTR_META))
+    if (params.empty() || params[0].attr != (TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT | TEE_IOCTL_PARAM_ATTR_META))
         throw std::runtime_error("callback request without a VALUE_INOUT|META first parameter");
     CallbackRequest req;
     req.op = func;
     req.user_id = params[0].a;
     req.request_id = params[0].b;
     const auto base = reinterpret_cast<uintptr_t>(payload.data());
-    // The same class order as an invocation; a NONE slot ends the list.
+    // Every parameter the driver filled belongs to the request, in class order.
     int stage = 0;
     for (size_t i = 1; i < params.size(); ++i) {
         const tee_ioctl_param &p = params[i];
         const uint32_t type = tee_param_type(p.attr);
-        if (type == TEE_IOCTL_PARAM_ATTR_TYPE_NONE)
-            break;
         int class_index;
         switch (type) {
         case TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_INPUT: {
@@ -182,16 +179,35 @@ CallbackRequest decode_request(uint32_t func, std::span<const tee_ioctl_param> p
 size_t encode_answer(std::span<tee_ioctl_param> params, uint64_t request_id,
                      std::span<const InBuffer> out_buffers, std::span<const ObjectRef> out_objects)
 {
-    const size_t total = 1 + out_buffers.size() + out_objects.size();
-    if (total > params.size())
-        throw std::invalid_argument("answer has too many parameters: " + std::to_string(total));
-    size_t n = 0;
-    params[n++] = make_param(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT | TEE_IOCTL_PARAM_ATTR_META, request_id, 0);
-    for (const InBuffer &b : out_buffers)
-        params[n++] = make_param(TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT, reinterpret_cast<uintptr_t>(b.data()), b.size());
-    for (const ObjectRef &o : out_objects)
-        params[n++] = make_param(TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_OUTPUT, o.id, o.flags);
-    return n;
+    if (params.empty())
+        throw std::invalid_argument("an answer needs the meta parameter");
+    // The answer mirrors the request in place: inputs stay as they came, outputs are filled in.
+    size_t next_buffer = 0, next_object = 0;
+    for (size_t i = 1; i < params.size(); ++i) {
+        tee_ioctl_param &p = params[i];
+        switch (tee_param_type(p.attr)) {
+        case TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT: {
+            if (next_buffer == out_buffers.size())
+                throw std::invalid_argument("answer has fewer output buffers than the request");
+            const InBuffer &b = out_buffers[next_buffer++];
+            p = make_param(TEE_IOCTL_PARAM_ATTR_TYPE_UBUF_OUTPUT, reinterpret_cast<uintptr_t>(b.data()), b.size());
+            break;
+        }
+        case TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_OUTPUT: {
+            if (next_object == out_objects.size())
+                throw std::invalid_argument("answer has fewer output objects than the request");
+            const ObjectRef &o = out_objects[next_object++];
+            p = make_param(TEE_IOCTL_PARAM_ATTR_TYPE_OBJREF_OUTPUT, o.id, o.flags);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    if (next_buffer != out_buffers.size() || next_object != out_objects.size())
+        throw std::invalid_argument("answer has more outputs than the request");
+    params[0] = make_param(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_OUTPUT | TEE_IOCTL_PARAM_ATTR_META, request_id, 0);
+    return params.size();
 }
 
 } // namespace teescope::qtee

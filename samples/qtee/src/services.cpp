@@ -50,8 +50,11 @@ std::shared_ptr<Credentials> Credentials::of_this_process()
 int32_t Credentials::invoke(uint32_t op, const CallbackRequest &request, CallbackOutputs &outputs)
 {
     switch (op) {
+    // Like libqcomtee's credentials object, each op wants exactly its own parameters.
     case QCOMTEE_IIO_OP_GET_LENGTH: {
-        if (outputs.buffers.size() != 1 || !request.in_buffers.empty())
+        // Exactly one UBUF_OUTPUT.
+        if (!request.in_buffers.empty() || outputs.buffers.size() != 1 || !request.in_objects.empty() ||
+            request.out_object_count != 0)
             return QCOMTEE_MSG_ERROR_INVALID;
         const uint64_t length = bytes_.size();
         if (outputs.buffers[0].size() < sizeof(length))
@@ -61,8 +64,10 @@ int32_t Credentials::invoke(uint32_t op, const CallbackRequest &request, Callbac
         return QCOMTEE_MSG_OK;
     }
     case QCOMTEE_IIO_OP_READ_AT_OFFSET: {
+        // One UBUF_INPUT (the offset), then one UBUF_OUTPUT.
         uint64_t offset = 0;
-        if (request.in_buffers.size() != 1 || outputs.buffers.size() != 1)
+        if (request.in_buffers.size() != 1 || outputs.buffers.size() != 1 || !request.in_objects.empty() ||
+            request.out_object_count != 0)
             return QCOMTEE_MSG_ERROR_INVALID;
         if (request.in_buffers[0].size() != sizeof(offset))
             return QCOMTEE_MSG_ERROR_SIZE_IN;

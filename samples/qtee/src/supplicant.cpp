@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 
 #include "qtee/services.h"
@@ -14,20 +16,35 @@ namespace teescope::qtee {
 
 namespace {
 
+// The receive argument has room for the largest request the driver can hand over: the meta
+// parameter and 16 parameters of each class.
 constexpr size_t kRecvSlots = 1 + kMaxInvokeParams;
 
 // SUPPL_RECV / SUPPL_SEND arguments: an 8-byte header directly followed by the parameters
-// (the UAPI structs end in a flexible array, so they are assembled in a buffer).
+// (the UAPI structs end in a flexible array, so they are assembled in a buffer). One buffer
+// serves both: the answer is written over the request and sent whole.
 struct alignas(8) ArgBuffer {
     uint8_t bytes[8 + kRecvSlots * sizeof(tee_ioctl_param)];
 };
 static_assert(sizeof(tee_iocl_supp_recv_arg) == 8 && sizeof(tee_iocl_supp_send_arg) == 8);
 
-// Credentials registered only to make QTEE send this context a request during stop().
-class WakeUp : public Credentials {
-public:
-    WakeUp() : Credentials({'w', 'a', 'k', 'e'}) {}
-};
+void on_wake_signal(int) {}
+
+// The signal that interrupts a supplicant thread's SUPPL_RECV (EINTR) so that it sees stop():
+// installed without SA_RESTART, once per process.
+int wake_signal()
+{
+    static const int sig = [] {
+        const int s = SIGRTMIN + 5;
+        struct sigaction sa {};
+        sa.sa_handler = on_wake_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0;
+        sigaction(s, &sa, nullptr);
+        return s;
+    }();
+    return sig;
+}
 
 } // namespace
 
@@ -35,6 +52,7 @@ Supplicant::Supplicant(Context &ctx, unsigned threads, size_t payload_size) : ct
 {
     if (threads == 0)
         throw std::invalid_argument("a supplicant needs at least one thread");
+    wake_signal();
     std::lock_guard lock(mutex_);
     running_ = threads;
     for (unsigned i = 0; i < threads; ++i)
@@ -73,15 +91,17 @@ void Supplicant::stop()
         return;
     stopping_ = true;
     std::unique_lock lock(mutex_);
+    // A thread that was busy when the signal came blocks in SUPPL_RECV again: signal until all
+    // have seen the stop flag.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (running_ > 0) {
-        const unsigned before = running_;
-        lock.unlock();
-        {
-            Object env = register_as_client(ctx_, *this, std::make_shared<WakeUp>());
-        }
-        lock.lock();
-        if (!exited_cv_.wait_for(lock, std::chrono::seconds(10), [&] { return running_ < before; }))
-            throw std::runtime_error("supplicant thread did not stop: QTEE never released the wake-up object");
+        for (std::thread &t : threads_)
+            if (t.joinable())
+                pthread_kill(t.native_handle(), wake_signal());
+        if (exited_cv_.wait_for(lock, std::chrono::milliseconds(20), [&] { return running_ == 0; }))
+            break;
+        if (std::chrono::steady_clock::now() > deadline)
+            throw std::runtime_error("supplicant thread did not stop");
     }
     lock.unlock();
     for (std::thread &t : threads_)
@@ -94,7 +114,7 @@ void Supplicant::run()
 {
     std::vector<uint8_t> payload(payload_size_);
     try {
-        while (serve_one(payload)) {
+        while (!stopping_ && serve_one(payload)) {
         }
     } catch (const std::exception &e) {
         std::fprintf(stderr, "qtee: supplicant thread stopped: %s\n", e.what());
@@ -106,22 +126,27 @@ void Supplicant::run()
 
 bool Supplicant::serve_one(std::vector<uint8_t> &payload)
 {
+    ArgBuffer arg;
     tee_ioctl_param params[kRecvSlots];
     prepare_recv(params, payload);
     tee_iocl_supp_recv_arg recv{};
     recv.num_params = kRecvSlots;
-    ArgBuffer arg;
     std::memcpy(arg.bytes, &recv, sizeof(recv));
     std::memcpy(arg.bytes + sizeof(recv), params, sizeof(params));
     tee_ioctl_buf_data buf{reinterpret_cast<uintptr_t>(arg.bytes), sizeof(arg.bytes)};
     while (transport().ioctl(ctx_.fd(), TEE_IOC_SUPPL_RECV, &buf) != 0) {
         if (errno != EINTR)
             throw TeeError("TEE_IOC_SUPPL_RECV", errno);
+        if (stopping_)
+            return false;
     }
+    // The driver says how many parameters it filled: the meta one and the request's own.
     std::memcpy(&recv, arg.bytes, sizeof(recv));
-    std::memcpy(params, arg.bytes + sizeof(recv), sizeof(params));
-    const size_t slots = std::min<size_t>(recv.num_params, kRecvSlots);
-    CallbackRequest request = decode_request(recv.func, std::span<const tee_ioctl_param>(params, slots), payload);
+    if (recv.num_params == 0 || recv.num_params > kRecvSlots)
+        throw std::runtime_error("SUPPL_RECV filled " + std::to_string(recv.num_params) + " parameters");
+    const size_t filled = recv.num_params;
+    std::memcpy(params, arg.bytes + sizeof(recv), filled * sizeof(tee_ioctl_param));
+    CallbackRequest request = decode_request(recv.func, std::span<const tee_ioctl_param>(params, filled), payload);
     std::shared_ptr<CallbackObject> object = ctx_.hosted(request.user_id);
     ++served_;
 
@@ -131,14 +156,14 @@ bool Supplicant::serve_one(std::vector<uint8_t> &payload)
             object->released();
             ctx_.forget(request.user_id);
         }
-        return !(stopping_ && dynamic_cast<WakeUp *>(object.get()));
+        return true;
     }
 
     CallbackOutputs outputs;
     for (size_t capacity : request.out_capacities)
         outputs.buffers.emplace_back(capacity);
     outputs.objects.assign(request.out_object_count, ObjectRef::null());
-    int32_t ret = QCOMTEE_MSG_ERROR_INVALID;
+    int32_t ret = QCOMTEE_MSG_ERROR_DEFUNCT; // no such object here
     if (object) {
         try {
             ret = object->invoke(request.op, request, outputs);
@@ -156,21 +181,22 @@ bool Supplicant::serve_one(std::vector<uint8_t> &payload)
             ret = QCOMTEE_MSG_ERROR_INVALID;
     }
 
-    std::vector<InBuffer> out_buffers;
-    size_t n;
-    if (ret == QCOMTEE_MSG_OK) {
-        for (const auto &b : outputs.buffers)
-            out_buffers.emplace_back(b.data(), b.size());
-        n = encode_answer(params, request.request_id, out_buffers, outputs.objects);
-    } else {
-        n = encode_answer(params, request.request_id, {}, {});
-    }
+    // The answer is written over the request in the same buffer, which is sent whole: the
+    // driver reads only the parameters num_params names.
     tee_iocl_supp_send_arg send{};
     send.ret = static_cast<uint32_t>(ret);
-    send.num_params = static_cast<uint32_t>(n);
+    if (ret == QCOMTEE_MSG_OK) {
+        std::vector<InBuffer> out_buffers;
+        for (const auto &b : outputs.buffers)
+            out_buffers.emplace_back(b.data(), b.size());
+        send.num_params = static_cast<uint32_t>(
+            encode_answer(std::span<tee_ioctl_param>(params, filled), request.request_id, out_buffers, outputs.objects));
+    } else {
+        send.num_params = static_cast<uint32_t>(encode_answer(std::span<tee_ioctl_param>(params, 1), request.request_id, {}, {}));
+    }
     std::memcpy(arg.bytes, &send, sizeof(send));
-    std::memcpy(arg.bytes + sizeof(send), params, n * sizeof(tee_ioctl_param));
-    tee_ioctl_buf_data send_buf{reinterpret_cast<uintptr_t>(arg.bytes), sizeof(send) + n * sizeof(tee_ioctl_param)};
+    std::memcpy(arg.bytes + sizeof(send), params, send.num_params * sizeof(tee_ioctl_param));
+    tee_ioctl_buf_data send_buf{reinterpret_cast<uintptr_t>(arg.bytes), sizeof(arg.bytes)};
     if (transport().ioctl(ctx_.fd(), TEE_IOC_SUPPL_SEND, &send_buf) != 0) {
         // The invoker may be gone (request abandoned): tolerated, counted.
         const int err = errno;

@@ -104,6 +104,7 @@ bool parse_service(const std::string &text, uint32_t &service)
         {"app_controller", TEESIM_CLASS_APP_CONTROLLER},
         {"app", TEESIM_CLASS_APP},
         {"registry", TEESIM_UID_LISTENER_REGISTRY},
+        {"region_store", TEESIM_UID_REGION_STORE},
         {"featureversions", QCOMTEE_UID_FEATUREVERSIONS},
         {"gpappclient", QCOMTEE_UID_GPAPPCLIENT},
     };

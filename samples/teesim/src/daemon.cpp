@@ -40,6 +40,12 @@ struct Connection {
     std::atomic<bool> done{false};
 };
 
+bool readable(int fd)
+{
+    pollfd p{fd, POLLIN, 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
 bool hung_up(int fd)
 {
     pollfd p{fd, POLLRDHUP, 0};
@@ -98,7 +104,7 @@ struct Daemon::Impl {
 
     void welcome(int fd, int err, uint64_t token)
     {
-        sl::Welcome w{sl::kMagic, sl::Kind::Welcome, err, 0, token};
+        sl::Welcome w{sl::kMagic, sl::Kind::Welcome, err, err ? 0 : driver.driver_ioctls(), token};
         sl::send_message(fd, &w, sizeof w, nullptr, 0);
     }
 
@@ -122,12 +128,11 @@ struct Daemon::Impl {
     void serve_context(int fd, const sl::Hello &hello)
     {
         std::string dev(hello.dev, strnlen(hello.dev, sizeof hello.dev));
-        // QTEE has a single device.
-        if (dev != "tee0") {
-            welcome(fd, ENOENT, 0);
+        uint64_t token = driver.open_context(hello.pid, hello.tid, dev);
+        if (!token) {
+            welcome(fd, ENOENT, 0); // no such device
             return;
         }
-        uint64_t token = driver.open_context(hello.pid, hello.tid, dev);
         welcome(fd, 0, token);
         for (;;) {
             sl::Identify id{};
@@ -164,7 +169,8 @@ struct Daemon::Impl {
             std::lock_guard lk(ch->send_mu);
             welcome(fd, 0, id);
         }
-        Caller caller{hello.pid, hello.tid, [fd] { return hung_up(fd); }};
+        // A Cancel waiting on the channel while a call runs is a signal that interrupted it.
+        Caller caller{hello.pid, hello.tid, [fd] { return hung_up(fd); }, [fd] { return readable(fd); }};
         std::vector<uint8_t> payload;
         for (;;) {
             sl::CallHeader h{};
@@ -174,6 +180,11 @@ struct Daemon::Impl {
                 continue; // not a call header: drop the datagram
             if (err)
                 break;
+            if (h.magic == sl::kMagic && h.kind == sl::Kind::Cancel) {
+                if (passed >= 0)
+                    ::close(passed);
+                continue; // the call it interrupted has ended already
+            }
             if (h.magic != sl::kMagic || h.kind != sl::Kind::Call || h.payload != h.arg_len + h.data_len ||
                 h.payload > sl::kMaxPayload) {
                 if (passed >= 0)

@@ -227,12 +227,28 @@ struct tee_ioctl_object_invoke_arg {
 #define QCOMTEE_APP_OP_ADD 0
 
 // teesim's listener registry: clients register callback objects; notify() makes QTEE call
-// every registered listener's op 0 with the event value.
+// every registered listener's op 0 with the event value, publish() hands every listener a service
+// object, relay() passes an object to one listener, listener() returns a registered listener,
+// ask() returns whatever object a listener gives.
 #define TEESIM_UID_LISTENER_REGISTRY 0x7e5c
 #define TEESIM_REGISTRY_OP_REGISTER 0   // in: object listener; out: u32 token
 #define TEESIM_REGISTRY_OP_UNREGISTER 1 // in: u32 token
 #define TEESIM_REGISTRY_OP_NOTIFY 2     // in: u32 event; out: u32 listeners reached
+#define TEESIM_REGISTRY_OP_PUBLISH 3    // in: u32 service uid; out: u32 listeners reached
+#define TEESIM_REGISTRY_OP_RELAY 4      // in: u32 token, object; the listener's result
+#define TEESIM_REGISTRY_OP_LISTENER 5   // in: u32 token; out: the listener object (NULL: none)
+#define TEESIM_REGISTRY_OP_ASK 6        // in: u32 token; out: the object the listener gives
 #define TEESIM_LISTENER_OP_ON_EVENT 0   // in: u32 event
+#define TEESIM_LISTENER_OP_ON_SERVICE 1 // in: object (a QTEE service the listener may invoke)
+#define TEESIM_LISTENER_OP_ON_OBJECT 2  // in: object (whatever relay() was given)
+#define TEESIM_LISTENER_OP_GIVE 3       // out: an object
+
+// teesim's region store: QTEE keeps a memory object and hands it back later, so that memory
+// objects travel from QTEE to a client.
+#define TEESIM_UID_REGION_STORE 0x7e5d
+#define TEESIM_REGION_STORE_OP_KEEP 0   // in: memory object; out: u32 token
+#define TEESIM_REGION_STORE_OP_LEND 1   // in: u32 token; out: the memory object
+#define TEESIM_REGION_STORE_OP_DROP 2   // in: u32 token
 
 // Classes of QTEE objects that are not services, reported in object_create.uid (services report
 // their uid; these lie above the 16-bit uid space).

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -140,13 +141,25 @@ int fcntl_common(int (*real_fcntl)(int, int, ...), long raw_nr, int fd, int cmd,
     return r;
 }
 
+// A teesim shm is a file; the kernel's shm refuses a mapping beyond its pages
+// (tee_shm_fop_mmap), where a file would map and fault later.
+bool beyond_sim_shm(int fd, size_t length, off_t offset)
+{
+    struct stat st;
+    if (!sim_socket() || ::fstat(fd, &st) != 0 || offset < 0)
+        return false;
+    const uint64_t page = 4096;
+    const uint64_t pages = (length + page - 1) / page;
+    return static_cast<uint64_t>(offset) / page + pages > static_cast<uint64_t>(st.st_size) / page;
+}
+
 template <typename RealMmap>
-void *mmap_common(int fd, size_t length, RealMmap real_mmap)
+void *mmap_common(int fd, size_t length, off_t offset, RealMmap real_mmap)
 {
     if (t_guard || fd < 0 || fd_kind(fd) != FdKind::Shm)
         return real_mmap();
     int saved = errno;
-    void *p = real_mmap();
+    void *p = beyond_sim_shm(fd, length, offset) ? (errno = EINVAL, MAP_FAILED) : real_mmap();
     int err = p == MAP_FAILED ? errno : 0;
     {
         Guard guard;
@@ -285,12 +298,10 @@ __attribute__((visibility("default"))) int close_range(unsigned first, unsigned 
     return r;
 }
 
-__attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, ...) noexcept
+// The body of ioctl() (ioctl_entry.c). Not noexcept: a thread cancelled while it waits in a TEE
+// call unwinds through here.
+extern "C" int teescope_preload_ioctl(int fd, unsigned long request, void *arg)
 {
-    va_list ap;
-    va_start(ap, request);
-    void *arg = va_arg(ap, void *);
-    va_end(ap);
     if (_IOC_TYPE(request) != TEE_IOC_MAGIC) {
         // A teesim context is a socket: only the generic file ioctls may reach it, everything
         // else gets what tee_ioctl() answers.
@@ -309,7 +320,7 @@ __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, 
 __attribute__((visibility("default"))) void *mmap(void *addr, size_t length, int prot, int flags, int fd,
                                                   off_t offset) noexcept
 {
-    return mmap_common(fd, length, [&] {
+    return mmap_common(fd, length, offset, [&] {
         const RealFunctions *fns = real();
         if (fns && fns->mmap)
             return fns->mmap(addr, length, prot, flags, fd, offset);
@@ -320,7 +331,7 @@ __attribute__((visibility("default"))) void *mmap(void *addr, size_t length, int
 __attribute__((visibility("default"))) void *mmap64(void *addr, size_t length, int prot, int flags, int fd,
                                                     off64_t offset) noexcept
 {
-    return mmap_common(fd, length, [&] {
+    return mmap_common(fd, length, offset, [&] {
         const RealFunctions *fns = real();
         if (fns && fns->mmap64)
             return fns->mmap64(addr, length, prot, flags, fd, offset);

@@ -91,7 +91,7 @@ int send_message(int sock, const void *header, size_t header_len, const iovec *p
     return 0;
 }
 
-int recv_header(int sock, void *header, size_t header_len, int *fd_out)
+int recv_header(int sock, void *header, size_t header_len, int *fd_out, bool interruptible)
 {
     if (fd_out)
         *fd_out = -1;
@@ -105,7 +105,7 @@ int recv_header(int sock, void *header, size_t header_len, int *fd_out)
     ssize_t n;
     do {
         n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
+    } while (n < 0 && errno == EINTR && !interruptible);
     if (n < 0)
         return errno == ECONNRESET ? EPIPE : errno;
     // Keep at most one passed descriptor; close any others so nothing leaks.

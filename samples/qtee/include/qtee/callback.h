@@ -32,16 +32,15 @@ public:
     virtual void released() {}
 };
 
-// Threads looping SUPPL_RECV / dispatch / SUPPL_SEND on a context.
+// Threads looping SUPPL_RECV / dispatch / SUPPL_SEND on a context, the way libqcomtee's
+// supplicant does it: a receive argument with room for the largest request, a payload buffer for
+// the request's input buffers, the parameter count read from what the driver writes back, and
+// the answer written over the request in the same buffer.
 //
-// Stopping: SUPPL_RECV blocks until QTEE has a request for this context and is not interrupted
-// by anything else that a program can do portably (a closed descriptor keeps the context alive
-// while a call is in flight). stop() therefore sets a stop flag and wakes each blocked thread
-// with a request addressed to this context: it registers a throw-away credentials object with
-// the root object (and releases the client env it gets). QTEE reads those credentials through
-// this supplicant and then drops them; the thread that receives that RELEASE request exits.
-// One round per thread, so the other threads keep serving the credential reads meanwhile.
-// A program that exits without stop() (leaky workloads) calls abandon() instead.
+// Stopping: SUPPL_RECV waits interruptibly, like the kernel's. stop() sets a stop flag and
+// signals each thread (a real-time signal, SIGRTMIN+5, whose handler does nothing and is
+// installed without SA_RESTART), so that a thread waiting in SUPPL_RECV returns with EINTR and
+// ends. A program that exits without stop() (leaky workloads) calls abandon() instead.
 class Supplicant {
 public:
     Supplicant(Context &ctx, unsigned threads = 1, size_t payload_size = 4096);

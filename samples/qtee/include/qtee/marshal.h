@@ -45,13 +45,17 @@ struct CallbackRequest {
 // other slots.
 void prepare_recv(std::span<tee_ioctl_param> params, std::span<uint8_t> payload);
 
-// Decodes a SUPPL_RECV result. Buffer addresses must lie inside `payload`. Throws
-// std::runtime_error naming the problem for a malformed request.
+// Decodes a SUPPL_RECV result: `params` holds the parameters the driver filled (its written-back
+// num_params). Buffer addresses must lie inside `payload`. Throws std::runtime_error naming the
+// problem for a malformed request.
 CallbackRequest decode_request(uint32_t func, std::span<const tee_ioctl_param> params,
                                std::span<const uint8_t> payload);
 
-// Fills the SUPPL_SEND parameters: params[0] = VALUE_OUTPUT|META with the request id, then the
-// output buffers (UBUF_OUTPUT) and output objects (OBJREF_OUTPUT). Returns the count.
+// Turns the request's own parameters (as SUPPL_RECV filled them) into the SUPPL_SEND answer in
+// place, as the driver wants it: params[0] = VALUE_OUTPUT|META with the request id, inputs left
+// as they came, each UBUF_OUTPUT / OBJREF_OUTPUT filled with the next output buffer / object.
+// Returns the parameter count (params.size()). Throws std::invalid_argument when the outputs do
+// not match the request.
 size_t encode_answer(std::span<tee_ioctl_param> params, uint64_t request_id,
                      std::span<const InBuffer> out_buffers, std::span<const ObjectRef> out_objects);
 

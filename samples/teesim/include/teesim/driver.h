@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The simulated qcomtee driver and the QTEE secure world behind it, independent of any socket.
-// Every public call may come from any thread; the driver serialises its state with one lock and
-// drops it while a caller blocks (callback requests, SUPPL_RECV, secure-world latency).
+// The simulated TEE device: the Linux tee core, a TEE driver and the secure world behind it
+// (today the qcomtee driver and QTEE), independent of any socket. Every public call may come
+// from any thread; the driver serialises its state with one lock and drops it while a caller
+// blocks (callback requests, SUPPL_RECV, secure-world latency).
 #pragma once
 
 #include "teesim/config.h"
@@ -17,10 +18,13 @@ namespace teescope::teesim {
 
 // The thread on whose behalf the driver runs. `gone` tells whether that thread has gone away
 // (its channel hung up); blocking waits poll it so a killed client abandons its wait.
+// `interrupted` tells whether a signal interrupted the caller's ioctl: an interruptible wait
+// (SUPPL_RECV) then ends with EINTR, as wait_for_completion_interruptible() does.
 struct Caller {
     int32_t pid = 0;
     int32_t tid = 0;
     std::function<bool()> gone;
+    std::function<bool()> interrupted;
 };
 
 // What an ioctl returns to the caller. `fd` is a new descriptor owned by the receiver (SHM
@@ -62,6 +66,8 @@ struct DriverEvent {
     uint32_t uid = 0; // object_create: service uid or class
 };
 
+class Core;
+
 class Driver {
 public:
     explicit Driver(Config config = {});
@@ -72,7 +78,8 @@ public:
     // Called with the driver lock held: must not call back into the driver.
     void set_observer(std::function<void(const DriverEvent &)> observer);
 
-    // A device open: creates a context and returns its serial (the token).
+    // A device open: creates a context and returns its serial (the token), or 0 when the
+    // device does not exist.
     uint64_t open_context(int32_t pid, int32_t tid, const std::string &dev = "tee0");
     // The file's last reference is gone; the context closes once no call of it is in flight.
     void close_context(uint64_t token);
@@ -86,15 +93,18 @@ public:
     // Wakes every blocked caller with EINTR and stops the worker threads.
     void shutdown();
 
+    // Bitmask of the ioctls that need a driver op (bit = ioctl number) this device's driver
+    // implements: the transport leaves the argument of any other unread, as the tee core answers
+    // EINVAL first.
+    uint32_t driver_ioctls() const;
+
     // Introspection for tests.
     bool context_released(uint64_t token) const;
     size_t live_shm() const;
     size_t pending_releases() const;
 
-    struct State;
-
 private:
-    std::unique_ptr<State> s_;
+    std::unique_ptr<Core> core_;
 };
 
 } // namespace teescope::teesim

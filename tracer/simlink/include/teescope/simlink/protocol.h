@@ -16,22 +16,34 @@
 // ceil(payload / kChunk) datagrams of payload, so payloads are not bounded by socket buffers.
 //
 // Argument and data layout of a Call, per ioctl (the client copies user memory, the daemon never
-// touches client memory except to read SHM_REGISTER'ed ranges):
+// touches client memory except to read SHM_REGISTER'ed ranges). The split follows the kernel:
+// what tee_core.c reads with copy_from_user travels in the Call, what it writes back with
+// copy_to_user / put_user travels in the Reply.
 //   VERSION, CANCEL, CLOSE_SESSION, SHM_ALLOC, SHM_REGISTER, SHM_REGISTER_FD:
-//       arg = the ioctl's struct; SHM_REGISTER_FD passes the source descriptor with the call.
-//       The reply carries the updated struct and, for the SHM ioctls, the new shm descriptor.
+//       arg = the ioctl's struct. The reply carries the updated struct and, for the SHM ioctls,
+//       the new shm descriptor.
 //   OPEN_SESSION, INVOKE, OBJECT_INVOKE, SUPPL_RECV, SUPPL_SEND (tee_ioctl_buf_data ioctls):
-//       buf_len = tee_ioctl_buf_data.buf_len as given; arg = the buf_len bytes at buf_ptr
-//       (empty when buf_len > TEE_MAX_ARG_SIZE: the daemon rejects it like the kernel).
-//       data = the bytes of every UBUF parameter the driver reads, in parameter order: types
-//       UBUF_INPUT and UBUF_INOUT, and for SUPPL_SEND also UBUF_OUTPUT (the supplicant's answer).
-//       The reply's arg is the updated argument (copied back to buf_ptr). The reply's data is:
-//       - OPEN_SESSION / INVOKE / OBJECT_INVOKE: the output bytes of every UBUF_OUTPUT /
-//         UBUF_INOUT parameter in order, each as long as the reply's updated `b`, written to that
-//         parameter's original address `a`;
-//       - SUPPL_RECV: the request payload, written at the META parameter's buffer (params[0].a);
-//         the daemon already set UBUF parameters' `a` to addresses inside that buffer.
+//       buf_len = tee_ioctl_buf_data.buf_len as given. arg = the fixed header and the parameters
+//       the client could read: when a parameter faults, arg stops before it (the kernel's
+//       params_from_user fails with EFAULT there); empty when buf_len > TEE_MAX_ARG_SIZE or the
+//       driver lacks the ioctl (Welcome.ops), where the kernel reads nothing. So is CANCEL's and
+//       CLOSE_SESSION's struct when the driver lacks them.
+//       data = the bytes of every UBUF parameter the driver reads, in parameter order, all or
+//       none (none: one could not be read): UBUF_INPUT / UBUF_INOUT, and for SUPPL_SEND
+//       UBUF_OUTPUT / UBUF_INOUT (the supplicant's answer) instead.
+//       The reply's arg is the argument as the kernel leaves it (empty: nothing written back).
+//       The reply's data is:
+//       - OPEN_SESSION / INVOKE / OBJECT_INVOKE: for every UBUF_OUTPUT / UBUF_INOUT parameter,
+//         in order, a u64 count then that many bytes to copy to the parameter's address `a`
+//         (the count may differ from the updated `b`: a failed call copies nothing);
+//       - SUPPL_RECV: the payload of every UBUF_INPUT of the updated argument, in order, each
+//         `b` bytes, to be written at its `a` (inside the META parameter's buffer).
 //   Any other request with the TEE magic: arg empty; the daemon answers EINVAL like tee_ioctl().
+//
+// A channel's call can be interrupted: when a signal interrupts the client's wait for a reply to
+// SUPPL_RECV, it sends a CallHeader of kind Cancel on the channel; the daemon then ends a call
+// still waiting for a request with EINTR (the kernel's interruptible wait), and ignores a Cancel
+// that arrives after the call ended.
 #pragma once
 
 #include <cstddef>
@@ -40,7 +52,7 @@
 namespace teescope::simlink {
 
 constexpr uint32_t kMagic = 0x4d495354; // "TSIM"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr size_t kChunk = 64 * 1024;          // payload bytes per datagram
 constexpr size_t kMaxPayload = 64 * 1024 * 1024; // refuse larger messages (EMSGSIZE)
 constexpr size_t kMaxDataPerCall = 16 * 1024 * 1024; // UBUF bytes one call may move (else EINVAL)
@@ -53,6 +65,7 @@ enum class Kind : uint32_t {
     Identity = 5,      // daemon → client on the channel named in Identify
     Call = 6,          // client → daemon on a channel
     Reply = 7,         // daemon → client on a channel
+    Cancel = 8,        // client → daemon on a channel: a signal interrupted the call in flight
 };
 
 struct Hello {
@@ -69,7 +82,7 @@ struct Welcome {
     uint32_t magic;
     Kind kind;          // Kind::Welcome
     int32_t err;        // 0, or the errno the open()/channel setup fails with
-    uint32_t pad;
+    uint32_t ops;       // ioctls needing a driver op that the driver has: bit N = ioctl number N
     uint64_t token;     // context token (the context serial) or channel id
 };
 
@@ -87,7 +100,7 @@ struct Identity {
 
 struct CallHeader {
     uint32_t magic;
-    Kind kind;          // Kind::Call
+    Kind kind;          // Kind::Call, or Kind::Cancel (nothing else set)
     uint32_t cmd;       // the ioctl request number
     uint32_t arg_len;   // bytes of argument that follow
     uint64_t token;     // context token

@@ -18,8 +18,9 @@ int send_message(int sock, const void *header, size_t header_len, const iovec *p
 
 // Receives a header datagram of exactly header_len bytes. A descriptor passed with it is
 // stored in *fd_out (else -1); fd_out may be null, then a passed descriptor is closed.
-// EBADMSG if the datagram has another size.
-int recv_header(int sock, void *header, size_t header_len, int *fd_out = nullptr);
+// EBADMSG if the datagram has another size. `interruptible`: a signal handler that interrupted
+// the wait makes it return EINTR instead of waiting on.
+int recv_header(int sock, void *header, size_t header_len, int *fd_out = nullptr, bool interruptible = false);
 
 // Receives `len` payload bytes that follow a header into `buf`.
 int recv_payload(int sock, void *buf, size_t len);
