@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: MIT
 """Records a scenario against teesim under a real LTTng session and checks its trace.
 
-  scenario_trace.py --bindir BUILD/bin --scenario NAME [--config FILE] [-- SCENARIO ARGS]
+  scenario_trace.py --bindir BUILD/bin --scenario NAME [--config FILE] [--import] [-- SCENARIO ARGS]
 
 The trace, read back with babeltrace2, must hold the expected events in the expected order:
 the invariants of every trace (tracecheck.check_invariants) and the facts of the scenario.
+With --import it is also imported by `teescope import`, and the database must show the
+scenario's facts with no bad record.
 """
 import argparse
 import collections
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -165,13 +168,119 @@ def check_killed(events, c):
     c.check(len(late) >= 1, "the late answer to an abandoned request is refused")
 
 
+def check_regions(events, c):
+    mem = [e for e in tc.named(events, D + "object_create") if e["kind"] == "memory"]
+    c.check(len(mem) >= 2, f"memory objects are made from the shm ({len(mem)})")
+    # The lend results: the memory object itself goes back to its context.
+    mem_addr = {e["object"] for e in mem}
+    lent = [e for e in tc.named(events, D + "invoke_end") if e["ret"] == 0 and set(e.get("obj_out", [])) & mem_addr]
+    c.check(len(lent) >= 5, f"QTEE returns the memory object to its client ({len(lent)} times)")
+    refused = [e for e in tc.named(events, D + "invoke_end") if e["ret"] == -96]
+    c.check(len(refused) >= 1, "the region is refused to another context (UNAVAIL)")
+    frees = tc.named(events, D + "shm_free")
+    closes = [e for e in tc.named(events, U + "fd_close")]
+    c.check(len(frees) >= 1, "the shm is freed")
+    if frees and closes:
+        # Freed after the client closed it: QTEE's hold on the region kept it.
+        last_user_close = max(e["ts"] for e in closes)
+        c.check(frees[0]["ts"] > min(e["ts"] for e in closes), "the shm outlives the client's descriptor")
+        c.check(last_user_close > 0, "the client closes its descriptors")
+
+
+def check_publish(events, c):
+    binds = [e for e in tc.named(events, D + "handle_bind") if e["invocation"] == 0]
+    c.check(len(binds) >= 6, f"services reach the listener as handles bound by SUPPL_RECV ({len(binds)})")
+    picks = {(e["ctx"], e["request"]): e for e in tc.named(events, D + "request_pick")}
+    c.check(all((b["ctx"], b["request"]) in picks and picks[(b["ctx"], b["request"])]["ts"] <= b["ts"] + 1_000_000_000
+                for b in binds), "each bound handle names a request picked by the listener's supplicant")
+    bound = {(b["ctx"], b["handle"]) for b in binds}
+    used = [e for e in tc.named(events, D + "invoke_begin") if (e["ctx"], e["handle"]) in bound and e["op"] != 0xFFFF]
+    c.check(len(used) >= 6, f"the listener invokes the services it was handed ({len(used)})")
+    released = [e for e in tc.named(events, D + "handle_unbind") if (e["ctx"], e["handle"]) in bound]
+    c.check(len(released) >= 6 and all(e["reason"] == "release" for e in released),
+            "the listener releases every service it was handed")
+
+
 def check_load(events, c):
     n = len(tc.named(events, D + "invoke_begin"))
     c.check(n >= 2 * 2 * 200, f"the load runs ({n} invocations)")
 
 
 CHECKS = {"clean": check_clean, "leaky": check_leaky, "sharing": check_sharing, "callbacks": check_callbacks,
-          "slow": check_slow, "killed": check_killed, "load": check_load, "demo": lambda ev, c: None}
+          "regions": check_regions, "publish": check_publish, "slow": check_slow, "killed": check_killed,
+          "load": check_load, "demo": lambda ev, c: None}
+
+
+# ---------------------------------------------------------------------------- the imported trace
+
+def no_bad_records(db, c):
+    bad = db.execute("SELECT name, count, example FROM import_stats WHERE severity <> 'info'").fetchall()
+    c.check(not bad, f"the import counts no bad record: {bad}")
+
+
+def provenance(db, object_id):
+    """Classes from the root down to an object, following produced_by."""
+    path = []
+    cur = object_id
+    for _ in range(64):
+        row = db.execute("SELECT class, produced_by FROM objects WHERE id = ?", (cur,)).fetchone()
+        path.append(row[0])
+        if row[1] is None:
+            break
+        inv = db.execute("SELECT object_id, handle FROM invocations WHERE id = ?", (row[1],)).fetchone()
+        if inv[0] is None:
+            path.append("root" if inv[1] == -1 or inv[1] == 0xFFFFFFFFFFFFFFFF else "?")
+            break
+        cur = inv[0]
+    return list(reversed(path))
+
+
+def import_clean(db, c):
+    """What a libqcomtee client leaves: credentials served by its own supplicant thread, the app's
+    provenance from the root, nothing leaked."""
+    no_bad_records(db, c)
+    leaks = db.execute("SELECT kind, class FROM leaks").fetchall()
+    c.check(not leaks, f"no leak: {leaks}")
+    served = db.execute("""SELECT r.id, t.process_id, i.process_id, t.id, i.thread_id
+                             FROM callback_requests r
+                             JOIN threads t ON t.id = r.supplicant_thread_id
+                             JOIN invocations i ON i.id = r.invocation_id
+                            WHERE r.op <> 65535""").fetchall()
+    c.check(len(served) >= 2, f"the credentials are read through callback requests ({len(served)})")
+    c.check(all(p == q and st != it for _, p, q, st, it in served),
+            "each is served by a supplicant thread of the invoking process, not the invoker itself")
+    apps = [r[0] for r in db.execute("SELECT id FROM objects WHERE class = 'app'")]
+    c.check(len(apps) >= 1, "an app object is imported")
+    for a in apps:
+        path = provenance(db, a)
+        c.check(path == ["root", "client_env", "apploader", "app_controller", "app"], f"app provenance: {path}")
+
+
+def import_regions(db, c):
+    no_bad_records(db, c)
+    c.check(not db.execute("SELECT kind FROM leaks").fetchall(), "no leak")
+    shm = db.execute("SELECT end_kind, freed_ts FROM shm WHERE size >= 8192").fetchall()
+    c.check(len(shm) == 1 and shm[0][0] == "freed", f"the region's shm is freed: {shm}")
+    drop = db.execute("""SELECT min(i.drv_begin_ts) FROM invocations i JOIN objects o ON o.id = i.object_id
+                          WHERE o.class = 'region_store' AND i.op = 2""").fetchone()[0]
+    c.check(drop is not None and shm and shm[0][1] is not None and shm[0][1] >= drop,
+            "the shm is freed once QTEE dropped the region, not when the client closed it")
+    mem = db.execute("SELECT count(*) FROM objects WHERE kind = 'memory'").fetchone()[0]
+    c.check(mem >= 2, f"memory objects ({mem})")
+
+
+def import_publish(db, c):
+    no_bad_records(db, c)
+    c.check(not db.execute("SELECT kind FROM leaks").fetchall(), "no leak")
+    handed = db.execute("""SELECT h.object_id, h.request_id FROM handles h WHERE h.request_id IS NOT NULL""").fetchall()
+    c.check(len(handed) >= 6, f"handles bound by callback requests ({len(handed)})")
+    nested = db.execute("""SELECT count(*) FROM invocations i
+                            WHERE i.parent_request_id IS NOT NULL
+                              AND i.object_id IN (SELECT object_id FROM handles WHERE request_id IS NOT NULL)""").fetchone()[0]
+    c.check(nested >= 6, f"the listener's invocations of them nest in the callback requests ({nested})")
+
+
+IMPORT_CHECKS = {"clean": import_clean, "regions": import_regions, "publish": import_publish}
 
 
 def main():
@@ -180,6 +289,7 @@ def main():
     ap.add_argument("--scenario", required=True, choices=sorted(CHECKS))
     ap.add_argument("--config")
     ap.add_argument("--keep", help="keep the trace in this directory")
+    ap.add_argument("--import", dest="do_import", action="store_true", help="also import it and check the database")
     ap.add_argument("args", nargs="*")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix=f"teescope-e2e-{a.scenario}-")
@@ -204,6 +314,14 @@ def main():
     tc.check_invariants(events, c, killed_pids=killed)
     CHECKS[a.scenario](events, c)
     print(f"{len(events)} events")
+    if a.do_import and a.scenario in IMPORT_CHECKS:
+        db_path = os.path.join(work, "trace.db")
+        r = subprocess.run([os.path.join(a.bindir, "teescope"), "import", trace, "-o", db_path, "--progress=none"],
+                           capture_output=True, text=True, timeout=300)
+        if c.check(r.returncode == 0, f"the trace imports (exit {r.returncode}: {r.stderr[-500:]})"):
+            db = sqlite3.connect(db_path)
+            IMPORT_CHECKS[a.scenario](db, c)
+            db.close()
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
     return c.report(a.scenario)

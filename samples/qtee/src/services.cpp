@@ -197,8 +197,56 @@ uint32_t notify(const Object &registry, uint32_t event)
     return reached;
 }
 
+uint32_t publish(const Object &registry, uint32_t uid)
+{
+    const InBuffer in[1] = {as_bytes(uid)};
+    uint32_t reached = 0;
+    const OutBuffer out[1] = {OutBuffer(reinterpret_cast<uint8_t *>(&reached), sizeof(reached))};
+    size_t size[1] = {0};
+    expect_ok(registry.invoke(TEESIM_REGISTRY_OP_PUBLISH, in, out, {}, {}, size), "registry.publish(" + std::to_string(uid) + ")");
+    if (size[0] != sizeof(reached))
+        throw std::runtime_error("registry.publish returned " + std::to_string(size[0]) + " bytes, expected 4");
+    return reached;
+}
+
+uint32_t keep_region(const Object &store, ObjectRef memory)
+{
+    const ObjectRef in[1] = {memory};
+    uint32_t token = 0;
+    const OutBuffer out[1] = {OutBuffer(reinterpret_cast<uint8_t *>(&token), sizeof(token))};
+    size_t size[1] = {0};
+    expect_ok(store.invoke(TEESIM_REGION_STORE_OP_KEEP, {}, out, in, {}, size), "regionStore.keep");
+    if (size[0] != sizeof(token))
+        throw std::runtime_error("regionStore.keep returned " + std::to_string(size[0]) + " bytes, expected 4");
+    return token;
+}
+
+int32_t lend_region(const Object &store, uint32_t token, ObjectRef &memory)
+{
+    const InBuffer in[1] = {as_bytes(token)};
+    ObjectRef out[1];
+    const int32_t ret = store.invoke(TEESIM_REGION_STORE_OP_LEND, in, {}, {}, out);
+    if (ret == QCOMTEE_MSG_OK)
+        memory = out[0];
+    return ret;
+}
+
+void drop_region(const Object &store, uint32_t token)
+{
+    const InBuffer in[1] = {as_bytes(token)};
+    expect_ok(store.invoke(TEESIM_REGION_STORE_OP_DROP, in), "regionStore.drop");
+}
+
 int32_t Listener::invoke(uint32_t op, const CallbackRequest &request, CallbackOutputs &)
 {
+    if (op == TEESIM_LISTENER_OP_ON_SERVICE) {
+        if (request.in_objects.size() != 1 || !request.in_buffers.empty() || !request.context ||
+            !request.in_objects[0].is_tee())
+            return QCOMTEE_MSG_ERROR_INVALID;
+        // The handle is ours now: released when `service` goes, whether or not it is wanted.
+        Object service(*request.context, request.in_objects[0].id);
+        return on_service_ ? on_service_(std::move(service)) : QCOMTEE_MSG_ERROR_INVALID;
+    }
     if (op != TEESIM_LISTENER_OP_ON_EVENT || request.in_buffers.size() != 1)
         return QCOMTEE_MSG_ERROR_INVALID;
     uint32_t event = 0;

@@ -147,6 +147,7 @@ bool Supplicant::serve_one(std::vector<uint8_t> &payload)
     const size_t filled = recv.num_params;
     std::memcpy(params, arg.bytes + sizeof(recv), filled * sizeof(tee_ioctl_param));
     CallbackRequest request = decode_request(recv.func, std::span<const tee_ioctl_param>(params, filled), payload);
+    request.context = &ctx_;
     std::shared_ptr<CallbackObject> object = ctx_.hosted(request.user_id);
     ++served_;
 

@@ -31,7 +31,10 @@ void unmarshal_invoke(std::span<const tee_ioctl_param> params, size_t in_buffer_
                       std::span<ObjectRef> out_objects);
 
 // A callback request as SUPPL_RECV delivers it.
+class Context;
+
 struct CallbackRequest {
+    Context *context = nullptr; // the context that received it (set by the supplicant)
     uint32_t op = 0;
     uint64_t user_id = 0;    // the hosted callback object it is for
     uint64_t request_id = 0; // to name in SUPPL_SEND

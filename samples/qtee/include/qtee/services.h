@@ -55,19 +55,35 @@ uint32_t register_listener(const Object &registry, uint64_t listener_user_id);
 void unregister_listener(const Object &registry, uint32_t token);
 // Returns the number of listeners that answered OK.
 uint32_t notify(const Object &registry, uint32_t event);
+// QTEE opens service `uid` and hands it to every listener (op 1 onService); returns how many
+// answered OK.
+uint32_t publish(const Object &registry, uint32_t uid);
 
-// A listener (op 0 onEvent(u32)) that forwards every event to a function.
+// A listener: op 0 onEvent(u32) goes to one function, op 1 onService(object) to another, which
+// gets the service as an Object of the listener's context (released when the Object goes).
 class Listener : public CallbackObject {
 public:
     using Handler = std::function<int32_t(uint32_t event)>;
-    explicit Listener(Handler handler) : handler_(std::move(handler)) {}
+    using ServiceHandler = std::function<int32_t(Object service)>;
+    explicit Listener(Handler handler, ServiceHandler on_service = {})
+        : handler_(std::move(handler)), on_service_(std::move(on_service))
+    {
+    }
     int32_t invoke(uint32_t op, const CallbackRequest &request, CallbackOutputs &outputs) override;
     void released() override;
     bool was_released() const { return released_.load(); }
 
 private:
     Handler handler_;
+    ServiceHandler on_service_;
     std::atomic<bool> released_{false};
 };
+
+// teesim's region store: QTEE keeps a memory object (the region stays mapped in the secure world
+// until dropped) and lends it back.
+uint32_t keep_region(const Object &store, ObjectRef memory);
+// Returns QTEE's result; on OK `memory` is the region as this context names it.
+int32_t lend_region(const Object &store, uint32_t token, ObjectRef &memory);
+void drop_region(const Object &store, uint32_t token);
 
 } // namespace teescope::qtee
