@@ -211,7 +211,10 @@ private:
     int32_t sw_featureversions(uint32_t op, SwArgs &a);
     int32_t sw_app_controller(SwObject *o, uint32_t op, SwArgs &a);
     int32_t sw_app(SwObject *o, uint32_t op, SwArgs &a);
+    // registry.cpp, region_store.cpp: teesim's own services.
     int32_t sw_registry(Invocation &inv, SwObject *reg, uint32_t op, SwArgs &a);
+    ObjRef hold(Instance *in);
+    CallbackResult call_listener(Invocation &inv, Instance *cb, uint32_t op, std::vector<ObjRef> oi, size_t oo);
     int32_t sw_region_store(SwObject *store, uint32_t op, SwArgs &a);
 
     Core *core_ = nullptr;
