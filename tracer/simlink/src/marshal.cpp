@@ -94,7 +94,10 @@ int read_argument(unsigned long cmd, const tee_ioctl_buf_data &buf, unsigned cha
     // Outside these bounds the tee core refuses the call before reading anything.
     if (buf.buf_len > TEE_MAX_ARG_SIZE || buf.buf_len < header)
         return 0;
-    if (!copy_in(out, buf.buf_ptr, header))
+    // Usually the whole buffer reads at once (one copy, the fast path); only when it does not is
+    // it read the kernel's way, piece by piece, to find where it faults.
+    const bool whole = copy_in(out, buf.buf_ptr, buf.buf_len);
+    if (!whole && !copy_in(out, buf.buf_ptr, header))
         return EFAULT;
     r.len = static_cast<uint32_t>(header);
     std::memcpy(&r.num_params, out + num_params_offset(cmd), sizeof r.num_params);
@@ -103,7 +106,7 @@ int read_argument(unsigned long cmd, const tee_ioctl_buf_data &buf, unsigned cha
     const bool sized = cmd == TEE_IOC_SUPPL_SEND ? need <= buf.buf_len : need == buf.buf_len;
     if (!sized)
         return 0;
-    if (copy_in(out + header, buf.buf_ptr + header, need - header)) {
+    if (whole || copy_in(out + header, buf.buf_ptr + header, need - header)) {
         r.len = static_cast<uint32_t>(need);
         r.complete = true;
         return 0;
