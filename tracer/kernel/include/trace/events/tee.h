@@ -909,6 +909,154 @@ TRACE_EVENT(tee_optee_rpc_end,
 		__entry->ret)
 );
 
+/* An OP-TEE call (open, invoke, close, cancel) has to wait before the secure world runs it. */
+TRACE_EVENT(tee_optee_wait_begin,
+	TP_PROTO(pid_t pid, pid_t tid, u64 ctx, u32 guest, u64 invocation, int reason),
+	TP_ARGS(pid, tid, ctx, guest, invocation, reason),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(pid_t, tid)
+		__field(u64, ctx)
+		__field(u32, guest)
+		__field(u64, invocation)
+		__field(int, reason)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->tid = tid;
+		__entry->ctx = ctx;
+		__entry->guest = guest;
+		__entry->invocation = invocation;
+		__entry->reason = reason;
+	),
+	TP_printk("pid=%d tid=%d ctx=%llu guest=%u invocation=%llu reason=%s",
+		__entry->pid,
+		__entry->tid,
+		(unsigned long long)__entry->ctx,
+		__entry->guest,
+		(unsigned long long)__entry->invocation,
+		__print_symbolic(__entry->reason, { 0, "no_thread" }, { 1, "guest_limit" }))
+);
+
+/* The waiting OP-TEE call got a thread and runs. */
+TRACE_EVENT(tee_optee_wait_end,
+	TP_PROTO(pid_t pid, pid_t tid, u64 ctx, u32 guest, u64 invocation),
+	TP_ARGS(pid, tid, ctx, guest, invocation),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(pid_t, tid)
+		__field(u64, ctx)
+		__field(u32, guest)
+		__field(u64, invocation)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->tid = tid;
+		__entry->ctx = ctx;
+		__entry->guest = guest;
+		__entry->invocation = invocation;
+	),
+	TP_printk("pid=%d tid=%d ctx=%llu guest=%u invocation=%llu",
+		__entry->pid,
+		__entry->tid,
+		(unsigned long long)__entry->ctx,
+		__entry->guest,
+		(unsigned long long)__entry->invocation)
+);
+
+/* A memref parameter of an OP-TEE call names shared memory: one event per memref, before the call runs. */
+TRACE_EVENT(tee_optee_memref,
+	TP_PROTO(pid_t pid, pid_t tid, u64 ctx, u32 guest, u64 invocation, u32 index, s32 shm, u64 offset, u64 size, u8 dir),
+	TP_ARGS(pid, tid, ctx, guest, invocation, index, shm, offset, size, dir),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(pid_t, tid)
+		__field(u64, ctx)
+		__field(u32, guest)
+		__field(u64, invocation)
+		__field(u32, index)
+		__field(s32, shm)
+		__field(u64, offset)
+		__field(u64, size)
+		__field(u8, dir)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->tid = tid;
+		__entry->ctx = ctx;
+		__entry->guest = guest;
+		__entry->invocation = invocation;
+		__entry->index = index;
+		__entry->shm = shm;
+		__entry->offset = offset;
+		__entry->size = size;
+		__entry->dir = dir;
+	),
+	TP_printk("pid=%d tid=%d ctx=%llu guest=%u invocation=%llu index=%u shm=%d offset=%llu size=%llu dir=%u",
+		__entry->pid,
+		__entry->tid,
+		(unsigned long long)__entry->ctx,
+		__entry->guest,
+		(unsigned long long)__entry->invocation,
+		__entry->index,
+		__entry->shm,
+		(unsigned long long)__entry->offset,
+		(unsigned long long)__entry->size,
+		__entry->dir)
+);
+
+/* The Xen mediator created a guest's OP-TEE partition. */
+TRACE_EVENT(tee_guest_create,
+	TP_PROTO(pid_t pid, pid_t tid, u32 guest, u32 threads),
+	TP_ARGS(pid, tid, guest, threads),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(pid_t, tid)
+		__field(u32, guest)
+		__field(u32, threads)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->tid = tid;
+		__entry->guest = guest;
+		__entry->threads = threads;
+	),
+	TP_printk("pid=%d tid=%d guest=%u threads=%u",
+		__entry->pid,
+		__entry->tid,
+		__entry->guest,
+		__entry->threads)
+);
+
+/* The Xen mediator destroyed a guest's OP-TEE partition: what the guest still held is dropped. */
+TRACE_EVENT(tee_guest_destroy,
+	TP_PROTO(pid_t pid, pid_t tid, u32 guest, u32 contexts, u32 sessions, u32 shm),
+	TP_ARGS(pid, tid, guest, contexts, sessions, shm),
+	TP_STRUCT__entry(
+		__field(pid_t, pid)
+		__field(pid_t, tid)
+		__field(u32, guest)
+		__field(u32, contexts)
+		__field(u32, sessions)
+		__field(u32, shm)
+	),
+	TP_fast_assign(
+		__entry->pid = pid;
+		__entry->tid = tid;
+		__entry->guest = guest;
+		__entry->contexts = contexts;
+		__entry->sessions = sessions;
+		__entry->shm = shm;
+	),
+	TP_printk("pid=%d tid=%d guest=%u contexts=%u sessions=%u shm=%u",
+		__entry->pid,
+		__entry->tid,
+		__entry->guest,
+		__entry->contexts,
+		__entry->sessions,
+		__entry->shm)
+);
+
 #endif /* _TRACE_TEE_H */
 
 /* This part must be outside protection */
