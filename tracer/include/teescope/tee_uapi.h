@@ -268,11 +268,61 @@ struct tee_ioctl_object_invoke_arg {
 #define TEEC_ERROR_BUSY 0xFFFF000Du
 #define TEEC_ERROR_COMMUNICATION 0xFFFF000Eu
 #define TEEC_ERROR_SHORT_BUFFER 0xFFFF0010u
+#define TEEC_ERROR_BAD_STATE 0xFFFF0007u
+#define TEEC_ERROR_NOT_IMPLEMENTED 0xFFFF0009u
+#define TEEC_ERROR_NOT_SUPPORTED 0xFFFF000Au
+#define TEEC_ERROR_SECURITY 0xFFFF000Fu
+#define TEEC_ERROR_OVERFLOW 0xFFFF300Fu
 #define TEEC_ERROR_TARGET_DEAD 0xFFFF3024u
+#define TEEC_ERROR_STORAGE_NO_SPACE 0xFFFF3041u
+#define TEEC_ERROR_STORAGE_NOT_AVAILABLE 0xF0100003u
 #define TEEC_ORIGIN_API 1
 #define TEEC_ORIGIN_COMMS 2
 #define TEEC_ORIGIN_TEE 3
 #define TEEC_ORIGIN_TRUSTED_APP 4
+
+// ---------------------------------------------------------------------------- OP-TEE conventions
+
+// impl_caps of TEE_IOC_VERSION on an OP-TEE device (the SMC ABI driver always reports it).
+#define TEE_OPTEE_CAP_TZ (1u << 0)
+// Logins reserved for in-kernel clients: OPEN_SESSION from user space gets EPERM.
+#define TEE_IOCTL_LOGIN_REE_KERNEL_MIN 0x80000000u
+#define TEE_IOCTL_LOGIN_REE_KERNEL_MAX 0xBFFFFFFFu
+#define TEE_IOCTL_LOGIN_REE_KERNEL 0x80000000u
+
+// The `func` of a request tee-supplicant receives: the secure world's RPC command
+// (optee_rpc_cmd.h). SHM_ALLOC and SHM_FREE reach the supplicant as the kernel's own requests
+// for application shared memory: one VALUE_INOUT {a = type (0 application), b = size or shm id}.
+#define OPTEE_RPC_CMD_LOAD_TA 0
+#define OPTEE_RPC_CMD_RPMB 1
+#define OPTEE_RPC_CMD_FS 2
+#define OPTEE_RPC_CMD_GET_TIME 3
+#define OPTEE_RPC_CMD_NOTIFICATION 4
+#define OPTEE_RPC_CMD_SUSPEND 5
+#define OPTEE_RPC_CMD_SHM_ALLOC 6
+#define OPTEE_RPC_CMD_SHM_FREE 7
+#define OPTEE_RPC_CMD_GPROF 9
+#define OPTEE_RPC_CMD_SOCKET 10
+#define OPTEE_RPC_CMD_FTRACE 11
+#define OPTEE_RPC_CMD_SUPP_PLUGIN 12
+#define OPTEE_RPC_SHM_TYPE_APPL 0
+// FS sub-commands (params[0].a of OPTEE_RPC_CMD_FS); names travel NUL-terminated in a
+// TEE_FS_NAME_MAX-byte memref.
+#define OPTEE_RPC_FS_OPEN 0
+#define OPTEE_RPC_FS_CREATE 1
+#define OPTEE_RPC_FS_CLOSE 2
+#define OPTEE_RPC_FS_READ 3
+#define OPTEE_RPC_FS_WRITE 4
+#define OPTEE_RPC_FS_TRUNCATE 5
+#define OPTEE_RPC_FS_REMOVE 6
+#define OPTEE_RPC_FS_RENAME 7
+#define OPTEE_RPC_FS_OPENDIR 8
+#define OPTEE_RPC_FS_CLOSEDIR 9
+#define OPTEE_RPC_FS_READDIR 10
+#define TEE_FS_NAME_MAX 350
+// The parameter slots tee-supplicant offers in SUPPL_RECV (one META slot and four for the
+// request): the secure world never sends more than four RPC parameters.
+#define OPTEE_RPC_MAX_PARAMS 4
 
 static inline uint32_t tee_param_type(uint64_t attr) { return (uint32_t)(attr & TEE_IOCTL_PARAM_ATTR_TYPE_MASK); }
 
