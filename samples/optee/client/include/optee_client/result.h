@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "teescope/tee_uapi.h" // the codes: TEEC_SUCCESS, TEEC_ERROR_*, TEEC_ORIGIN_*
+
 namespace teescope::optee
 {
 
