@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Records a scenario against teesim under a real LTTng session and checks its trace.
 
-  scenario_trace.py --bindir BUILD/bin --scenario NAME [--config FILE] [--import] [-- SCENARIO ARGS]
+  scenario_trace.py --bindir BUILD/bin --scenario NAME [--config FILE] [--tee qtee|optee]
+                    [--guests N] [--import] [-- SCENARIO ARGS]
 
 The trace, read back with babeltrace2, must hold the expected events in the expected order:
 the invariants of every trace (tracecheck.check_invariants) and the facts of the scenario.
@@ -288,13 +289,18 @@ def main():
     ap.add_argument("--bindir", required=True)
     ap.add_argument("--scenario", required=True, choices=sorted(CHECKS))
     ap.add_argument("--config")
+    ap.add_argument("--tee", choices=["qtee", "optee"], default="qtee", help="the TEE teesim plays")
+    ap.add_argument("--guests", type=int, help="run the scenario once per Xen guest (OP-TEE)")
     ap.add_argument("--keep", help="keep the trace in this directory")
     ap.add_argument("--import", dest="do_import", action="store_true", help="also import it and check the database")
     ap.add_argument("args", nargs="*")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix=f"teescope-e2e-{a.scenario}-")
     trace = a.keep or os.path.join(work, "trace")
-    cmd = [os.path.join(a.bindir, "teescope"), "record", "--sim", "--no-summary", "--blocking", "-o", trace]
+    sim = "--sim" if a.tee == "qtee" else f"--sim={a.tee}"
+    cmd = [os.path.join(a.bindir, "teescope"), "record", sim, "--no-summary", "--blocking", "-o", trace]
+    if a.guests:
+        cmd += ["--guests", str(a.guests)]
     if a.config:
         cmd += ["--sim-config", a.config]
     cmd += ["--", os.path.join(a.bindir, f"scenario_{a.scenario}")] + a.args
