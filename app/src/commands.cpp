@@ -5,6 +5,7 @@
 #include "teescope/cli/trace_summary.h"
 
 #ifdef TEESCOPE_HAVE_TEESIM
+#include "optee_tas/image.h"
 #include "teesim/daemon.h"
 #endif
 #ifdef TEESCOPE_HAVE_STORE
@@ -27,11 +28,14 @@ namespace {
 constexpr const char *kUsage = R"(usage: teescope COMMAND [ARGS]
 
 commands:
-  record [--sim] [--sim-config FILE] [-o DIR] [--blocking] [--kernel]
+  record [--sim[=qtee|optee]] [--guests N] [--sim-config FILE] [-o DIR] [--blocking] [--kernel]
          [--subbuf-size SIZE] [--num-subbuf N] [--settle MS] [--no-summary] -- CMD [ARGS...]
         Trace CMD (and every process it starts) under a new LTTng session: starts
         lttng-sessiond when needed, preloads the ioctl tracer, with --sim starts teesim (a
-        simulated QTEE) and routes /dev/tee0 to it. Prints the trace directory and a summary.
+        simulated QTEE, or OP-TEE with --sim=optee) and routes the TEE devices to it. With
+        --guests N (OP-TEE) teesim plays Xen's mediator and CMD runs once in each guest 1..N
+        (TEESCOPE_GUEST=N); a guest is destroyed when its CMD exits. Prints the trace
+        directory and a summary.
         --blocking makes traced programs wait for buffer space instead of losing events.
         --kernel also enables the kernel tee_* tracepoints (a kernel with the teescope patch).
   summary TRACE_DIR
@@ -44,10 +48,14 @@ commands:
         Print one view of an imported trace.
   check FILE.db [--max-leaks N] [--max-p99 SERVICE:OP=DURATION]...
         Exit 1 when a limit is broken (one line each), for CI gates of TEE clients.
-  sim [--socket PATH] [--config FILE]
-        Run teesim, the simulated QTEE, in the foreground (default socket: $TEESCOPE_SIM or
+  sim [--socket PATH] [--config FILE] [--tee qtee|optee] [--threads N] [--xen]
+        Run teesim, the simulated TEE (QTEE by default, or OP-TEE with N threads, under Xen's
+        mediator with --xen), in the foreground (default socket: $TEESCOPE_SIM or
         /tmp/teesim.sock). Clients reach it with
         TEESCOPE_SIM=PATH LD_PRELOAD=.../libteescope-preload.so CMD.
+  sim --write-tas DIR
+        Write the signed images of teesim's OP-TEE trusted applications into DIR, for a
+        tee-supplicant to load (tee-supplicant -l DIR).
   help  This text.
 )";
 
@@ -97,6 +105,14 @@ int cmd_record(int argc, char **argv)
             break;
         } else if (arg == "--sim") {
             o.sim = true;
+        } else if (arg.rfind("--sim=", 0) == 0) {
+            o.sim = true;
+            o.sim_tee = std::string(arg.substr(6));
+            if (o.sim_tee != "qtee" && o.sim_tee != "optee")
+                return usage_error("--sim takes qtee or optee, not '" + o.sim_tee + "'");
+        } else if (take_value(argc, argv, i, "--guests", value)) {
+            if (!parse_unsigned(value, o.guests) || o.guests < 1)
+                return usage_error("--guests needs a whole number >= 1, not '" + value + "'");
         } else if (arg == "--blocking") {
             o.blocking = true;
         } else if (arg == "--kernel") {
@@ -180,12 +196,35 @@ int cmd_sim(int argc, char **argv)
     o.socket_path = env && *env ? env : "/tmp/teesim.sock";
     for (int i = 2; i < argc; ++i) {
         std::string value;
-        if (take_value(argc, argv, i, "--socket", value))
+        if (take_value(argc, argv, i, "--socket", value)) {
             o.socket_path = value;
-        else if (take_value(argc, argv, i, "--config", value))
+        } else if (take_value(argc, argv, i, "--config", value)) {
             o.config_path = value;
-        else
+        } else if (take_value(argc, argv, i, "--tee", value)) {
+            if (value == "qtee")
+                o.tee = teesim::TeeKind::Qtee;
+            else if (value == "optee")
+                o.tee = teesim::TeeKind::Optee;
+            else
+                return usage_error("sim: --tee takes qtee or optee, not '" + value + "'");
+        } else if (take_value(argc, argv, i, "--threads", value)) {
+            unsigned n = 0;
+            if (!parse_unsigned(value, n) || n < 1 || n > 256)
+                return usage_error("sim: --threads needs a number from 1 to 256, not '" + value + "'");
+            o.threads = n;
+        } else if (std::string_view(argv[i]) == "--xen") {
+            o.xen = true;
+        } else if (take_value(argc, argv, i, "--write-tas", value)) {
+            std::string failed = teescope::optee::write_ta_images(value);
+            if (!failed.empty()) {
+                std::cerr << "teescope sim: " << failed << "\n";
+                return 1;
+            }
+            std::cout << "teescope sim: wrote the trusted applications to " << value << "\n";
+            return 0;
+        } else {
             return usage_error("sim: unknown argument '" + std::string(argv[i]) + "'");
+        }
     }
     return teesim::run_daemon(o);
 #else

@@ -3,6 +3,7 @@
 
 #include "teescope/cli/process.h"
 #include "teescope/cli/trace_summary.h"
+#include "teescope/simlink/client.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -28,12 +30,15 @@ namespace teescope::cli {
 
 namespace {
 
-volatile sig_atomic_t forward_to_group = 0;
+// The process groups of the traced commands (one per guest under Xen), for signals to reach.
+constexpr int kMaxGroups = 64;
+volatile sig_atomic_t forward_groups[kMaxGroups] = {};
 
 void forward_signal(int sig)
 {
-    if (forward_to_group > 0)
-        ::kill(-forward_to_group, sig);
+    for (int i = 0; i < kMaxGroups; ++i)
+        if (forward_groups[i] > 0)
+            ::kill(-forward_groups[i], sig);
 }
 
 std::string default_output_dir()
@@ -98,8 +103,10 @@ public:
     ~SimDaemon() { stop(); }
     // Forks teesim but holds it before exec until release(), so that the recorder knows its pid
     // (to filter driver events on it) before any of its events can fire.
-    bool spawn(const std::string &dir, const std::string &config, bool blocking, std::ostream &err)
+    bool spawn(const std::string &dir, const RecordOptions &o, std::ostream &err)
     {
+        const std::string &config = o.sim_config;
+        const bool blocking = o.blocking;
         socket_ = dir + "/teesim.sock";
         log_ = dir + "/teesim.log";
         int gate[2];
@@ -128,7 +135,10 @@ public:
                 ::setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 1);
             ::unsetenv("TEESCOPE_TRACE");
             std::string self = self_dir() + "/teescope";
-            std::vector<const char *> args{self.c_str(), "sim", "--socket", socket_.c_str()};
+            std::vector<const char *> args{self.c_str(), "sim", "--socket", socket_.c_str(), "--tee",
+                                           o.sim_tee.c_str()};
+            if (o.guests > 0)
+                args.push_back("--xen");
             if (!config.empty()) {
                 args.push_back("--config");
                 args.push_back(config.c_str());
@@ -205,8 +215,9 @@ private:
     std::string socket_, log_;
 };
 
+// `guest`: the Xen domain the command runs in (0: none).
 pid_t start_command(const RecordOptions &o, const std::string &preload, const std::string &sim_socket,
-                    std::ostream &err)
+                    unsigned guest, std::ostream &err)
 {
     pid_t pid = ::fork();
     if (pid < 0) {
@@ -220,6 +231,10 @@ pid_t start_command(const RecordOptions &o, const std::string &preload, const st
         ::setenv("LD_PRELOAD", value.c_str(), 1);
         if (!sim_socket.empty())
             ::setenv("TEESCOPE_SIM", sim_socket.c_str(), 1);
+        if (guest > 0)
+            ::setenv("TEESCOPE_GUEST", std::to_string(guest).c_str(), 1);
+        else
+            ::unsetenv("TEESCOPE_GUEST");
         if (o.blocking)
             ::setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 1);
         ::unsetenv("TEESCOPE_TRACE"); // recording means tracing
@@ -271,6 +286,14 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
             << "or set TEESCOPE_PRELOAD)\n";
         return 2;
     }
+    if (o.guests > 0 && (!o.sim || o.sim_tee != "optee")) {
+        err << "teescope record: --guests plays OP-TEE under Xen: it needs --sim=optee\n";
+        return 2;
+    }
+    if (o.guests > static_cast<unsigned>(kMaxGroups)) {
+        err << "teescope record: at most " << kMaxGroups << " guests\n";
+        return 2;
+    }
     if (!o.sim_config.empty() && ::access(o.sim_config.c_str(), R_OK) != 0) {
         err << "teescope record: cannot read teesim configuration " << o.sim_config << ": "
             << std::strerror(errno) << "\n";
@@ -308,7 +331,7 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
                            "vtid", "-t", "procname"},
                           err) &&
               session.run({"lttng", "enable-event", "-u", "-s", name, "-c", "teescope", "teescope_user:*"}, err) &&
-              (!o.sim || sim.spawn(scratch, o.sim_config, o.blocking, err));
+              (!o.sim || sim.spawn(scratch, o, err));
     // Driver-side events come from our teesim only: another teesim running on this machine
     // (LTTng enables events for every process of the user) must not leak into this trace.
     std::vector<std::string> driver_events{"lttng", "enable-event", "-u", "-s", name, "-c", "teescope",
@@ -324,23 +347,62 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
         return 2;
     }
 
-    pid_t child = start_command(o, preload, o.sim ? sim.socket() : std::string(), err);
-    if (child < 0)
+    // One command, or one per guest, each in a process group of its own.
+    const unsigned instances = o.guests > 0 ? o.guests : 1;
+    std::vector<pid_t> children;
+    for (unsigned g = 0; g < instances; ++g) {
+        pid_t child = start_command(o, preload, o.sim ? sim.socket() : std::string(), o.guests > 0 ? g + 1 : 0, err);
+        if (child < 0)
+            break;
+        children.push_back(child);
+        if (g < static_cast<unsigned>(kMaxGroups))
+            forward_groups[g] = child;
+    }
+    if (children.size() != instances) {
+        for (pid_t c : children)
+            end_process_group(c);
+        sim.stop();
+        fs::remove_all(scratch, ec);
         return 2;
-    forward_to_group = child;
+    }
     struct sigaction sa {};
     sa.sa_handler = forward_signal;
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    int code = 0;
+    for (size_t left = children.size(); left > 0;) {
+        int status = 0;
+        pid_t done = ::waitpid(-1, &status, 0);
+        if (done < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        auto it = std::find(children.begin(), children.end(), done);
+        if (it == children.end())
+            continue; // an orphan we adopted as subreaper
+        --left;
+        const int c = exit_code(status);
+        if (code == 0)
+            code = c;
+        if (o.guests > 0) {
+            // The guest's workload is over: Xen destroys the domain with whatever still runs in it.
+            const unsigned domain = static_cast<unsigned>(it - children.begin()) + 1;
+            std::this_thread::sleep_for(std::chrono::milliseconds(o.settle_ms));
+            if (int e = simlink::client_destroy_guest(sim.socket().c_str(), domain))
+                err << "teescope record: cannot destroy guest " << domain << ": " << std::strerror(e) << "\n";
+            end_process_group(done);
+            forward_groups[it - children.begin()] = 0;
+        }
     }
-    int code = exit_code(status);
 
     std::this_thread::sleep_for(std::chrono::milliseconds(o.settle_ms));
     session.run({"lttng", "stop", name}, err);
-    end_process_group(child);
-    forward_to_group = 0;
+    for (size_t g = 0; g < children.size(); ++g) {
+        end_process_group(children[g]);
+        if (g < static_cast<size_t>(kMaxGroups))
+            forward_groups[g] = 0;
+    }
     sim.stop();
     fs::remove_all(scratch, ec);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "teesim/config.h"
 
+#include "optee_tas/catalogue.h"
+
 #include "teescope/tee_uapi.h"
 
 #include <cerrno>
@@ -112,6 +114,13 @@ bool parse_service(const std::string &text, uint32_t &service)
         service = it->second;
         return true;
     }
+    if (text.rfind("ta:", 0) == 0) {
+        const optee::TaInfo *ta = optee::find_ta(std::string_view(text).substr(3));
+        if (!ta)
+            return false;
+        service = kTaServiceBase + static_cast<uint32_t>(ta - optee::catalogue().data());
+        return true;
+    }
     if (text.empty() || text[0] == '-')
         return false;
     errno = 0;
@@ -192,6 +201,25 @@ Config parse_config(std::istream &in, const std::string &name)
             r.p = p.probability(p.keyed(w[3], "p"));
             r.ret = static_cast<int32_t>(p.signed_number(p.keyed(w[4], "ret"), "ret"));
             cfg.failures.push_back(r);
+        } else if (kw == "tee") {
+            need(2, "tee qtee|optee");
+            if (w[1] == "qtee")
+                cfg.tee = TeeKind::Qtee;
+            else if (w[1] == "optee")
+                cfg.tee = TeeKind::Optee;
+            else
+                p.fail("tee: unknown TEE '" + w[1] + "' (qtee or optee)");
+        } else if (kw == "optee_threads") {
+            need(2, "optee_threads N");
+            uint64_t n = p.number(w[1], "optee_threads");
+            if (n < 1 || n > 256)
+                p.fail("optee_threads: between 1 and 256");
+            cfg.optee_threads = static_cast<unsigned>(n);
+        } else if (kw == "xen") {
+            need(2, "xen on|off");
+            if (w[1] != "on" && w[1] != "off")
+                p.fail("xen: expected on or off, got '" + w[1] + "'");
+            cfg.xen = w[1] == "on";
         } else if (kw == "release_delay") {
             need(2, "release_delay us=N");
             cfg.release_delay_us = p.number(p.keyed(w[1], "us"), "us");

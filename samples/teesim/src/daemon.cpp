@@ -102,9 +102,9 @@ struct Daemon::Impl {
         }
     }
 
-    void welcome(int fd, int err, uint64_t token)
+    void welcome(int fd, int err, uint64_t token, uint32_t ops = 0)
     {
-        sl::Welcome w{sl::kMagic, sl::Kind::Welcome, err, err ? 0 : driver.driver_ioctls(), token};
+        sl::Welcome w{sl::kMagic, sl::Kind::Welcome, err, err ? 0 : ops, token};
         sl::send_message(fd, &w, sizeof w, nullptr, 0);
     }
 
@@ -121,6 +121,8 @@ struct Daemon::Impl {
             serve_context(fd, hello);
         else if (hello.kind == sl::Kind::HelloChannel)
             serve_channel(fd, hello);
+        else if (hello.kind == sl::Kind::DestroyGuest)
+            welcome(fd, driver.destroy_guest(hello.domain), 0);
         else
             welcome(fd, EPROTO, 0);
     }
@@ -128,12 +130,14 @@ struct Daemon::Impl {
     void serve_context(int fd, const sl::Hello &hello)
     {
         std::string dev(hello.dev, strnlen(hello.dev, sizeof hello.dev));
-        uint64_t token = driver.open_context(hello.pid, hello.tid, dev);
+        int err = ENOENT;
+        uint64_t token = driver.open_context(hello.pid, hello.tid, dev, hello.domain, &err);
         if (!token) {
-            welcome(fd, ENOENT, 0); // no such device
+            welcome(fd, err, 0); // no such device, or the driver refused the open
             return;
         }
-        welcome(fd, 0, token);
+        const uint32_t ops = driver.driver_ioctls(token);
+        welcome(fd, 0, token, ops);
         for (;;) {
             sl::Identify id{};
             if (sl::recv_header(fd, &id, sizeof id) != 0)
@@ -148,7 +152,7 @@ struct Daemon::Impl {
             }
             if (!ch)
                 continue;
-            sl::Identity answer{sl::kMagic, sl::Kind::Identity, token};
+            sl::Identity answer{sl::kMagic, sl::Kind::Identity, token, ops, 0};
             std::lock_guard lk(ch->send_mu);
             sl::send_message(ch->fd, &answer, sizeof answer, nullptr, 0);
         }
@@ -318,6 +322,16 @@ int run_daemon(const DaemonOptions &opts)
             return 2;
         }
     }
+    if (opts.tee)
+        cfg.tee = *opts.tee;
+    if (opts.threads)
+        cfg.optee_threads = *opts.threads;
+    if (opts.xen)
+        cfg.xen = true;
+    if (cfg.xen && cfg.tee != TeeKind::Optee) {
+        std::fprintf(stderr, "teesim: Xen's mediator is OP-TEE's: --xen needs --tee optee\n");
+        return 2;
+    }
     teescope_trace_load();
     // Block the stop signals before any thread starts, so that only sigwait() sees them.
     sigset_t stop_signals, old;
@@ -333,7 +347,8 @@ int run_daemon(const DaemonOptions &opts)
             std::fprintf(stderr, "teesim: %s\n", error.c_str());
             rc = 1;
         } else {
-            std::fprintf(stderr, "teesim: listening on %s\n", opts.socket_path.c_str());
+            std::fprintf(stderr, "teesim: %s%s, listening on %s\n", cfg.tee == TeeKind::Optee ? "OP-TEE" : "QTEE",
+                         cfg.xen ? " under Xen" : "", opts.socket_path.c_str());
             int sig = 0;
             while (sigwait(&stop_signals, &sig) != 0) {
             }

@@ -33,25 +33,22 @@ namespace {
 
 bool needs_mode(int flags) { return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE; }
 
-// An open of a TEE device node: to teesim when TEESCOPE_SIM is set (client devices only), else
-// the real call; recorded and traced either way.
+// An open of a TEE device node (/dev/teeN or the supplicant's /dev/teeprivN): to teesim when
+// TEESCOPE_SIM is set, else the real call; recorded and traced either way.
 template <typename RealOpen>
 int open_device(const char *path, int flags, RealOpen real_open)
 {
     initialize();
-    bool client_device = false;
-    is_tee_device_path(path, &client_device);
     const char *sim = sim_socket();
     FdKind kind = FdKind::Device;
     int fd;
     int err = 0;
-    if (sim && client_device) {
+    if (sim) {
         kind = FdKind::Sim;
         Guard guard;
-        fd = teescope::simlink::client_open(sim, path + 5, flags); // "teeN"
+        fd = teescope::simlink::client_open(sim, path + 5, flags); // "teeN", "teeprivN"
         if (fd < 0) {
-            // No daemon behind the socket reads like a device node without a driver.
-            err = -fd == ECONNREFUSED || -fd == ENOENT ? ENXIO : -fd;
+            err = -fd;
             fd = -1;
         }
     } else {

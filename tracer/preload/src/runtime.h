@@ -52,8 +52,8 @@ struct Guard {
     Guard &operator=(const Guard &) = delete;
 };
 
-// Is path a TEE device node? *client_device says whether it is /dev/teeN (teesim plays only those,
-// not the OP-TEE supplicant's /dev/teeprivN).
+// Is path a TEE device node (/dev/teeN or /dev/teeprivN)? *client_device says whether it is a
+// client device /dev/teeN.
 bool is_tee_device_path(const char *path, bool *client_device);
 
 } // namespace teescope::preload

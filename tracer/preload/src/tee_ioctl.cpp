@@ -268,6 +268,15 @@ struct SuppRecvOp {
     static constexpr size_t count_at = offsetof(tee_iocl_supp_recv_arg, num_params);
     static bool begin_enabled() { return TS_USER_ENABLED(supp_recv_begin); }
     static bool end_enabled() { return TS_USER_ENABLED(supp_recv_end); }
+    // Which driver's layout the answer has: an OP-TEE supplicant offers an empty META slot and gets
+    // the request id in its a; qcomtee's supplicant offers its buffer there and gets the callback
+    // object's id in a and the request id in b.
+    static inline thread_local bool t_optee = false;
+    static void observe(const ArgView &before)
+    {
+        tee_ioctl_param meta;
+        t_optee = before.meta(meta) && meta.attr == TEE_IOCTL_PARAM_ATTR_META;
+    }
     static void begin(int fd, uint64_t serial, const ArgView &v)
     {
         tee_ioctl_param meta;
@@ -283,7 +292,9 @@ struct SuppRecvOp {
             op = after->head<tee_iocl_supp_recv_arg>().func;
             tee_ioctl_param meta;
             bool has_meta = after->meta(meta);
-            if (has_meta) {
+            if (has_meta && t_optee) {
+                request_id = static_cast<uint32_t>(meta.a);
+            } else if (has_meta) {
                 user_id = meta.a;
                 request_id = static_cast<uint32_t>(meta.b);
             }
@@ -376,6 +387,10 @@ int traced_buf_ioctl(int fd, FdKind kind, unsigned long request, void *arg, int 
             {
                 ArgView before;
                 seen = before.assign(bytes, len, Op::header, Op::count_at);
+                if constexpr (requires { Op::observe(before); }) {
+                    if (seen)
+                        Op::observe(before);
+                }
                 if (seen && begin_on)
                     Op::begin(fd, serial, before);
             }
@@ -398,6 +413,8 @@ int traced_buf_ioctl(int fd, FdKind kind, unsigned long request, void *arg, int 
         trace_other(fd, request, err);
         return r;
     }
+    if constexpr (requires { Op::observe(before); })
+        Op::observe(before);
     if (begin_on) {
         Guard guard;
         Op::begin(fd, serial, before);

@@ -11,62 +11,72 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
 namespace teescope::simlink::detail {
 
 // ------------------------------------------------------------------------- context tokens
-// The token of the context behind each descriptor. Descriptors below kFastFds use a lock-free
-// table; the rare larger ones a small locked table (and beyond its capacity, no cache at all:
-// every call then asks the daemon with Identify).
+// The context behind each descriptor, packed in one word (the token below bit 40, the driver's
+// ioctls above). Descriptors below kFastFds use a lock-free table; the rare larger ones a small
+// locked table (and beyond its capacity, no cache at all: every call then asks the daemon with
+// Identify).
 namespace {
 
 constexpr int kFastFds = 65536;
 constexpr int kSlowFds = 256;
+constexpr int kOpsShift = 40;
 
-std::atomic<uint64_t> g_tokens[kFastFds];
+std::atomic<uint64_t> g_contexts[kFastFds];
 
-struct SlowToken {
+struct SlowContext {
     int fd;
-    uint64_t token;
+    uint64_t packed;
 };
 std::mutex g_slow_mutex;
-SlowToken g_slow[kSlowFds];
+SlowContext g_slow[kSlowFds];
 int g_slow_count;
 
-} // namespace
+uint64_t pack(ContextRef c) { return c.token | uint64_t{c.ops} << kOpsShift; }
+ContextRef unpack(uint64_t v) { return {v & ((uint64_t{1} << kOpsShift) - 1), static_cast<uint32_t>(v >> kOpsShift)}; }
 
-uint64_t cached_token(int fd)
-{
-    if (fd < kFastFds)
-        return g_tokens[fd].load(std::memory_order_relaxed);
-    std::lock_guard lock(g_slow_mutex);
-    for (int i = 0; i < g_slow_count; ++i)
-        if (g_slow[i].fd == fd)
-            return g_slow[i].token;
-    return 0;
-}
-
-void cache_token(int fd, uint64_t token)
+void store(int fd, uint64_t packed)
 {
     if (fd < kFastFds) {
-        g_tokens[fd].store(token, std::memory_order_relaxed);
+        g_contexts[fd].store(packed, std::memory_order_relaxed);
         return;
     }
     std::lock_guard lock(g_slow_mutex);
     for (int i = 0; i < g_slow_count; ++i) {
         if (g_slow[i].fd == fd) {
-            if (token)
-                g_slow[i].token = token;
+            if (packed)
+                g_slow[i].packed = packed;
             else
                 g_slow[i] = g_slow[--g_slow_count];
             return;
         }
     }
-    if (token && g_slow_count < kSlowFds)
-        g_slow[g_slow_count++] = {fd, token};
+    if (packed && g_slow_count < kSlowFds)
+        g_slow[g_slow_count++] = {fd, packed};
 }
+
+} // namespace
+
+ContextRef cached_context(int fd)
+{
+    if (fd < kFastFds)
+        return unpack(g_contexts[fd].load(std::memory_order_relaxed));
+    std::lock_guard lock(g_slow_mutex);
+    for (int i = 0; i < g_slow_count; ++i)
+        if (g_slow[i].fd == fd)
+            return unpack(g_slow[i].packed);
+    return {};
+}
+
+void cache_context(int fd, ContextRef ctx) { store(fd, pack(ctx)); }
+
+void forget_context(int fd) { store(fd, 0); }
 
 // ------------------------------------------------------------------------- the thread's channel
 
@@ -104,6 +114,17 @@ Channel &this_thread_channel()
     return channel;
 }
 
+// The Xen domain the process belongs to: TEESCOPE_GUEST, inherited from the recorded command.
+uint32_t own_domain()
+{
+    const char *text = ::getenv("TEESCOPE_GUEST");
+    if (!text || !*text)
+        return 0;
+    char *end = nullptr;
+    unsigned long v = std::strtoul(text, &end, 10);
+    return *end || v > 0xFFFF ? 0 : static_cast<uint32_t>(v);
+}
+
 pid_t own_pid()
 {
     pid_t pid = g_pid.load(std::memory_order_relaxed);
@@ -139,6 +160,7 @@ Hello make_hello(Kind kind, uint32_t flags, const char *dev)
     hello.flags = flags;
     if (dev)
         std::strncpy(hello.dev, dev, sizeof hello.dev - 1);
+    hello.domain = own_domain();
     return hello;
 }
 
@@ -171,19 +193,17 @@ int connect_channel(Channel &ch, int ctx_fd)
     if (sock < 0)
         return -sock == ENOENT || -sock == ECONNREFUSED ? EIO : -sock;
     uint64_t id = 0;
-    uint32_t ops = 0;
-    if (int err = greet(sock, make_hello(Kind::HelloChannel, 0, nullptr), id, &ops)) {
+    if (int err = greet(sock, make_hello(Kind::HelloChannel, 0, nullptr), id)) {
         ::close(sock);
         return err;
     }
     ch.sock = sock;
     ch.id = id;
-    ch.ops = ops;
     return 0;
 }
 
 // Learns the token of a context descriptor this process did not open.
-int identify(Channel &ch, int fd, uint64_t &token)
+int identify(Channel &ch, int fd, ContextRef &ctx)
 {
     Identify request{kMagic, Kind::Identify, ch.id};
     if (int err = send_message(fd, &request, sizeof request, nullptr, 0))
@@ -197,7 +217,7 @@ int identify(Channel &ch, int fd, uint64_t &token)
         ch.drop();
         return EIO;
     }
-    token = answer.token;
+    ctx = {answer.token, answer.ops};
     return 0;
 }
 

@@ -14,12 +14,24 @@
 
 namespace teescope::simlink::detail {
 
-// Cached context token of a descriptor (0: unknown); cache_token(fd, 0) forgets it.
-uint64_t cached_token(int fd);
-void cache_token(int fd, uint64_t token);
+// The context behind a descriptor: its token and the ioctls its device's driver implements
+// (Welcome.ops, Identity.ops).
+struct ContextRef {
+    uint64_t token = 0; // 0: unknown
+    uint32_t ops = 0;
+
+    bool implements(unsigned long cmd) const { return ops & (1u << (cmd & 0xff)); }
+};
+
+// Cached context of a descriptor (token 0: unknown); forget_context(fd) forgets it.
+ContextRef cached_context(int fd);
+void cache_context(int fd, ContextRef ctx);
+void forget_context(int fd);
 
 // getpid() without a system call per use; reset in a fork child.
 pid_t own_pid();
+// The Xen domain of this process (TEESCOPE_GUEST, 0 without it).
+uint32_t own_domain();
 void on_fork_child();
 
 // A growable byte buffer that never shrinks, so steady-state calls do not allocate.
@@ -32,7 +44,6 @@ struct Buffer {
 struct Channel {
     int sock = -1;
     uint64_t id = 0;
-    uint32_t ops = 0; // ioctls needing a driver op that the driver has (Welcome.ops)
     unsigned generation = 0;
     Buffer arg;   // the argument sent
     Buffer data;  // UBUF bytes sent
@@ -40,7 +51,6 @@ struct Channel {
 
     ~Channel() { drop(); }
     void drop();
-    bool implements(unsigned long cmd) const { return ops & (1u << (cmd & 0xff)); }
 };
 
 // This thread's channel (a fresh one after fork), not yet connected when sock < 0.
@@ -48,13 +58,14 @@ Channel &this_thread_channel();
 
 // The path of the daemon behind a connected context socket; ENOTTY if it is none.
 int peer_path(int fd, sockaddr_un &addr);
+// A hello from this process; `domain` is its Xen domain (TEESCOPE_GUEST).
 Hello make_hello(Kind kind, uint32_t flags, const char *dev);
 // Sends a hello on a fresh connection and waits for the Welcome. Returns 0 or an errno.
 int greet(int sock, const Hello &hello, uint64_t &token, uint32_t *ops = nullptr);
 // Connects this thread's channel to the daemon behind context descriptor ctx_fd.
 int connect_channel(Channel &ch, int ctx_fd);
-// Learns the token of a context descriptor this process did not open.
-int identify(Channel &ch, int fd, uint64_t &token);
+// Learns the context of a descriptor this process did not open.
+int identify(Channel &ch, int fd, ContextRef &ctx);
 
 // One call in flight on the channel: what goes out and what came back.
 struct Call {

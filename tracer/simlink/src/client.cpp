@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -53,6 +54,16 @@ private:
     int state_ = PTHREAD_CANCEL_ENABLE;
 };
 
+// The daemon reads and writes shm that a process registered from its own memory
+// (process_vm_readv / writev): let it, where Yama restricts such access to ancestors.
+void allow_daemon_access(int sock)
+{
+    ucred peer{};
+    socklen_t len = sizeof peer;
+    if (::getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0 && peer.pid > 0)
+        ::prctl(PR_SET_PTRACER, static_cast<unsigned long>(peer.pid), 0, 0, 0);
+}
+
 } // namespace
 
 int client_open(const char *socket_path, const char *dev, int open_flags)
@@ -60,14 +71,16 @@ int client_open(const char *socket_path, const char *dev, int open_flags)
     if (!socket_path || !*socket_path)
         return -ENOENT;
     int sock = connect_to(socket_path, (open_flags & O_CLOEXEC) != 0);
-    if (sock < 0)
-        return sock;
-    uint64_t token = 0;
-    if (int err = greet(sock, make_hello(Kind::HelloContext, static_cast<uint32_t>(open_flags), dev), token)) {
+    if (sock < 0) // no daemon behind the socket reads like a device node without a driver
+        return -sock == ENOENT || -sock == ECONNREFUSED ? -ENXIO : sock;
+    ContextRef ctx;
+    if (int err = greet(sock, make_hello(Kind::HelloContext, static_cast<uint32_t>(open_flags), dev), ctx.token,
+                        &ctx.ops)) {
         ::close(sock);
         return -err;
     }
-    cache_token(sock, token);
+    cache_context(sock, ctx);
+    allow_daemon_access(sock);
     return sock;
 }
 
@@ -88,14 +101,14 @@ long client_ioctl(int fd, unsigned long cmd, void *arg, ArgumentTap *tap)
         if (int err = connect_channel(ch, fd))
             return -err;
     }
-    uint64_t token = cached_token(fd);
-    if (token == 0) {
+    ContextRef ctx = cached_context(fd);
+    if (ctx.token == 0) {
         sockaddr_un addr;
         if (int err = peer_path(fd, addr))
             return -err;
-        if (int err = identify(ch, fd, token))
+        if (int err = identify(ch, fd, ctx))
             return -err;
-        cache_token(fd, token);
+        cache_context(fd, ctx);
     }
     switch (cmd) {
     case TEE_IOC_VERSION:
@@ -104,18 +117,18 @@ long client_ioctl(int fd, unsigned long cmd, void *arg, ArgumentTap *tap)
     case TEE_IOC_SHM_ALLOC:
     case TEE_IOC_SHM_REGISTER:
     case TEE_IOC_SHM_REGISTER_FD:
-        return fixed_ioctl(ch, token, cmd, arg);
+        return fixed_ioctl(ch, ctx, cmd, arg);
     case TEE_IOC_OPEN_SESSION:
     case TEE_IOC_INVOKE:
     case TEE_IOC_OBJECT_INVOKE:
     case TEE_IOC_SUPPL_RECV:
     case TEE_IOC_SUPPL_SEND:
-        return buffer_ioctl(ch, token, cmd, arg, tap);
+        return buffer_ioctl(ch, ctx, cmd, arg, tap);
     default: {
         // Not part of the UAPI: the daemon answers EINVAL like tee_ioctl().
         Call call;
         call.cmd = cmd;
-        if (int err = exchange(ch, token, call))
+        if (int err = exchange(ch, ctx.token, call))
             return -err;
         if (call.reply_fd >= 0)
             ::close(call.reply_fd);
@@ -127,7 +140,22 @@ long client_ioctl(int fd, unsigned long cmd, void *arg, ArgumentTap *tap)
 void client_forget(int fd)
 {
     if (fd >= 0)
-        cache_token(fd, 0);
+        forget_context(fd);
+}
+
+int client_destroy_guest(const char *socket_path, uint32_t domain)
+{
+    if (!socket_path || !*socket_path)
+        return ENOENT;
+    int sock = connect_to(socket_path, true);
+    if (sock < 0)
+        return -sock;
+    Hello hello = make_hello(Kind::DestroyGuest, 0, nullptr);
+    hello.domain = domain;
+    uint64_t unused = 0;
+    int err = greet(sock, hello, unused);
+    ::close(sock);
+    return err;
 }
 
 void client_after_fork_child()

@@ -173,10 +173,11 @@ void refuse_request(Channel &ch, uint64_t token, uint64_t request)
 
 } // namespace
 
-long fixed_ioctl(Channel &ch, uint64_t token, unsigned long cmd, void *arg)
+long fixed_ioctl(Channel &ch, const ContextRef &ctx, unsigned long cmd, void *arg)
 {
+    const uint64_t token = ctx.token;
     const size_t size = _IOC_SIZE(cmd);
-    if ((cmd == TEE_IOC_CANCEL || cmd == TEE_IOC_CLOSE_SESSION) && !ch.implements(cmd)) {
+    if ((cmd == TEE_IOC_CANCEL || cmd == TEE_IOC_CLOSE_SESSION) && !ctx.implements(cmd)) {
         // No such driver op: EINVAL before the argument is read.
         Call call;
         call.cmd = cmd;
@@ -219,12 +220,13 @@ long fixed_ioctl(Channel &ch, uint64_t token, unsigned long cmd, void *arg)
     return 0;
 }
 
-long buffer_ioctl(Channel &ch, uint64_t token, unsigned long cmd, void *arg, ArgumentTap *tap)
+long buffer_ioctl(Channel &ch, const ContextRef &ctx, unsigned long cmd, void *arg, ArgumentTap *tap)
 {
+    const uint64_t token = ctx.token;
     Call call;
     call.cmd = cmd;
     // A driver without this ioctl: the tee core answers EINVAL before reading the argument.
-    if (!ch.implements(cmd)) {
+    if (!ctx.implements(cmd)) {
         if (int err = exchange(ch, token, call))
             return -err;
         return call.err ? -call.err : -EINVAL;

@@ -9,8 +9,12 @@
 namespace teescope::cli {
 
 struct RecordOptions {
-    bool sim = false;                   // start teesim and route /dev/tee0 to it
+    bool sim = false;                   // start teesim and route the TEE devices to it
+    std::string sim_tee = "qtee";       // the TEE teesim plays: qtee or optee
     std::string sim_config;             // teesim configuration file (latencies, failures)
+    // OP-TEE under Xen: run the command once per guest (Xen domains 1..guests, TEESCOPE_GUEST set
+    // in each); when a guest's command exits, Xen destroys the guest and what it left running.
+    unsigned guests = 0;
     std::string output_dir;             // default: ./teescope-trace-YYYYmmdd-HHMMSS
     bool blocking = false;              // traced programs wait for buffer space instead of losing events
     bool kernel = false;                // also enable the kernel tee_* tracepoints (patched kernel)

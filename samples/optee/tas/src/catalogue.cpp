@@ -5,13 +5,13 @@ namespace teescope::optee {
 
 namespace {
 
-// Instance flags as the TAs' headers declare them (TA_FLAG_SINGLE_INSTANCE, TA_FLAG_INSTANCE_KEEP_ALIVE).
+// Flags as the TAs' headers declare them: single instance, multi-session, keep alive, concurrent.
 constexpr TaInfo kCatalogue[] = {
-    {kHelloWorldUuid, "hello_world", false, false},
-    {kSecureStorageUuid, "secure_storage", true, false},
-    {kWorkloadUuid, "workload", true, true},
-    {kPanicUuid, "panic", false, false},
-    {kSuppServicesUuid, "supp_services", false, false},
+    {kHelloWorldUuid, "hello_world", false, false, false, false},
+    {kSecureStorageUuid, "secure_storage", true, false, false, false},
+    {kWorkloadUuid, "workload", true, true, true, true},
+    {kPanicUuid, "panic", false, false, false, false},
+    {kSuppServicesUuid, "supp_services", false, false, false, false},
 };
 
 } // namespace

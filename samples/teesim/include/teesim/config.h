@@ -42,7 +42,20 @@ struct FailRule {
     int32_t ret = 1;
 };
 
+// Which TEE the daemon plays.
+enum class TeeKind { Qtee, Optee };
+
+// The service key of an OP-TEE trusted application in latency, outlier and fail rules
+// ("ta:NAME" or "ta:UUID"): its index in the TA catalogue above this base; OP is its command.
+constexpr uint32_t kTaServiceBase = 0xE0000000u;
+
 struct Config {
+    TeeKind tee = TeeKind::Qtee;
+    // OP-TEE: threads of the secure world (CFG_NUM_THREADS; per guest under Xen).
+    unsigned optee_threads = 2;
+    // OP-TEE under Xen: the mediator sits in front of OP-TEE and every process belongs to a guest
+    // (its Xen domain id from TEESCOPE_GUEST, dom0 without it).
+    bool xen = false;
     uint64_t seed = 1;
     std::vector<LatencyRule> latency;
     std::vector<OutlierRule> outliers;
@@ -62,7 +75,8 @@ public:
 Config parse_config(std::istream &in, const std::string &name);
 // Reads and parses a file; a file that cannot be opened is a ConfigError too.
 Config load_config(const std::string &path);
-// A service name (root, client_env, ...) or a decimal / 0x number; false if neither.
+// A service name (root, client_env, ...), a TA as "ta:NAME" or "ta:UUID", or a decimal / 0x
+// number; false if none.
 bool parse_service(const std::string &text, uint32_t &service);
 
 } // namespace teescope::teesim

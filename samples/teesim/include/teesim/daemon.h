@@ -8,6 +8,7 @@
 #include "teesim/driver.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace teescope::teesim {
@@ -15,6 +16,10 @@ namespace teescope::teesim {
 struct DaemonOptions {
     std::string socket_path;
     std::string config_path; // empty: defaults (no latency, no failures)
+    // Command-line settings over the configuration file's.
+    std::optional<TeeKind> tee;
+    std::optional<unsigned> threads;
+    bool xen = false;
 };
 
 class Daemon {

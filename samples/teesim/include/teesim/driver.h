@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The simulated TEE device: the Linux tee core, a TEE driver and the secure world behind it
-// (today the qcomtee driver and QTEE), independent of any socket. Every public call may come
+// (the qcomtee driver and QTEE, or the OP-TEE driver and OP-TEE OS — under Xen, one OP-TEE driver
+// per guest in front of the Xen mediator), independent of any socket. Every public call may come
 // from any thread; the driver serialises its state with one lock and drops it while a caller
-// blocks (callback requests, SUPPL_RECV, secure-world latency).
+// blocks (callback requests, SUPPL_RECV, secure-world latency, RPCs, OP-TEE threads).
 #pragma once
 
 #include "teesim/config.h"
@@ -54,6 +55,17 @@ struct IoctlReply {
 //   async_release   id = wire id, extra = owner ctx
 //   context_close   id = handles, value = requests
 //   shm_alloc / shm_register / shm_free   id = shm id, extra = size
+// and for OP-TEE:
+//   optee_open_begin   id = invocation, value = login, extra = number of parameters
+//   optee_open_end     id = session, value = err, extra = ret
+//   optee_invoke_begin id = invocation, value = func, extra = session
+//   optee_invoke_end   id = invocation, value = err, extra = ret
+//   optee_close        id = session
+//   optee_wait_begin   id = invocation, value = reason;  optee_wait_end  id = invocation
+//   optee_rpc_begin    id = invocation, value = cmd;  optee_rpc_end  id = request, value = ret,
+//                      extra = invocation
+//   request_pick       id = request, value = func;  request_answer  id = request, value = err,
+//                      extra = ret
 struct DriverEvent {
     std::string name;
     int32_t pid = 0;
@@ -78,9 +90,11 @@ public:
     // Called with the driver lock held: must not call back into the driver.
     void set_observer(std::function<void(const DriverEvent &)> observer);
 
-    // A device open: creates a context and returns its serial (the token), or 0 when the
-    // device does not exist.
-    uint64_t open_context(int32_t pid, int32_t tid, const std::string &dev = "tee0");
+    // A device open by a process of Xen domain `domain` (ignored without Xen): creates a context
+    // and returns its serial (the token), or 0 and *err: ENOENT when the device does not exist,
+    // EBUSY for a second OP-TEE supplicant, ENODEV when the guest is gone.
+    uint64_t open_context(int32_t pid, int32_t tid, const std::string &dev = "tee0", uint32_t domain = 0,
+                          int *err = nullptr);
     // The file's last reference is gone; the context closes once no call of it is in flight.
     void close_context(uint64_t token);
 
@@ -93,18 +107,25 @@ public:
     // Wakes every blocked caller with EINTR and stops the worker threads.
     void shutdown();
 
-    // Bitmask of the ioctls that need a driver op (bit = ioctl number) this device's driver
-    // implements: the transport leaves the argument of any other unread, as the tee core answers
-    // EINVAL first.
-    uint32_t driver_ioctls() const;
+    // Bitmask of the ioctls that need a driver op (bit = ioctl number) the driver of the
+    // context's device implements: the transport leaves the argument of any other unread, as the
+    // tee core answers EINVAL first.
+    uint32_t driver_ioctls(uint64_t token) const;
+
+    // Xen destroys a guest (domain id): its OP-TEE partition, calls, shm and contexts are dropped
+    // (guest_destroy); its processes' later calls fail with EIO. ENOENT without such a guest.
+    int destroy_guest(uint32_t domain);
+    const Config &config() const;
 
     // Introspection for tests.
     bool context_released(uint64_t token) const;
     size_t live_shm() const;
     size_t pending_releases() const;
 
+    struct Impl;
+
 private:
-    std::unique_ptr<Core> core_;
+    std::unique_ptr<Impl> d_;
 };
 
 } // namespace teescope::teesim

@@ -43,7 +43,8 @@ tee_ioctl_param raw_param(std::span<const uint8_t> raw, size_t header, size_t i)
 
 // tee_core.c: params_from_user() and param_from_user_memref().
 int params_from_user(std::span<const uint8_t> raw, uint32_t count, std::span<const uint8_t> data,
-                     const ShmTable &shm, uint64_t ctx, bool memref_null_ok, std::vector<TeeParam> &out)
+                     const ShmTable &shm, int device, uint64_t ctx, bool memref_null_ok,
+                     std::vector<TeeParam> &out)
 {
     out.assign(count, TeeParam{});
     DataCursor cursor{data};
@@ -88,8 +89,8 @@ int params_from_user(std::span<const uint8_t> raw, uint32_t count, std::span<con
             if (ip.c != TEE_MEMREF_NULL) {
                 // tee_shm_get_from_id(): the id is an int, and another context's shm is refused.
                 const int32_t id = static_cast<int32_t>(ip.c);
-                const Shm *s = shm.find(id);
-                if (!s || s->ctx != ctx)
+                const Shm *s = shm.find(device, id);
+                if (!s || !s->ready || s->ctx != ctx)
                     return EINVAL;
                 if (ip.a + ip.b < ip.a || ip.a + ip.b > s->size)
                     return EINVAL;

@@ -50,9 +50,11 @@ bool user_range_ok(uint64_t addr, uint64_t size);
 // params_from_user(): decodes `count` parameters of the raw argument `raw` (after its header).
 // UBUF input bytes are taken in order from `data` (see simlink/protocol.h); when `data` runs
 // short, the remaining input buffers are marked unreadable. MEMREF shm ids are looked up in
-// `shm` for context `ctx`. Returns 0 or the errno of the first failing parameter.
+// `shm` among the shm of context `ctx` on device `device`. Returns 0 or the errno of the first
+// failing parameter.
 int params_from_user(std::span<const uint8_t> raw, uint32_t count, std::span<const uint8_t> data,
-                     const ShmTable &shm, uint64_t ctx, bool memref_null_ok, std::vector<TeeParam> &out);
+                     const ShmTable &shm, int device, uint64_t ctx, bool memref_null_ok,
+                     std::vector<TeeParam> &out);
 
 // params_to_user(): writes back what the kernel writes after a successful call, into `arg`
 // (whose parameters start at `header`), and appends the output bytes of every UBUF_OUTPUT /

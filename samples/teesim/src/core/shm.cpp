@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <string>
 
@@ -81,34 +82,50 @@ int ShmTable::create(Shm &s, uint64_t file_size)
         return -err;
     }
     int32_t id = 1;
-    for (auto &[sid, shm] : shms_) {
-        if (sid != id)
+    for (auto it = shms_.lower_bound({s.device, 1}); it != shms_.end() && it->first.first == s.device; ++it) {
+        if (it->first.second != id)
             break;
         ++id;
     }
+    static std::atomic<uint64_t> cookies{1};
     s.id = id;
-    shms_[id] = s;
+    s.cookie = cookies.fetch_add(1, std::memory_order_relaxed);
+    shms_[{s.device, id}] = s;
     return fd;
 }
 
-const Shm *ShmTable::find(int32_t id) const
+const Shm *ShmTable::find(int device, int32_t id) const
 {
-    auto it = shms_.find(id);
+    auto it = shms_.find({device, id});
     return it == shms_.end() ? nullptr : &it->second;
 }
 
-Shm *ShmTable::find(int32_t id)
+Shm *ShmTable::find(int device, int32_t id)
 {
-    auto it = shms_.find(id);
+    auto it = shms_.find({device, id});
     return it == shms_.end() ? nullptr : &it->second;
 }
 
-void ShmTable::unuse(int32_t id)
+void ShmTable::unuse(int device, int32_t id)
 {
-    if (Shm *s = find(id)) {
+    if (Shm *s = find(device, id)) {
         --s->users;
         maybe_free(*s);
     }
+}
+
+void ShmTable::discard(int device, int32_t id)
+{
+    Shm *s = find(device, id);
+    if (!s)
+        return;
+    if (s->wd >= 0)
+        inotify_rm_watch(inotify_fd_, s->wd);
+    if (s->own_fd >= 0)
+        ::close(s->own_fd);
+    if (s->src_fd >= 0)
+        ::close(s->src_fd);
+    shms_.erase({device, id});
 }
 
 void ShmTable::maybe_free(Shm &s)
@@ -122,7 +139,7 @@ void ShmTable::maybe_free(Shm &s)
     if (s.src_fd >= 0)
         ::close(s.src_fd);
     Shm gone = s;
-    shms_.erase(s.id);
+    shms_.erase({s.device, s.id});
     freed_(gone);
 }
 
@@ -140,6 +157,36 @@ bool ShmTable::read(const Shm &s, Bytes &out) const
         return false;
     out.resize(static_cast<size_t>(n));
     return true;
+}
+
+bool ShmTable::read_at(const Shm &s, uint64_t offset, void *to, uint64_t len) const
+{
+    if (offset > s.size || len > s.size - offset)
+        return false;
+    if (len == 0)
+        return true;
+    if (s.type == Shm::Type::Register) {
+        iovec local{to, len};
+        iovec remote{reinterpret_cast<void *>(s.addr + offset), len};
+        return process_vm_readv(s.pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
+    }
+    int fd = s.type == Shm::Type::RegisterFd ? s.src_fd : s.own_fd;
+    return pread(fd, to, len, static_cast<off_t>(offset)) == static_cast<ssize_t>(len);
+}
+
+bool ShmTable::write_at(const Shm &s, uint64_t offset, const void *from, uint64_t len) const
+{
+    if (offset > s.size || len > s.size - offset)
+        return false;
+    if (len == 0)
+        return true;
+    if (s.type == Shm::Type::Register) {
+        iovec local{const_cast<void *>(from), len};
+        iovec remote{reinterpret_cast<void *>(s.addr + offset), len};
+        return process_vm_writev(s.pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
+    }
+    int fd = s.type == Shm::Type::RegisterFd ? s.src_fd : s.own_fd;
+    return pwrite(fd, from, len, static_cast<off_t>(offset)) == static_cast<ssize_t>(len);
 }
 
 void ShmTable::watch()

@@ -19,6 +19,8 @@ namespace teescope::teesim {
 
 struct Shm {
     int32_t id = 0;
+    uint64_t cookie = 0; // unique for the daemon's life (ids are reused)
+    int device = 0;      // the personality's device number: ids are per device
     uint64_t ctx = 0;    // serial of the owning context
     uint64_t size = 0;   // as written back: page-rounded for SHM_ALLOC, exact for SHM_REGISTER
     enum class Type { Alloc, Register, RegisterFd } type = Type::Alloc;
@@ -28,6 +30,7 @@ struct Shm {
     pid_t pid = 0;       // Register: the process whose memory it is
     uint64_t addr = 0;   // Register: its address there
     bool file_alive = true;
+    bool ready = true;   // false while the driver registers it: no call can name it yet
     int users = 0;       // memory objects and in-flight memrefs holding it
 };
 
@@ -43,18 +46,24 @@ public:
     void start();
     void stop();
 
-    // Creates a watched file and a new shm with the lowest free id from 1 (ids are per device,
-    // shared by all its contexts, tee_shm.c: idr_alloc(&teedev->idr, NULL, 1, 0)). Returns the
-    // descriptor for the client, or -errno. The caller holds the lock.
+    // Creates a watched file and a new shm with the lowest free id from 1 of its device (ids are
+    // per device, shared by all its contexts, tee_shm.c: idr_alloc(&teedev->idr, NULL, 1, 0)).
+    // Returns the descriptor for the client, or -errno. The caller holds the lock.
     int create(Shm &s, uint64_t file_size);
+    // Drops an shm whose creation the driver refused, before anyone saw it (no `freed` call).
+    void discard(int device, int32_t id);
 
-    const Shm *find(int32_t id) const;
-    Shm *find(int32_t id);
+    const Shm *find(int device, int32_t id) const;
+    Shm *find(int device, int32_t id);
     // A holder (memory object, in-flight memref) let go: frees the shm when nothing else holds it.
-    void unuse(int32_t id);
+    void unuse(int device, int32_t id);
     size_t live() const { return shms_.size(); }
     // Reads the content the secure world sees (RegisterFd: the registered descriptor's).
     bool read(const Shm &s, Bytes &out) const;
+    // Reads or writes `len` bytes at `offset` of the memory behind an shm (registered memory in
+    // the client's process). False when that memory cannot be reached.
+    bool read_at(const Shm &s, uint64_t offset, void *to, uint64_t len) const;
+    bool write_at(const Shm &s, uint64_t offset, const void *from, uint64_t len) const;
 
 private:
     void watch();
@@ -62,7 +71,7 @@ private:
 
     std::mutex &mu_;
     std::function<void(const Shm &)> freed_;
-    std::map<int32_t, Shm> shms_;
+    std::map<std::pair<int, int32_t>, Shm> shms_; // by (device, id)
     int inotify_fd_ = -1;
     int wake_[2] = {-1, -1};
     std::thread watcher_;

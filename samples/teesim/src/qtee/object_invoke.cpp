@@ -68,7 +68,7 @@ int Qtee::objref_to_instance(Context &ctx, uint64_t id, uint64_t flags, Instance
     }
     if (flags & QCOMTEE_OBJREF_FLAG_MEM) {
         // tee_shm_get_from_id(): the shm must exist and belong to this context.
-        const Shm *s = core_->shm.find(static_cast<int32_t>(id));
+        const Shm *s = core_->shm.find(0, static_cast<int32_t>(id));
         if (!s || s->ctx != ctx.serial)
             return EINVAL;
         out = new_memory(ctx, static_cast<int32_t>(id));

@@ -279,7 +279,7 @@ Instance *Qtee::new_memory(Context &ctx, int32_t shm)
     m->ctx = ctx.serial;
     m->shm = shm;
     m->refs = 1;
-    ++core_->shm.find(shm)->users;
+    ++core_->shm.find(0, shm)->users;
     return m;
 }
 
@@ -302,7 +302,7 @@ void Qtee::discard(Instance *i)
     } else if (i->kind == TEESCOPE_OBJECT_KIND_MEMORY) {
         const int32_t shm = i->shm;
         delete i;
-        core_->shm.unuse(shm);
+        core_->shm.unuse(0, shm);
     } else {
         --i->refs; // a TEE object's extra reference
     }
@@ -378,7 +378,7 @@ void Qtee::drop_ref(int32_t pid, int32_t tid, Instance *i)
         ev_object_free(pid, tid, i);
         const int32_t shm = i->shm;
         delete i;
-        core_->shm.unuse(shm);
+        core_->shm.unuse(0, shm);
     }
 }
 

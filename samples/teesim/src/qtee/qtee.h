@@ -146,13 +146,14 @@ public:
 
     void attach(Core &core) override;
     void shutdown() override;
-    bool serves(const std::string &dev) const override { return dev == "tee0"; }
-    tee_ioctl_version_data version() const override { return {TEE_IMPL_ID_QTEE, 0, TEE_GEN_CAP_OBJREF}; }
-    bool privileged(const std::string &) const override { return false; }
+    // qcomtee registers one unprivileged device.
+    int device(const std::string &dev) const override { return dev == "tee0" ? 0 : -1; }
+    tee_ioctl_version_data version(int) const override { return {TEE_IMPL_ID_QTEE, 0, TEE_GEN_CAP_OBJREF}; }
+    uint32_t impl_id() const override { return TEE_IMPL_ID_QTEE; }
     void open(const Caller &caller, Context &ctx) override;
     void close(Context &ctx) override;
     void release(Context &ctx) override;
-    bool has(Op op) const override
+    bool has(Op op, int) const override
     {
         return op == Op::ObjectInvoke || op == Op::SuppRecv || op == Op::SuppSend;
     }

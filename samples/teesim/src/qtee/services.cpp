@@ -131,7 +131,7 @@ int32_t Qtee::sw_apploader(uint32_t op, SwArgs &a)
     if (op == QCOMTEE_APPLOADER_OP_LOAD_FROM_REGION) {
         if (!a.shape(0, 0, 1, 1) || !a.oi[0] || a.oi[0]->kind != TEESCOPE_OBJECT_KIND_MEMORY)
             return QCOMTEE_MSG_ERROR_INVALID;
-        const Shm *s = core_->shm.find(a.oi[0]->shm);
+        const Shm *s = core_->shm.find(0, a.oi[0]->shm);
         Bytes image;
         if (!s || !core_->shm.read(*s, image))
             return QCOMTEE_MSG_ERROR_MEM;

@@ -24,7 +24,8 @@ inline constexpr uint32_t kHelloWorldCmdDec = 1;
 //   READ_RAW  (MEMREF_INPUT object id, MEMREF_OUTPUT data): SHORT_BUFFER with the size needed
 //   WRITE_RAW (MEMREF_INPUT object id, MEMREF_INPUT data): creates or overwrites
 //   DELETE    (MEMREF_INPUT object id)
-// A missing object answers ITEM_NOT_FOUND. Single instance.
+// A missing object answers ITEM_NOT_FOUND. Single instance, one session at a time (as the public
+// example: a second session gets TEE_ERROR_BUSY).
 inline constexpr Uuid kSecureStorageUuid = {0xf4, 0xe7, 0x50, 0xbb, 0x14, 0x37, 0x4f, 0xbf,
                                             0x87, 0x85, 0x8d, 0x35, 0x80, 0xc3, 0x49, 0x94};
 inline constexpr uint32_t kSecureStorageCmdReadRaw = 0;
@@ -32,7 +33,8 @@ inline constexpr uint32_t kSecureStorageCmdWriteRaw = 1;
 inline constexpr uint32_t kSecureStorageCmdDelete = 2;
 
 // workload: a TA whose time in the secure world follows the sim configuration (latency and
-// outlier rules naming it), for latency analysis. Single instance, multi-session, kept alive.
+// outlier rules naming it), for latency analysis. Single instance, multi-session, kept alive,
+// concurrent (its sessions run in parallel on as many OP-TEE threads as there are).
 //   WORK  (VALUE_INPUT a = work units, or NONE): runs for the configured latency
 //   ECHO  (MEMREF_INPUT in, MEMREF_OUTPUT out): copies in to out; SHORT_BUFFER with the size
 //   SLEEP (VALUE_INPUT a = milliseconds): cancellable: TEEC_ERROR_CANCEL when a CANCEL comes
@@ -64,11 +66,16 @@ inline constexpr uint32_t kSuppServicesCmdGprof = 2;
 inline constexpr uint32_t kSuppServicesCmdFtrace = 3;
 inline constexpr uint32_t kSuppServicesCmdPlugin = 4;
 
+// The TA's flags (TA_FLAG_SINGLE_INSTANCE, TA_FLAG_MULTI_SESSION, TA_FLAG_INSTANCE_KEEP_ALIVE,
+// TA_FLAG_CONCURRENT): a single-instance TA without multi-session refuses a second session with
+// TEE_ERROR_BUSY; a TA that is not concurrent runs one entry at a time.
 struct TaInfo {
     Uuid uuid;
     std::string_view name;
     bool single_instance;
+    bool multi_session;
     bool keep_alive;
+    bool concurrent;
 };
 
 // Every TA of the catalogue.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace teescope::simlink {
 
@@ -26,8 +27,10 @@ protected:
 };
 
 // Opens a context on the teesim daemon listening at socket_path: connects, sends Hello
-// (HelloContext, pid, tid, open flags, dev), waits for Welcome; returns the connected socket as
-// the context descriptor (SOCK_CLOEXEC if O_CLOEXEC was asked), or -errno.
+// (HelloContext, pid, tid, open flags, dev, the process's Xen domain), waits for Welcome; returns
+// the connected socket as the context descriptor (SOCK_CLOEXEC if O_CLOEXEC was asked), or -errno:
+// ENXIO when no daemon listens, else what the daemon refused the open with (ENOENT: no such
+// device, EBUSY: the OP-TEE supplicant device is taken).
 int client_open(const char *socket_path, const char *dev, int open_flags);
 
 // Performs a TEE ioctl on a context descriptor: marshals per protocol.h, sends a Call on this
@@ -45,6 +48,10 @@ void client_forget(int fd);
 
 // Called in a fork child: the thread's channel belongs to the parent; drop it without using it.
 void client_after_fork_child();
+
+// Asks the daemon at socket_path to destroy Xen guest `domain` (as the hypervisor destroys a
+// domain): 0, or an errno (ENOENT: no such guest; ECONNREFUSED...: no daemon).
+int client_destroy_guest(const char *socket_path, uint32_t domain);
 
 // True if fd is a context connection to the daemon at socket_path (getpeername check).
 bool client_is_context(int fd, const char *socket_path);

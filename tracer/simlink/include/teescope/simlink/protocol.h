@@ -3,7 +3,8 @@
 // and the teesim daemon. One listening UNIX SOCK_SEQPACKET socket; every connection starts with a
 // Hello that says what it is:
 //
-//  * a context connection: one per open("/dev/tee0"). Its client end *is* the file descriptor the
+//  * a context connection: one per open("/dev/tee0") (or another TEE device node, e.g. the OP-TEE
+//    supplicant's /dev/teepriv0). Its client end *is* the file descriptor the
 //    program gets, so dup, fork, exec and SCM_RIGHTS share the context exactly like a device file,
 //    and the context closes when the last descriptor of it is gone (the daemon reads EOF).
 //    It carries only Identify messages, which several threads or processes may send at once
@@ -11,6 +12,12 @@
 //  * a channel: one per client thread (created lazily, recreated in a fork child). The daemon runs
 //    one thread per channel that executes that client thread's calls synchronously, just as a
 //    kernel runs the driver in the caller's thread. Calls name their context by its token.
+//  * a guest destruction (DestroyGuest): Xen destroys the guest named in the Hello's `domain`;
+//    the daemon answers a Welcome whose err says how it went, and closes.
+//
+// A context's Welcome (and an Identity) carries the ioctls its device's driver implements:
+// devices of one TEE differ (the OP-TEE supplicant device has SUPPL_RECV, the client device
+// OPEN_SESSION).
 //
 // A logical message is one datagram with a fixed header (and any passed descriptors) followed by
 // ceil(payload / kChunk) datagrams of payload, so payloads are not bounded by socket buffers.
@@ -52,7 +59,7 @@
 namespace teescope::simlink {
 
 constexpr uint32_t kMagic = 0x4d495354; // "TSIM"
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr size_t kChunk = 64 * 1024;          // payload bytes per datagram
 constexpr size_t kMaxPayload = 64 * 1024 * 1024; // refuse larger messages (EMSGSIZE)
 constexpr size_t kMaxDataPerCall = 16 * 1024 * 1024; // UBUF bytes one call may move (else EINVAL)
@@ -66,6 +73,7 @@ enum class Kind : uint32_t {
     Call = 6,          // client → daemon on a channel
     Reply = 7,         // daemon → client on a channel
     Cancel = 8,        // client → daemon on a channel: a signal interrupted the call in flight
+    DestroyGuest = 9,  // controller → daemon, first and only message: destroy guest `domain`
 };
 
 struct Hello {
@@ -76,13 +84,16 @@ struct Hello {
     int32_t tid;        // caller's thread id (gettid)
     uint32_t flags;     // open() flags for a context
     char dev[32];       // device name asked for, e.g. "tee0"
+    uint32_t domain;    // Xen domain id of the process (TEESCOPE_GUEST; 0 = dom0 or native)
+    uint32_t reserved;
 };
 
 struct Welcome {
     uint32_t magic;
     Kind kind;          // Kind::Welcome
     int32_t err;        // 0, or the errno the open()/channel setup fails with
-    uint32_t ops;       // ioctls needing a driver op that the driver has: bit N = ioctl number N
+    uint32_t ops;       // context: ioctls needing a driver op that its device's driver has (bit N =
+                        // ioctl number N); 0 for a channel
     uint64_t token;     // context token (the context serial) or channel id
 };
 
@@ -96,6 +107,8 @@ struct Identity {
     uint32_t magic;
     Kind kind;          // Kind::Identity
     uint64_t token;     // token of the context behind the connection the Identify came on
+    uint32_t ops;       // as in the context's Welcome
+    uint32_t reserved;
 };
 
 struct CallHeader {
@@ -118,7 +131,8 @@ struct ReplyHeader {
     uint64_t payload;   // arg_len + data_len
 };
 
-static_assert(sizeof(Hello) == 56);
+static_assert(sizeof(Hello) == 64);
+static_assert(sizeof(Identity) == 24);
 static_assert(sizeof(Welcome) == 24);
 static_assert(sizeof(CallHeader) == 48);
 static_assert(sizeof(ReplyHeader) == 32);
