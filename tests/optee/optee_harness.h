@@ -51,7 +51,21 @@ class OpteeTest : public ::testing::Test
     {
         std::vector<std::string> args{"--prof-dir", prof_dir};
         args.insert(args.end(), extra.begin(), extra.end());
-        supplicant = std::make_unique<SupplicantProcess>(supplicant_executable(), ta_dir, fs_dir, args);
+        // teesim releases the previous test's supplicant context when its connection thread sees
+        // the hangup, which may come after that process was reaped (a kernel releases the file
+        // before the exit is reported): until then the device is busy (EBUSY, exit status 1).
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        for (;;) {
+            try {
+                supplicant =
+                    std::make_unique<SupplicantProcess>(supplicant_executable(), ta_dir, fs_dir, args);
+                return;
+            } catch (const SupplicantFailed &e) {
+                if (e.status != 1 || std::chrono::steady_clock::now() > deadline)
+                    throw;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
     }
 
     // An initialised context.

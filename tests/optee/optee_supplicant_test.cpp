@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <future>
+#include <map>
 
 namespace optee_test
 {
@@ -163,12 +164,19 @@ TEST_F(SupplicantTest, ProfilingOutputGoesToFiles)
     EXPECT_TRUE(r.ok()) << "GPROF: " << describe(r);
     r = session.invoke(kSuppServicesCmdFtrace);
     EXPECT_TRUE(r.ok()) << "FTRACE: " << describe(r);
-    const auto files = files_under(prof_dir);
-    const std::string uuid = to_string(kSuppServicesUuid);
-    EXPECT_NE(std::find(files.begin(), files.end(), "gmon-" + uuid + ".out"), files.end());
-    EXPECT_NE(std::find(files.begin(), files.end(), "ftrace-" + uuid + ".out"), files.end());
-    for (const auto &f : files)
-        EXPECT_GT(std::filesystem::file_size(prof_dir + "/" + f), 0u) << f;
+    r = session.invoke(kSuppServicesCmdGprof);
+    EXPECT_TRUE(r.ok()) << "a second GPROF run: " << describe(r);
+    // One file per run and kind, named after the TA: "<prefix><uuid>[.N].out", the data as sent.
+    std::map<std::string, int> runs;
+    for (const auto &f : files_under(prof_dir)) {
+        const std::string kind = f.substr(0, f.find('-') + 1);
+        EXPECT_TRUE(kind == "gmon-" || kind == "ftrace-") << f;
+        EXPECT_EQ(f.substr(f.size() - 4), ".out") << f;
+        EXPECT_EQ(std::filesystem::file_size(prof_dir + "/" + f), 256u) << f;
+        ++runs[kind];
+    }
+    EXPECT_EQ(runs["gmon-"], 2);
+    EXPECT_EQ(runs["ftrace-"], 1);
 }
 
 TEST_F(SupplicantTest, RefusedServicesAreNotSupported)
@@ -223,7 +231,10 @@ TEST_F(SupplicantTest, ThreadsAreAddedWhenNoneWaits)
     EXPECT_GE(threads, 3u);
 }
 
-TEST_F(SupplicantTest, CallWaitsForASupplicant)
+// Tests that need a device no supplicant has opened yet: their own daemon (see CMakeLists.txt).
+using FreshDeviceTest = OpteeTest;
+
+TEST_F(FreshDeviceTest, CallWaitsForASupplicant)
 {
     // No supplicant yet: the open waits in the driver until one serves its LOAD_TA.
     Context ctx;
