@@ -87,7 +87,7 @@ int writer(Pipe &to_reader, Pipe &from_reader, const std::string &fs_dir, uint64
     open_session(session, ctx, kSecureStorageUuid);
     std::vector<uint8_t> out(size);
     size_t got = 0;
-    expect_result(read_raw(session, out, got), TEEC_ERROR_ITEM_NOT_FOUND, std::nullopt,
+    expect_result(read_raw(session, out, got), TEEC_ERROR_ITEM_NOT_FOUND, TEEC_ORIGIN_TRUSTED_APP,
                   "READ_RAW of the deleted object");
     std::printf("%s: the deleted object is not found\n", program().c_str());
     return 0;
@@ -107,7 +107,7 @@ int reader(Pipe &from_writer, Pipe &to_writer, uint64_t size)
     open_session(session, ctx, kSecureStorageUuid);
     std::vector<uint8_t> small(16);
     size_t needed = 0;
-    expect_result(read_raw(session, small, needed), TEEC_ERROR_SHORT_BUFFER, std::nullopt,
+    expect_result(read_raw(session, small, needed), TEEC_ERROR_SHORT_BUFFER, TEEC_ORIGIN_TRUSTED_APP,
                   "READ_RAW into 16 bytes");
     check(needed == size, "SHORT_BUFFER asks for " + std::to_string(needed) + " bytes, the object has " +
                               std::to_string(size));
