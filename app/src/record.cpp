@@ -259,8 +259,14 @@ void end_process_group(pid_t group)
     for (int i = 0; i < 20 && ::kill(-group, 0) == 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ::kill(-group, SIGKILL);
-    // As a subreaper we inherited the orphans: reap them.
-    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    // As a subreaper we inherited the group's orphans: reap them (only them: other groups'
+    // commands are still being waited for).
+    for (int i = 0; i < 20; ++i) {
+        while (::waitpid(-group, nullptr, WNOHANG) > 0) {
+        }
+        if (::kill(-group, 0) != 0)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }
 

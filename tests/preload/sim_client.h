@@ -55,12 +55,27 @@ public:
             env.push_back(s.data());
         env.push_back(nullptr);
         std::string sock = socket;
-        char *argv[] = {const_cast<char *>(command), const_cast<char *>("sim"), const_cast<char *>("--socket"),
-                        sock.data(), nullptr};
+        std::vector<std::string> words{command, "sim", "--socket", sock};
+        // More arguments for the daemon (e.g. "--tee optee --xen"), space-separated.
+        if (const char *extra = std::getenv("TEESCOPE_TEST_SIM_ARGS")) {
+            std::string all = extra;
+            for (size_t at = 0; at < all.size();) {
+                size_t end = all.find(' ', at);
+                if (end == std::string::npos)
+                    end = all.size();
+                if (end > at)
+                    words.push_back(all.substr(at, end - at));
+                at = end + 1;
+            }
+        }
+        std::vector<char *> argv;
+        for (auto &w : words)
+            argv.push_back(w.data());
+        argv.push_back(nullptr);
         pid_ = fork();
         ASSERT_GE(pid_, 0);
         if (pid_ == 0) {
-            execve(command, argv, env.data());
+            execve(command, argv.data(), env.data());
             _exit(127);
         }
         // Ready once the socket accepts connections.

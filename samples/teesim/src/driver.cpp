@@ -11,6 +11,7 @@
 #include "xen/mediator.h"
 
 #include <map>
+#include <set>
 
 namespace teescope::teesim {
 
@@ -31,6 +32,7 @@ struct Driver::Impl {
     mutable std::mutex map_mu;
     std::map<uint32_t, std::unique_ptr<Core>> cores; // by domain (one, 0, without Xen)
     std::map<uint64_t, Core *> owners;               // token → its driver instance
+    std::set<uint32_t> destroyed;                    // domains Xen destroyed
 
     explicit Impl(Config c) : cfg(std::move(c))
     {
@@ -172,7 +174,7 @@ int Driver::destroy_guest(uint32_t domain)
     {
         std::lock_guard lk(d_->map_mu);
         auto it = d_->cores.find(domain);
-        if (it == d_->cores.end())
+        if (it == d_->cores.end() || !d_->destroyed.insert(domain).second)
             return ENOENT;
         c = it->second.get();
     }
