@@ -6,10 +6,8 @@
 #include <future>
 #include <grp.h>
 
-namespace optee_test
-{
-namespace
-{
+namespace optee_test {
+namespace {
 
 using ClientTest = OpteeTest;
 

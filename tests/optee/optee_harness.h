@@ -14,8 +14,7 @@
 #include "optee_tas/image.h"
 #include "scenarios/optee.h"
 
-namespace optee_test
-{
+namespace optee_test {
 
 using namespace teescope::optee;
 using teescope::scenarios::SupplicantFailed;

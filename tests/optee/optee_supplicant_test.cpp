@@ -11,10 +11,8 @@
 #include <future>
 #include <map>
 
-namespace optee_test
-{
-namespace
-{
+namespace optee_test {
+namespace {
 
 using SupplicantTest = OpteeTest;
 

@@ -11,10 +11,8 @@
 
 #include <sys/stat.h>
 
-namespace optee_test
-{
-namespace
-{
+namespace optee_test {
+namespace {
 
 using teescope::optee::supplicant::FileService;
 using teescope::optee::supplicant::ShmTable;

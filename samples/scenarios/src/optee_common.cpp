@@ -18,11 +18,9 @@
 #include "optee_tas/image.h"
 #include "scenarios/common.h"
 
-namespace teescope::scenarios
-{
+namespace teescope::scenarios {
 
-namespace
-{
+namespace {
 
 std::string errno_text(const std::string &what)
 {

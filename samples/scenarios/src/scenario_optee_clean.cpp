@@ -17,8 +17,7 @@ using namespace teescope;
 using namespace teescope::optee;
 using namespace teescope::scenarios;
 
-namespace
-{
+namespace {
 
 int hello_world_client(uint64_t rounds)
 {

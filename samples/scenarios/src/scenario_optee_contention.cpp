@@ -22,8 +22,7 @@ using namespace teescope::optee;
 using namespace teescope::scenarios;
 using Clock = std::chrono::steady_clock;
 
-namespace
-{
+namespace {
 
 constexpr uint64_t kOpteeThreads = 2; // CFG_NUM_THREADS of a default OP-TEE build
 

@@ -19,8 +19,7 @@ using namespace teescope;
 using namespace teescope::optee;
 using namespace teescope::scenarios;
 
-namespace
-{
+namespace {
 
 // One ECHO of `shm` into a temporary buffer.
 void echo_once(Session &session, SharedMemory &shm, const std::string &who)

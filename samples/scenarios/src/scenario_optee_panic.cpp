@@ -14,8 +14,7 @@ using namespace teescope;
 using namespace teescope::optee;
 using namespace teescope::scenarios;
 
-namespace
-{
+namespace {
 
 Result ok(Session &session)
 {

@@ -17,8 +17,7 @@ using namespace teescope;
 using namespace teescope::optee;
 using namespace teescope::scenarios;
 
-namespace
-{
+namespace {
 
 const std::string kObjectId = "teescope-storage-object";
 

@@ -24,8 +24,7 @@ using namespace teescope::optee;
 using namespace teescope::scenarios;
 using Clock = std::chrono::steady_clock;
 
-namespace
-{
+namespace {
 
 constexpr uint64_t kGuestThreads = 2; // OP-TEE threads of a guest partition, its limit of calls
 

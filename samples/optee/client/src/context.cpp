@@ -11,11 +11,9 @@
 
 #include "teescope/tee_uapi.h"
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
-namespace
-{
+namespace {
 
 constexpr int kMaxDevices = 10;
 

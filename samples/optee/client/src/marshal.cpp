@@ -6,11 +6,9 @@
 
 #include "optee_client/context.h"
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
-namespace
-{
+namespace {
 
 // The UAPI memref attribute of a GP memref direction.
 uint64_t memref_attr(uint32_t flags)

@@ -11,8 +11,7 @@
 #include "optee_client/shared_memory.h"
 #include "teescope/tee_uapi.h"
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
 class Context;
 

@@ -3,8 +3,7 @@
 
 #include "optee_client/shared_memory.h"
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
 Operation &Operation::value(size_t index, ParamType type, uint32_t a, uint32_t b)
 {

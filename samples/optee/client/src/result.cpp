@@ -6,8 +6,7 @@
 
 #include "teescope/tee_uapi.h"
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
 uint32_t result_from_errno(int err)
 {

@@ -11,11 +11,9 @@
 #include "optee_client/context.h"
 #include "teescope/tee_uapi.h"
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
-namespace
-{
+namespace {
 
 // Guards Operation's running session between an invoke and a cancellation from another thread.
 std::mutex cancellation_lock;

@@ -10,11 +10,9 @@
 #include "optee_client/context.h"
 #include "teescope/tee_uapi.h"
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
-namespace
-{
+namespace {
 
 bool valid_flags(uint32_t flags)
 {

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "optee_client/uuid.h"
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
 std::array<uint8_t, 16> TeecUuid::to_octets() const
 {

@@ -9,11 +9,9 @@
 
 #include "teescope/tee_uapi.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
-namespace
-{
+namespace {
 
 constexpr int kMaxDevices = 10;
 

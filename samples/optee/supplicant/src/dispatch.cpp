@@ -4,11 +4,9 @@
 #include "optee_supplicant/log.h"
 #include "optee_supplicant/params.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
-namespace
-{
+namespace {
 
 const char *command_name(uint32_t func)
 {

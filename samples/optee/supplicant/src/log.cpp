@@ -6,11 +6,9 @@
 #include <cstdio>
 #include <unistd.h>
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
-namespace
-{
+namespace {
 
 std::atomic<bool> g_verbose{false};
 

@@ -6,11 +6,9 @@
 #include <cstdlib>
 #include <getopt.h>
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
-namespace
-{
+namespace {
 
 void usage(FILE *out)
 {

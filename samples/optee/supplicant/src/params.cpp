@@ -3,8 +3,7 @@
 
 #include <cstring>
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 void RpcBuffer::prepare_receive()
 {

@@ -10,11 +10,9 @@
 #include "optee_supplicant/log.h"
 #include "optee_supplicant/params.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
-namespace
-{
+namespace {
 
 // Files of one TA per run are numbered; this many runs are kept apart.
 constexpr uint64_t kMaxFiles = 1000;

@@ -10,8 +10,7 @@
 #include "optee_supplicant/log.h"
 #include "optee_supplicant/params.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 std::string RequestLoop::run()
 {

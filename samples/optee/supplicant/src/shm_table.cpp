@@ -10,8 +10,7 @@
 
 #include "optee_supplicant/log.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 ShmTable::~ShmTable()
 {

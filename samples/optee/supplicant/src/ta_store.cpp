@@ -11,8 +11,7 @@
 #include "optee_supplicant/log.h"
 #include "optee_supplicant/params.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 std::string uuid_text(const uint8_t (&u)[16])
 {

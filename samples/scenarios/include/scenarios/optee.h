@@ -14,8 +14,7 @@
 #include "optee_client/client.h"
 #include "optee_tas/catalogue.h"
 
-namespace teescope::scenarios
-{
+namespace teescope::scenarios {
 
 // A directory made under $TMPDIR (or /tmp), removed with everything in it on destruction.
 class TempDir

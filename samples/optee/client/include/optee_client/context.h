@@ -7,8 +7,7 @@
 
 #include <cstdint>
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
 class Context
 {

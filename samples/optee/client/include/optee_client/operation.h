@@ -9,8 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
 class SharedMemory;
 

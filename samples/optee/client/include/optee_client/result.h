@@ -8,8 +8,7 @@
 
 #include "teescope/tee_uapi.h" // the codes: TEEC_SUCCESS, TEEC_ERROR_*, TEEC_ORIGIN_*
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
 struct Result {
     uint32_t code = 0;   // TEEC_SUCCESS or a TEEC_ERROR_* value

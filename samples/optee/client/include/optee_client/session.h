@@ -13,8 +13,7 @@
 #include "optee_client/result.h"
 #include "optee_client/uuid.h"
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
 class Context;
 

@@ -11,8 +11,7 @@
 #include <cstdint>
 #include <span>
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
 class Context;
 

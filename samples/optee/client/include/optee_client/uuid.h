@@ -7,8 +7,7 @@
 #include <cstdint>
 #include <span>
 
-namespace teescope::optee
-{
+namespace teescope::optee {
 
 struct TeecUuid {
     uint32_t time_low = 0;

@@ -6,8 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 struct Device {
     int fd = -1;

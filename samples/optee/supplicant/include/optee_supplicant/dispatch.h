@@ -15,8 +15,7 @@
 #include "optee_supplicant/shm_table.h"
 #include "optee_supplicant/ta_store.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 class Dispatcher
 {

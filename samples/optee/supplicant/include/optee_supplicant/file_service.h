@@ -16,8 +16,7 @@
 
 #include "optee_supplicant/shm_table.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 class FileService
 {

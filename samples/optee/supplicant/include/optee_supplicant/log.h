@@ -3,8 +3,7 @@
 // always; one line per request with -v.
 #pragma once
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 void set_verbose(bool verbose);
 bool verbose();

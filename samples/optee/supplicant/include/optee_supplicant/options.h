@@ -5,8 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 struct Options {
     std::string device;                                   // empty: the first of /dev/teepriv0..9

@@ -12,8 +12,7 @@
 
 #include "teescope/tee_uapi.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 inline constexpr uint32_t kRpcSlots = 1 + OPTEE_RPC_MAX_PARAMS;
 

@@ -10,8 +10,7 @@
 
 #include "optee_supplicant/shm_table.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 class ProfileWriter
 {

@@ -12,8 +12,7 @@
 
 #include "optee_supplicant/dispatch.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 class RequestLoop
 {

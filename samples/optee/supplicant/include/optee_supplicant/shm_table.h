@@ -13,8 +13,7 @@
 
 #include "teescope/tee_uapi.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 class ShmTable
 {

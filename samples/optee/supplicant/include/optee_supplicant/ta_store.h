@@ -11,8 +11,7 @@
 
 #include "optee_supplicant/shm_table.h"
 
-namespace teescope::optee::supplicant
-{
+namespace teescope::optee::supplicant {
 
 class TaStore
 {
