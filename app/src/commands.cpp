@@ -48,9 +48,9 @@ commands:
         Print one view of an imported trace.
   check FILE.db [--max-leaks N] [--max-p99 SERVICE:OP=DURATION]...
         Exit 1 when a limit is broken (one line each), for CI gates of TEE clients.
-  sim [--socket PATH] [--config FILE] [--tee qtee|optee] [--threads N] [--xen]
+  sim [--socket PATH] [--config FILE] [--tee qtee|optee] [--threads N] [--xen] [--static-shm]
         Run teesim, the simulated TEE (QTEE by default, or OP-TEE with N threads, under Xen's
-        mediator with --xen), in the foreground (default socket: $TEESCOPE_SIM or
+        mediator with --xen, without dynamic shm with --static-shm), in the foreground (default socket: $TEESCOPE_SIM or
         /tmp/teesim.sock). Clients reach it with
         TEESCOPE_SIM=PATH LD_PRELOAD=.../libteescope-preload.so CMD.
   sim --write-tas DIR
@@ -214,6 +214,8 @@ int cmd_sim(int argc, char **argv)
             o.threads = n;
         } else if (std::string_view(argv[i]) == "--xen") {
             o.xen = true;
+        } else if (std::string_view(argv[i]) == "--static-shm") {
+            o.static_shm = true;
         } else if (take_value(argc, argv, i, "--write-tas", value)) {
             std::string failed = teescope::optee::write_ta_images(value);
             if (!failed.empty()) {

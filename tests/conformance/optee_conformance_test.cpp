@@ -45,7 +45,13 @@ std::vector<tee_ioctl_param> inout(uint64_t a)
     return p;
 }
 
-bool xen_daemon() { return std::getenv("TEESCOPE_TEST_XEN") != nullptr; }
+// The daemon this run has: "native", "xen" (XEN rows) or "static" (rows about OP-TEE without
+// dynamic shm, whose names end in StaticShm).
+std::string daemon_mode()
+{
+    const char *m = std::getenv("TEESCOPE_TEST_OPTEE_MODE");
+    return m ? m : "native";
+}
 
 // Xen destroys a guest: the controller's message on the daemon's socket (simlink/protocol.h).
 int destroy_guest(uint32_t domain)
@@ -80,9 +86,12 @@ class OpteeRows : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        const bool xen_row = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()).rfind("XEN_", 0) == 0;
-        if (xen_row != xen_daemon())
-            GTEST_SKIP() << (xen_row ? "a Xen row: runs against the --xen daemon" : "runs against the native daemon");
+        const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        const std::string wants = name.rfind("XEN_", 0) == 0                                  ? "xen"
+                                  : name.size() > 9 && name.substr(name.size() - 9) == "StaticShm" ? "static"
+                                                                                                   : "native";
+        if (wants != daemon_mode())
+            GTEST_SKIP() << "runs against the " << wants << " daemon";
     }
 };
 
@@ -155,6 +164,56 @@ TEST_F(OpteeRows, ODV_05_ObjectInvokeIsEinval)
     int fd = open_client();
     Invoke call(TEE_OBJREF_NULL, 0, {});
     EXPECT_EQ(call.err(fd), EINVAL);
+    close(fd);
+}
+
+TEST_F(OpteeRows, ODV_06_RegisteredPagesArePinnedForWriting)
+{
+    int fd = open_client();
+    void *pages = mmap(nullptr, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(pages, MAP_FAILED);
+    char *p = static_cast<char *>(pages);
+    ASSERT_EQ(mprotect(p + 2 * 4096, 4096, PROT_READ), 0);
+    auto reg = [&](char *at, size_t n) {
+        tee_ioctl_shm_register_data d{reinterpret_cast<uintptr_t>(at), n, 0, 0};
+        errno = 0;
+        int r = ioctl(fd, TEE_IOC_SHM_REGISTER, &d);
+        int err = r < 0 ? errno : 0;
+        if (r >= 0)
+            close(r);
+        return err;
+    };
+    EXPECT_EQ(reg(p, 2 * 4096), 0);
+    EXPECT_EQ(reg(p + 100, 2 * 4096), ENOMEM) << "the first two pages pin, the read-only third does not";
+    EXPECT_EQ(reg(p + 2 * 4096, 64), EFAULT) << "no page pins";
+    EXPECT_EQ(reg(reinterpret_cast<char *>(0x1000), 64), EFAULT) << "nothing mapped";
+    munmap(pages, 3 * 4096);
+    close(fd);
+}
+
+TEST_F(OpteeRows, ODV_07_WithoutDynamicShmNoRegMemNorRegister_StaticShm)
+{
+    TempDir fs;
+    OpteeSupplicant supp(ta_dir(), fs.path);
+    int fd = open_client();
+    EXPECT_EQ(version(fd).gen_caps, TEE_GEN_CAP_GP | TEE_GEN_CAP_MEMREF_NULL);
+    Registered reg(fd, 64);
+    EXPECT_LT(reg.fd, 0) << "the secure world refuses REGISTER_SHM";
+    EXPECT_EQ(errno, EINVAL);
+    // SHM_ALLOC from the reserved pool works, memrefs into it too.
+    tee_ioctl_shm_alloc_data d{64, 0, 0};
+    int shm = ioctl(fd, TEE_IOC_SHM_ALLOC, &d);
+    ASSERT_GE(shm, 0);
+    char *m = static_cast<char *>(mmap(nullptr, d.size, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0));
+    std::strcpy(m, "pool");
+    uint32_t s = open_ok(fd, cat::kWorkloadUuid);
+    auto p = none4();
+    p[0] = memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT, static_cast<int32_t>(d.id), 0, 5);
+    p[1] = memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT, static_cast<int32_t>(d.id), 100, 16);
+    EXPECT_EQ(invoke(fd, s, cat::kWorkloadCmdEcho, p).ret, TEEC_SUCCESS);
+    EXPECT_STREQ(m + 100, "pool");
+    munmap(m, d.size);
+    close(shm);
     close(fd);
 }
 
@@ -957,6 +1016,9 @@ TEST_F(OpteeRows, XEN_04_DestroyedGuestDropsEverythingItHeld)
     (void)supp_fd;
     EXPECT_EQ(destroy_guest(6), 0);
     EXPECT_EQ(invoke(fd, s, 0, inout(1)).err, EIO) << "the guest is gone";
+    for (int i = 0; i < 200 && supp->last_error == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(supp->last_error.load(), EIO) << "the supplicant's waiting receive ends with the device";
     {
         InGuest g(6);
         errno = 0;

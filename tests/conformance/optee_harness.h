@@ -334,6 +334,7 @@ public:
     }
 
     int fd = -1;
+    std::atomic<int> last_error{0}; // the errno that ended the receive loop
 
 private:
     struct Shm {
@@ -458,8 +459,10 @@ private:
             int err = b.recv(fd);
             if (err == EINTR)
                 continue;
-            if (err)
+            if (err) {
+                last_error = err;
                 break;
+            }
             SuppRequest r = b.request();
             {
                 std::lock_guard lk(mu_);

@@ -215,6 +215,11 @@ Config parse_config(std::istream &in, const std::string &name)
             if (n < 1 || n > 256)
                 p.fail("optee_threads: between 1 and 256");
             cfg.optee_threads = static_cast<unsigned>(n);
+        } else if (kw == "optee_dynamic_shm") {
+            need(2, "optee_dynamic_shm on|off");
+            if (w[1] != "on" && w[1] != "off")
+                p.fail("optee_dynamic_shm: expected on or off, got '" + w[1] + "'");
+            cfg.optee_dynamic_shm = w[1] == "on";
         } else if (kw == "xen") {
             need(2, "xen on|off");
             if (w[1] != "on" && w[1] != "off")

@@ -328,8 +328,14 @@ int run_daemon(const DaemonOptions &opts)
         cfg.optee_threads = *opts.threads;
     if (opts.xen)
         cfg.xen = true;
+    if (opts.static_shm)
+        cfg.optee_dynamic_shm = false;
     if (cfg.xen && cfg.tee != TeeKind::Optee) {
         std::fprintf(stderr, "teesim: Xen's mediator is OP-TEE's: --xen needs --tee optee\n");
+        return 2;
+    }
+    if (cfg.xen && !cfg.optee_dynamic_shm) {
+        std::fprintf(stderr, "teesim: Xen's mediator needs OP-TEE's dynamic shm (no --static-shm with --xen)\n");
         return 2;
     }
     teescope_trace_load();

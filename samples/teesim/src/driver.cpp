@@ -44,7 +44,8 @@ struct Driver::Impl {
         if (cfg.xen)
             mediator = std::make_unique<xen::Mediator>(*os);
         else
-            cores[0] = std::make_unique<Core>(cfg, std::make_unique<optee::OpteeDriver>(*os, 0), sync);
+            cores[0] = std::make_unique<Core>(cfg, std::make_unique<optee::OpteeDriver>(*os, 0, cfg.optee_dynamic_shm),
+                                              sync);
     }
 
     ~Impl()

@@ -53,6 +53,10 @@ struct Config {
     TeeKind tee = TeeKind::Qtee;
     // OP-TEE: threads of the secure world (CFG_NUM_THREADS; per guest under Xen).
     unsigned optee_threads = 2;
+    // OP-TEE: dynamic shared memory (CFG_CORE_DYN_SHM): REG_MEM, and every client shm registered
+    // with the secure world; without it shm comes from OP-TEE's reserved pool and SHM_REGISTER
+    // fails.
+    bool optee_dynamic_shm = true;
     // OP-TEE under Xen: the mediator sits in front of OP-TEE and every process belongs to a guest
     // (its Xen domain id from TEESCOPE_GUEST, dom0 without it).
     bool xen = false;

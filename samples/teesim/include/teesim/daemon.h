@@ -20,6 +20,7 @@ struct DaemonOptions {
     std::optional<TeeKind> tee;
     std::optional<unsigned> threads;
     bool xen = false;
+    bool static_shm = false; // OP-TEE without dynamic shm
 };
 
 class Daemon {

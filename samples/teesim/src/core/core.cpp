@@ -7,9 +7,14 @@
 
 #include "teescope/trace.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include <unistd.h>
 
@@ -31,6 +36,27 @@ IoctlReply error(int err)
     IoctlReply r;
     r.err = err;
     return r;
+}
+
+// How many bytes from `addr` on (of `length`) lie in mappings of `pid` that can be written: what
+// pinning user pages for writing (iov_iter_extract_pages) gets before it stops.
+uint64_t writable_prefix(pid_t pid, uint64_t addr, uint64_t length)
+{
+    std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+    const uint64_t page_start = addr & ~(kPageSize - 1);
+    uint64_t covered = page_start; // every byte below is writable
+    for (std::string line; std::getline(maps, line) && covered < addr + length;) {
+        uint64_t start = 0, end = 0;
+        char perms[5] = {};
+        if (std::sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %4s", &start, &end, perms) != 3)
+            continue;
+        if (end <= covered)
+            continue;
+        if (start > covered || perms[1] != 'w')
+            break; // a hole or a read-only mapping
+        covered = end;
+    }
+    return covered <= addr ? 0 : std::min(covered - addr, length);
 }
 
 // size_add(header, size_mul(32, n)) without overflow.
@@ -336,6 +362,12 @@ IoctlReply Core::shm_register(const Caller &c, Context &ctx, Lock &lk, std::span
         return error(kENOTSUPP);
     if (d.length == 0)
         return error(ENOMEM); // nothing to pin
+    // register_shm_helper(): the pages are pinned for writing; none gives the fault, some ENOMEM.
+    const uint64_t pinned = writable_prefix(c.pid, d.addr, d.length);
+    if (pinned == 0)
+        return error(EFAULT);
+    if (pinned < d.length)
+        return error(ENOMEM);
     Shm s;
     s.ctx = ctx.serial;
     s.device = ctx.device;

@@ -112,6 +112,7 @@ int OpteeDriver::to_msg(const CallSite &site, const std::vector<TeeParam> &param
             if (p.shm >= 0) {
                 const Shm *s = core_->shm.find(kClientDevice, p.shm);
                 m.shm = {core_, kClientDevice, p.shm, s ? s->cookie : 0};
+                m.tmem = !dynamic_shm_;
                 m.offset = p.a;
             }
             TS_DRV(optee_memref, .pid = pid_of(site), .tid = tid_of(site), .ctx = site.ctx, .guest = client_,

@@ -10,7 +10,10 @@
 
 namespace teescope::teesim::optee {
 
-OpteeDriver::OpteeDriver(SecureMonitor &monitor, uint32_t client) : monitor_(monitor), client_(client) {}
+OpteeDriver::OpteeDriver(SecureMonitor &monitor, uint32_t client, bool dynamic_shm)
+    : monitor_(monitor), client_(client), dynamic_shm_(dynamic_shm)
+{
+}
 
 OpteeDriver::~OpteeDriver()
 {
@@ -57,7 +60,10 @@ int OpteeDriver::device(const std::string &dev) const
 // OP-TEE reports in its capabilities); the core adds PRIVILEGED on teepriv0.
 tee_ioctl_version_data OpteeDriver::version(int) const
 {
-    return {TEE_IMPL_ID_OPTEE, TEE_OPTEE_CAP_TZ, TEE_GEN_CAP_GP | TEE_GEN_CAP_REG_MEM | TEE_GEN_CAP_MEMREF_NULL};
+    uint32_t caps = TEE_GEN_CAP_GP | TEE_GEN_CAP_MEMREF_NULL;
+    if (dynamic_shm_)
+        caps |= TEE_GEN_CAP_REG_MEM;
+    return {TEE_IMPL_ID_OPTEE, TEE_OPTEE_CAP_TZ, caps};
 }
 
 bool OpteeDriver::has(Op op, int device) const
@@ -83,10 +89,16 @@ void OpteeDriver::open(const Caller &, Context &ctx)
 
 // teedev_close_context() of a driver without close_context: nothing of the driver's is torn down
 // before the release.
+// For the supplicant's context teesim lets go of the supplicant here rather than at the release
+// (optee_release_supp): a dead supplicant's file and its shm close together in the kernel, so the
+// release follows before anyone can notice; teesim learns of the closes one by one, and a request
+// queued meanwhile would fail instead of waiting for the next supplicant.
 void OpteeDriver::close(Context &ctx)
 {
     TS_DRV(context_close, .pid = 0, .tid = 0, .ctx = ctx.serial, .handles = 0, .requests = 0);
     core_->note({"context_close", 0, 0, ctx.serial, 0, 0, 0, 0});
+    if (ctx.serial == supp_ctx_)
+        supp_release();
 }
 
 // optee_release() / optee_release_supp(): the sessions still open are closed in the secure
@@ -100,8 +112,6 @@ void OpteeDriver::release(Context &ctx)
         calls_.push_back(c);
     }
     core_->cv.notify_all();
-    if (ctx.serial == supp_ctx_)
-        supp_release();
 }
 
 void OpteeDriver::release_worker()
@@ -141,6 +151,10 @@ int OpteeDriver::shm_register(CallFrame &f, const Shm &shm)
 {
     if (shm.device == kSuppDevice)
         return 0;
+    // Without dynamic shm, SHM_ALLOC comes from the reserved pool (nothing to register) and a
+    // REGISTER_SHM of user memory is refused by the secure world.
+    if (!dynamic_shm_)
+        return shm.type == Shm::Type::Alloc ? 0 : EINVAL;
     MsgArg arg;
     arg.cmd = kCmdRegisterShm;
     MsgParam p;
@@ -158,7 +172,7 @@ int OpteeDriver::shm_register(CallFrame &f, const Shm &shm)
 // thread: the call is made by the driver's worker, naming the buffer by its cookie.
 void OpteeDriver::shm_unregister(const Shm &shm)
 {
-    if (shm.device == kSuppDevice)
+    if (shm.device == kSuppDevice || !dynamic_shm_)
         return;
     DriverCall c;
     c.ctx = shm.ctx;

@@ -40,7 +40,8 @@ struct SuppRequest {
 class OpteeDriver final : public Personality {
 public:
     // `client`: the Xen client id the driver's calls carry (0 without Xen).
-    OpteeDriver(SecureMonitor &monitor, uint32_t client);
+    // `dynamic_shm`: the secure world has dynamic shm (REG_MEM); else shm is OP-TEE's reserved pool.
+    OpteeDriver(SecureMonitor &monitor, uint32_t client, bool dynamic_shm = true);
     ~OpteeDriver() override;
 
     void attach(Core &core) override;
@@ -103,6 +104,7 @@ private:
 
     SecureMonitor &monitor_;
     uint32_t client_;
+    bool dynamic_shm_;
     Core *core_ = nullptr;
     // The call queue: with the thread count known the driver never sends more calls than
     // threads; without it (under Xen) it waits for a completion after each ETHREAD_LIMIT.

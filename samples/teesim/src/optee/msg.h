@@ -37,6 +37,7 @@ struct MsgParam {
     bool meta = false;
     uint64_t a = 0, b = 0, c = 0; // VALUE_*
     ShmRef shm;                   // MEMREF_*
+    bool tmem = false;            // in OP-TEE's reserved pool: no registration to look up
     uint64_t offset = 0;
     uint64_t size = 0;
 

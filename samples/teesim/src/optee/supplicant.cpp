@@ -90,6 +90,8 @@ int OpteeDriver::supp_recv(CallFrame &f, uint32_t &func, uint32_t &num_params, s
         Core::Wake w = core_->wait(f.lk, f.caller, [&] { return !queue_.empty() || req_id_ != -1; }, true);
         if (w == Core::Wake::Gone)
             f.caller_gone = true;
+        if (w == Core::Wake::Stopping)
+            return EIO; // the device is gone (the daemon stops, or Xen destroyed the guest)
         if (w != Core::Wake::Ready)
             return EINTR;
     }

@@ -77,7 +77,7 @@ uint32_t Os::copy_in(const Partition &p, const MsgArg &arg, size_t first, uint32
             t.b = static_cast<uint32_t>(m.b);
         } else if (m.is_memref()) {
             if (m.shm) {
-                if (!p.registered.count(m.shm.cookie))
+                if (!m.tmem && !p.registered.count(m.shm.cookie))
                     return TEEC_ERROR_BAD_PARAMETERS; // no such cookie (mobj_reg_shm_get_by_cookie)
                 const Shm *s = m.shm.core->shm.find(m.shm.device, m.shm.id);
                 if (!s || s->cookie != m.shm.cookie || m.offset + m.size < m.offset || m.offset + m.size > s->size)

@@ -5,6 +5,7 @@
 // one of them sees a supplicant that lacks it.
 #include "optee/tas/tas.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace teescope::teesim::optee {
@@ -70,7 +71,13 @@ public:
             uint8_t data[256];
             for (size_t i = 0; i < sizeof data; ++i)
                 data[i] = static_cast<uint8_t>(i);
-            call.write_rpc(buf, 0, self);
+            // A TEE_UUID as the TA holds it (gprof_send_rpc copies the struct): the first three
+            // fields in the CPU's byte order.
+            Uuid native = self;
+            std::reverse(native.begin(), native.begin() + 4);
+            std::reverse(native.begin() + 4, native.begin() + 6);
+            std::reverse(native.begin() + 6, native.begin() + 8);
+            call.write_rpc(buf, 0, native);
             call.write_rpc(buf, 64, data);
             params = {value(kValueInout, 0), memref(kMemrefInput, buf, 0, self.size()),
                       memref(kMemrefInput, buf, 64, sizeof data)};
