@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Cost of the tracer, as ratios of the OBJECT_INVOKE round trip against teesim (app add).
+"""Cost of the tracer, as ratios of the invoke round trip against teesim: QTEE's OBJECT_INVOKE
+(app add), or with --tee optee OP-TEE's INVOKE (hello_world INC on a session; the TA is loaded by
+teescope-optee-supplicant).
 
 Modes, all against one teesim daemon, interleaved over several rounds in a rotating order:
   direct   no preload: the client calls the teesim transport itself        (the reference)
@@ -21,7 +23,7 @@ the tracer's own hot path in the same run: the events one invoke emits (counted 
 trace), the cost of a tracepoint while disabled and of an event while recorded
 (bench_event_cost), and their share of the measured round trip.
 
-  tracer_overhead.py --bindir BUILD/bin [--calls N] [--rounds R] [--enforce]
+  tracer_overhead.py --bindir BUILD/bin [--tee qtee|optee] [--calls N] [--rounds R] [--enforce]
 """
 import argparse
 import glob
@@ -56,7 +58,8 @@ def pin(cpu):
 
 def run_bench(a, mode, sock, sim_pid, client_cpu):
     env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "TEESCOPE_TRACE")}
-    cmd = [os.path.join(a.bindir, "bench_invoke"), "--calls", str(a.calls)]
+    bench = "bench_optee_invoke" if a.tee == "optee" else "bench_invoke"
+    cmd = [os.path.join(a.bindir, bench), "--calls", str(a.calls)]
     if mode == "direct":
         cmd += ["--direct", sock]
     else:
@@ -108,6 +111,7 @@ def main():
     ap.add_argument("--bindir", required=True)
     ap.add_argument("--calls", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=12)
+    ap.add_argument("--tee", choices=["qtee", "optee"], default="qtee")
     ap.add_argument("--enforce", action="store_true", help="exit 1 when a target is missed")
     a = ap.parse_args()
     a.bindir = os.path.abspath(a.bindir)
@@ -122,8 +126,9 @@ def main():
         subprocess.run(["lttng-sessiond", "--daemonize"], capture_output=True, check=False)
     log = open(os.path.join(work, "teesim.log"), "w")
     sim_env = {k: v for k, v in os.environ.items() if k != "TEESCOPE_TRACE"}
-    sim = subprocess.Popen([os.path.join(a.bindir, "teescope"), "sim", "--socket", sock], stderr=log, stdout=log,
-                           env=sim_env, preexec_fn=pin(sim_cpu))
+    sim = subprocess.Popen([os.path.join(a.bindir, "teescope"), "sim", "--socket", sock, "--tee", a.tee],
+                           stderr=log, stdout=log, env=sim_env, preexec_fn=pin(sim_cpu))
+    supplicant = None
     events_per_invoke = 0.0
     wall = {m: [] for m in MODES}
     cpu = {m: [] for m in MODES}
@@ -132,6 +137,16 @@ def main():
             if os.path.exists(sock):
                 break
             time.sleep(0.05)
+        if a.tee == "optee":
+            # The supplicant loads the TA at each run's OPEN_SESSION; it is routed, not traced.
+            tas = os.path.join(work, "tas")
+            subprocess.run([os.path.join(a.bindir, "teescope"), "sim", "--write-tas", tas], check=True,
+                           capture_output=True)
+            supp_env = dict(sim_env, LD_PRELOAD=os.path.join(a.libdir, "libteescope-preload-notrace.so"),
+                            TEESCOPE_SIM=sock)
+            supplicant = subprocess.Popen([os.path.join(a.bindir, "teescope-optee-supplicant"), "--ta-dir", tas,
+                                           "--fs-dir", os.path.join(work, "fs")], stderr=log, stdout=log,
+                                          env=supp_env, preexec_fn=pin(sim_cpu))
         for r in range(a.rounds):
             order = MODES[r % len(MODES):] + MODES[:r % len(MODES)]
             for m in order:
@@ -158,6 +173,9 @@ def main():
         finally:
             lttng("destroy", session)
     finally:
+        if supplicant:
+            supplicant.terminate()
+            supplicant.wait(timeout=10)
         sim.terminate()
         sim.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)

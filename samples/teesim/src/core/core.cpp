@@ -214,6 +214,7 @@ uint32_t Core::drop_all_contexts()
     dropped_ = true;
     stopping = true; // every caller blocked in this driver ends
     cv.notify_all();
+    personality_->wake_waiters();
     uint32_t n = 0;
     for (auto &[serial, c] : contexts_)
         if (!c->closed)
@@ -221,8 +222,10 @@ uint32_t Core::drop_all_contexts()
     return n;
 }
 
-Core::Wake Core::wait(Lock &lk, const Caller &caller, const std::function<bool()> &ready, bool interruptible)
+Core::Wake Core::wait(Lock &lk, const Caller &caller, const std::function<bool()> &ready, bool interruptible,
+                      std::condition_variable *on)
 {
+    std::condition_variable &cond = on ? *on : cv;
     for (;;) {
         if (ready())
             return Wake::Ready;
@@ -232,7 +235,7 @@ Core::Wake Core::wait(Lock &lk, const Caller &caller, const std::function<bool()
             return Wake::Gone;
         if (interruptible && caller.interrupted && caller.interrupted())
             return Wake::Interrupted;
-        cv.wait_for(lk, kPollInterval);
+        cond.wait_for(lk, kPollInterval);
     }
 }
 
@@ -242,6 +245,7 @@ void Core::shutdown()
         Lock lk(mu);
         stopping = true;
         cv.notify_all();
+        personality_->wake_waiters();
     }
     personality_->shutdown();
     shm.stop();

@@ -98,7 +98,9 @@ public:
     // daemon stops, when its thread went away, or — if `interruptible` — when a signal
     // interrupted its ioctl.
     enum class Wake { Ready, Stopping, Gone, Interrupted };
-    Wake wait(Lock &lk, const Caller &caller, const std::function<bool()> &ready, bool interruptible);
+    // `on` is the condition its wakers notify (the core's by default).
+    Wake wait(Lock &lk, const Caller &caller, const std::function<bool()> &ready, bool interruptible,
+              std::condition_variable *on = nullptr);
 
     Personality &personality() { return *personality_; }
 

@@ -146,6 +146,9 @@ public:
     }
     // ops->shm_unregister: the shm is being freed (lock held, must not block).
     virtual void shm_unregister(const Shm &shm) { (void)shm; }
+    // The driver stops (or its guest is gone): wake whoever waits on conditions of the
+    // personality's own (lock held).
+    virtual void wake_waiters() {}
 };
 
 } // namespace teescope::teesim

@@ -151,7 +151,7 @@ Smc OpteeDriver::do_call(Lock &lk, const CallSite &site, MsgArg &arg)
 {
     auto wait = [&](const std::function<bool()> &ready) {
         while (!ready() && !core_->stopping && !stopping_)
-            core_->cv.wait_for(lk, std::chrono::milliseconds(50));
+            queue_cv_.wait_for(lk, std::chrono::milliseconds(50));
         return !core_->stopping && !stopping_;
     };
     if (total_threads_ > 0) {
@@ -200,7 +200,7 @@ Smc OpteeDriver::do_call(Lock &lk, const CallSite &site, MsgArg &arg)
     if (total_threads_ > 0)
         ++free_threads_;
     ++completions_;
-    core_->cv.notify_all();
+    queue_cv_.notify_all();
     return r;
 }
 

@@ -21,10 +21,18 @@ OpteeDriver::~OpteeDriver()
         {
             Lock lk(core_->mu);
             stopping_ = true;
-            core_->cv.notify_all();
+            wake_waiters();
         }
         worker_.join();
     }
+}
+
+void OpteeDriver::wake_waiters()
+{
+    worker_cv_.notify_all();
+    queue_cv_.notify_all();
+    recv_cv_.notify_all();
+    answer_cv_.notify_all();
 }
 
 // optee_probe(): the thread count from OPTEE_SMC_GET_THREAD_COUNT sizes the call queue (0, the
@@ -41,7 +49,7 @@ void OpteeDriver::shutdown()
     {
         Lock lk(core_->mu);
         stopping_ = true;
-        core_->cv.notify_all();
+        wake_waiters();
     }
     if (worker_.joinable())
         worker_.join();
@@ -111,7 +119,7 @@ void OpteeDriver::release(Context &ctx)
         c.session = session;
         calls_.push_back(c);
     }
-    core_->cv.notify_all();
+    worker_cv_.notify_one();
 }
 
 void OpteeDriver::release_worker()
@@ -119,7 +127,7 @@ void OpteeDriver::release_worker()
     Lock lk(core_->mu);
     for (;;) {
         while (calls_.empty() && !stopping_ && !core_->stopping)
-            core_->cv.wait_for(lk, std::chrono::milliseconds(100));
+            worker_cv_.wait_for(lk, std::chrono::milliseconds(100));
         if (stopping_ || core_->stopping)
             return;
         DriverCall c = calls_.front();
@@ -180,7 +188,7 @@ void OpteeDriver::shm_unregister(const Shm &shm)
     c.page_offset = shm.addr & 0xfff;
     c.size = shm.size;
     calls_.push_back(c);
-    core_->cv.notify_all();
+    worker_cv_.notify_one();
 }
 
 // optee_supp_release(): every request the supplicant took and every one still queued fails with
@@ -200,7 +208,8 @@ void OpteeDriver::supp_release()
     queue_.clear();
     supp_ctx_ = 0;
     req_id_ = -1;
-    core_->cv.notify_all();
+    answer_cv_.notify_all();
+    recv_cv_.notify_all();
 }
 
 } // namespace teescope::teesim::optee

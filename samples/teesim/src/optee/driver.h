@@ -65,6 +65,7 @@ public:
     int supp_send(CallFrame &f, uint32_t ret, std::vector<TeeParam> &params) override;
     int shm_register(CallFrame &f, const Shm &shm) override;
     void shm_unregister(const Shm &shm) override;
+    void wake_waiters() override;
 
     // ----- for the RPC handler (rpc.cpp)
     // optee_supp_thrd_req(): queues a request, waits for the supplicant's answer (only the
@@ -119,6 +120,12 @@ private:
     std::deque<DriverCall> calls_;
     bool stopping_ = false;
     std::thread worker_;
+    // What each kind of waiter waits on (all under the driver lock), so that a call's progress
+    // wakes only those it concerns.
+    std::condition_variable worker_cv_;  // calls_ has work, or the driver stops
+    std::condition_variable queue_cv_;   // a thread of the call queue freed, a call completed
+    std::condition_variable recv_cv_;    // a request for the supplicant queued
+    std::condition_variable answer_cv_;  // a request answered or failed
 };
 
 } // namespace teescope::teesim::optee

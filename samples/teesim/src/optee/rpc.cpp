@@ -67,7 +67,7 @@ uint32_t CallRpc::cmd(uint32_t cmd, std::vector<MsgParam> &params)
             return TEEC_ERROR_BAD_PARAMETERS;
         const auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(params[0].a);
         while (std::chrono::steady_clock::now() < due && !drv_.core().stopping)
-            drv_.core().cv.wait_until(lk_, due);
+            drv_.core().cv.wait_until(lk_, due); // SUSPEND: nothing but time or the end wakes it
         return TEEC_SUCCESS;
     }
     case OPTEE_RPC_CMD_NOTIFICATION:

@@ -30,9 +30,9 @@ uint32_t OpteeDriver::supplicant_request(Lock &lk, const Caller *caller, uint64_
     TS_DRV(optee_rpc_begin, .pid = pid, .tid = tid, .ctx = supp_ctx_, .guest = client_, .invocation = invocation,
            .request = 0, .cmd = func);
     core_->note({"optee_rpc_begin", pid, tid, supp_ctx_, 0, invocation, func, 0});
-    core_->cv.notify_all();
+    recv_cv_.notify_all();
     while (!req->done && !core_->stopping && !(caller && caller->gone && caller->gone()))
-        core_->cv.wait_for(lk, std::chrono::milliseconds(20));
+        answer_cv_.wait_for(lk, std::chrono::milliseconds(20));
     if (core_->stopping)
         return TEEC_ERROR_COMMUNICATION; // the guest is gone
     if (!req->done) {
@@ -87,7 +87,7 @@ int OpteeDriver::supp_recv(CallFrame &f, uint32_t &func, uint32_t &num_params, s
             break;
         }
         // wait_for_completion_interruptible(&supp->reqs_c).
-        Core::Wake w = core_->wait(f.lk, f.caller, [&] { return !queue_.empty() || req_id_ != -1; }, true);
+        Core::Wake w = core_->wait(f.lk, f.caller, [&] { return !queue_.empty() || req_id_ != -1; }, true, &recv_cv_);
         if (w == Core::Wake::Gone)
             f.caller_gone = true;
         if (w == Core::Wake::Stopping)
@@ -166,7 +166,7 @@ int OpteeDriver::supp_send(CallFrame &f, uint32_t ret, std::vector<TeeParam> &pa
     }
     req->ret = ret;
     req->done = true;
-    core_->cv.notify_all();
+    answer_cv_.notify_all();
     return answer(id, 0, out_bytes);
 }
 

@@ -51,7 +51,7 @@ bool EntryCall::run_for(double us, bool cancellable)
             cancelled = true;
             break;
         }
-        os_.sync().cv.wait_until(lk, due);
+        os_.entries().wait_until(lk, due);
     }
     if (session)
         session->cancel_mask = true;

@@ -43,14 +43,14 @@ uint32_t Os::vm_destroyed(uint32_t client)
     p->sessions.clear();
     p->single_instances.clear();
     p->registered.clear();
-    sync_.cv.notify_all();
+    entries_.notify_all();
     return open;
 }
 
 void Os::shutdown()
 {
     stopping_ = true;
-    sync_.cv.notify_all();
+    entries_.notify_all();
 }
 
 Partition *Os::partition(uint32_t client)
@@ -66,7 +66,7 @@ bool Os::wait(Lock &lk, Partition &p, const std::function<bool()> &ready)
             return true;
         if (stopping_ || p.destroyed)
             return false;
-        sync_.cv.wait_for(lk, std::chrono::milliseconds(50));
+        entries_.wait_for(lk, std::chrono::milliseconds(50));
     }
 }
 
@@ -107,7 +107,6 @@ Smc Os::std_call(uint32_t client, MsgArg &arg, RpcHandler &rpc)
     if (thread.rpc_cache && !p->destroyed)
         rpc.shm_free(thread.rpc_cache);
     ++p->free_threads;
-    sync_.cv.notify_all();
     return Smc::Ok;
 }
 
@@ -122,7 +121,7 @@ void Os::cancel(Partition &p, MsgArg &arg)
         return;
     }
     s->cancel = true;
-    sync_.cv.notify_all();
+    entries_.notify_all();
     arg.ret = TEEC_SUCCESS;
 }
 

@@ -69,6 +69,8 @@ public:
 
     // Used by the entries (os/*.cpp).
     Sync &sync() { return sync_; }
+    // What a waiting entry waits on: a session or TA freed, a CANCEL, the partition or OS gone.
+    std::condition_variable &entries() { return entries_; }
     const Config &config() const { return cfg_; }
     std::mt19937_64 &rng() { return rng_; }
     bool stopping() const { return stopping_; }
@@ -101,6 +103,7 @@ private:
     unsigned threads_;
     bool stopping_ = false;
     std::mt19937_64 rng_;
+    std::condition_variable entries_;
     std::map<uint32_t, std::unique_ptr<Partition>> partitions_;
 };
 

@@ -212,7 +212,7 @@ void Os::open_session(Partition &p, MsgArg &arg, RpcHandler &rpc, ThreadState &t
     s.busy = false;
     s.cancel = false;
     s.cancel_mask = true;
-    sync_.cv.notify_all();
+    entries_.notify_all();
     arg.ret_origin = TEEC_ORIGIN_TRUSTED_APP;
     if (call.panicked) {
         inst->panicked = true;
@@ -257,7 +257,7 @@ void Os::invoke(Partition &p, MsgArg &arg, RpcHandler &rpc, ThreadState &thread)
             s->cancel = false;
             s->cancel_mask = true;
         }
-        sync_.cv.notify_all();
+        entries_.notify_all();
     };
     if (inst->panicked) {
         arg.ret = TEEC_ERROR_TARGET_DEAD;
@@ -323,7 +323,7 @@ void Os::close_session(Partition &p, MsgArg &arg, RpcHandler &rpc, ThreadState &
     }
     if (!p.destroyed)
         drop_session(p, id);
-    sync_.cv.notify_all();
+    entries_.notify_all();
     arg.ret = TEEC_SUCCESS;
 }
 
