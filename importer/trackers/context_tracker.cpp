@@ -49,6 +49,37 @@ OptId ContextTracker::opener(uint64_t serial) const {
     return it != contexts_.end() ? it->second.row.process_id : std::nullopt;
 }
 
+bool ContextTracker::is_optee(uint64_t serial) const {
+    auto it = contexts_.find(serial);
+    if (it == contexts_.end())
+        return false;
+    const ContextRow &r = it->second.row;
+    return r.impl == 1 || r.dev.rfind("teepriv", 0) == 0;
+}
+
+int64_t ContextTracker::guest_of(uint64_t serial) const {
+    auto it = contexts_.find(serial);
+    return it != contexts_.end() ? it->second.row.guest : 0;
+}
+
+bool ContextTracker::closed(uint64_t serial) const {
+    auto it = contexts_.find(serial);
+    if (it != contexts_.end())
+        return it->second.closed;
+    return released_contexts_.count(serial) > 0;
+}
+
+void ContextTracker::note_optee(uint64_t serial, int64_t guest) {
+    auto it = contexts_.find(serial);
+    if (it == contexts_.end() || !it->second.row.origin_unknown)
+        return;
+    ContextRow &r = it->second.row;
+    if (!r.impl)
+        r.impl = 1;
+    if (r.guest == 0)
+        r.guest = guest;
+}
+
 void ContextTracker::note_context_user(ContextState &c, Id process_id, Ts ts, bool call) {
     for (auto &u : c.users) {
         if (u.process_id == process_id) {
@@ -63,6 +94,7 @@ void ContextTracker::note_context_user(ContextState &c, Id process_id, Ts ts, bo
     }
     c.users.push_back(ContextUserRow{c.row.id, process_id, ts, ts, call ? 1 : 0});
     processes_.context_touched(process_id, !c.closed);
+    processes_.set_guest(process_id, c.row.guest);
 }
 
 void ContextTracker::emit_context(ContextState &c) {

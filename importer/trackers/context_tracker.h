@@ -38,6 +38,15 @@ public:
     // The process that opened a context not yet released.
     OptId opener(uint64_t serial) const;
 
+    // A context of an OP-TEE device (impl 1, or a teepriv device), as far as it is known.
+    bool is_optee(uint64_t serial) const;
+    // The Xen guest of a context not yet released (0: native, or unknown).
+    int64_t guest_of(uint64_t serial) const;
+    // The context was closed (context_close), or released.
+    bool closed(uint64_t serial) const;
+    // An OP-TEE event named the context: one of unknown origin learns its device kind and guest.
+    void note_optee(uint64_t serial, int64_t guest);
+
     // Emits the contexts not released (closed or still open).
     void finish(Ts last_ts);
 

@@ -35,7 +35,10 @@ struct Rows : RowSink {
     void add(const AsyncReleaseRow &) override {}
     void add(const DataLossRow &) override {}
     void add(const ShmRow &) override {}
+    void add(const ShmUseRow &) override {}
     void add(const SessionRow &) override {}
+    void add(const OpteeWaitRow &) override {}
+    void add(const GuestRow &) override {}
     void count(const std::string &name, const std::string &, uint64_t n, const std::string &) override {
         stats[name] += n;
     }
