@@ -191,7 +191,7 @@ CREATE TABLE shm (
     freed_ts INTEGER,              -- shm_free
     end_kind TEXT NOT NULL,        -- freed | held_at_exit | alive_at_end
     end_inferred INTEGER NOT NULL DEFAULT 0, -- 1 if data loss hides how it ended
-    freed_by TEXT,                 -- client (freed while its process ran) | process_exit (freed at its process's exit: the client never freed it) | guest_destroy (dropped with its guest); NULL unless freed
+    freed_by TEXT,                 -- client (freed while its process ran, or after the client closed its last descriptor of it) | process_exit (freed at its process's exit: the client never freed it) | guest_destroy (dropped with its guest); NULL unless freed
     guest INTEGER NOT NULL DEFAULT 0, -- Xen client id of its context; 0 native
     rpc_request_id INTEGER,        -- callback_requests.id of the OP-TEE RPC (SHM_ALLOC) the supplicant served by creating it
     origin_unknown INTEGER NOT NULL DEFAULT 0 -- 1 if it was created before the trace (first named by a memref)
@@ -282,6 +282,14 @@ CREATE TABLE latency (
     op INTEGER NOT NULL,           -- operation (OP-TEE: the command, -1 open, -2 close)
     count INTEGER NOT NULL,        -- invocations with both driver times
     min_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, p999_ns INTEGER, max_ns INTEGER, -- driver-side duration (drv_end_ts - drv_begin_ts) percentiles
-    op_name TEXT,                  -- the operation in words: a TA command's name (ta_commands), open, close, release, or the number
+    PRIMARY KEY (class, op)
+);
+
+-- The names of the latency rows' ops that have one: OP-TEE TA commands (ta_commands). The
+-- latency_ops view gives every row its op in words.
+CREATE TABLE latency_op_names (
+    class TEXT NOT NULL,           -- latency.class (a TA's name, else its uuid)
+    op INTEGER NOT NULL,           -- latency.op (a TA command)
+    op_name TEXT NOT NULL,         -- the command's name
     PRIMARY KEY (class, op)
 );

@@ -61,6 +61,20 @@ bool GuestTracker::destroyed(int64_t guest) const {
     return it != guests_.end() && it->second.destroyed;
 }
 
+OptTs GuestTracker::destroyed_ts(int64_t guest) const {
+    auto it = guests_.find(guest);
+    return it != guests_.end() && it->second.destroyed ? it->second.row.destroyed_ts : std::nullopt;
+}
+
+std::vector<std::pair<int64_t, Ts>> GuestTracker::destroyed_guests() const {
+    std::vector<std::pair<int64_t, Ts>> v;
+    for (const auto &[guest, g] : guests_)
+        if (g.destroyed && g.row.destroyed_ts)
+            v.emplace_back(guest, *g.row.destroyed_ts);
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
 void GuestTracker::finish(Ts last_ts) {
     uint64_t alive = 0;
     for (Guest *g : in_id_order(guests_)) {

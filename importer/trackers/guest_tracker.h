@@ -9,6 +9,8 @@
 #include "teescope/importer/event.h"
 
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace teescope::importer {
 
@@ -26,8 +28,11 @@ public:
     // A context or call of guest `guest` (0: native, ignored): a guest not created in the trace
     // gets a lifetime of unknown origin.
     void seen(int64_t guest, Ts ts);
-    // Guest `guest` was destroyed and not created again since.
+    // Guest `guest` was destroyed and not created again since; when.
     bool destroyed(int64_t guest) const;
+    OptTs destroyed_ts(int64_t guest) const;
+    // The guests destroyed and not created again, by client id.
+    std::vector<std::pair<int64_t, Ts>> destroyed_guests() const;
 
     // Emits every guest lifetime still held (alive or destroyed).
     void finish(Ts last_ts);

@@ -135,7 +135,12 @@ void SessionTracker::finish(Ts last_ts) {
     std::sort(v.begin(), v.end(), [](const auto &a, const auto &b) { return a.first->id < b.first->id; });
     uint64_t inferred = 0;
     for (auto &[s, ctx] : v) {
-        if (ctx && contexts_.closed(ctx)) {
+        if (ctx && guests_.destroyed(s->guest)) {
+            // Dropped with its guest, which said so (guest_destroy counts its sessions).
+            s->end_kind = "closed_by_guest_destroy";
+            s->close_ts = guests_.destroyed_ts(s->guest);
+            s->end_inferred = core_.data_lost();
+        } else if (ctx && contexts_.closed(ctx)) {
             // Its context went away without the close of the session being seen.
             s->end_kind = "closed_at_release";
             s->end_inferred = true;

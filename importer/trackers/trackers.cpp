@@ -68,15 +68,27 @@ void Trackers::on_user_proc_exit(const EventHeader &h, const teescope_user_proc_
 // Events that only show their emitter alive: supplicant calls are not invocations.
 void Trackers::on_user_dev_open(const EventHeader &h, const teescope_user_dev_open &) { t_->processes.touch_user(h); }
 void Trackers::on_user_fd_adopt(const EventHeader &h, const teescope_user_fd_adopt &) { t_->processes.touch_user(h); }
-void Trackers::on_user_fd_dup(const EventHeader &h, const teescope_user_fd_dup &) { t_->processes.touch_user(h); }
-void Trackers::on_user_fd_close(const EventHeader &h, const teescope_user_fd_close &) { t_->processes.touch_user(h); }
+void Trackers::on_user_fd_dup(const EventHeader &h, const teescope_user_fd_dup &e) {
+    t_->processes.touch_user(h);
+    t_->shm.on_user_fd_dup(h, e);
+}
+void Trackers::on_user_fd_close(const EventHeader &h, const teescope_user_fd_close &e) {
+    t_->processes.touch_user(h);
+    t_->shm.on_user_fd_close(h, e);
+}
 void Trackers::on_user_version(const EventHeader &h, const teescope_user_version &) { t_->processes.touch_user(h); }
 void Trackers::on_user_supp_recv_begin(const EventHeader &h, const teescope_user_supp_recv_begin &) { t_->processes.touch_user(h); }
 void Trackers::on_user_supp_recv_end(const EventHeader &h, const teescope_user_supp_recv_end &) { t_->processes.touch_user(h); }
 void Trackers::on_user_supp_send_begin(const EventHeader &h, const teescope_user_supp_send_begin &) { t_->processes.touch_user(h); }
 void Trackers::on_user_supp_send_end(const EventHeader &h, const teescope_user_supp_send_end &) { t_->processes.touch_user(h); }
-void Trackers::on_user_shm_alloc(const EventHeader &h, const teescope_user_shm_alloc &) { t_->processes.touch_user(h); }
-void Trackers::on_user_shm_register(const EventHeader &h, const teescope_user_shm_register &) { t_->processes.touch_user(h); }
+void Trackers::on_user_shm_alloc(const EventHeader &h, const teescope_user_shm_alloc &e) {
+    t_->processes.touch_user(h);
+    t_->shm.on_user_shm_alloc(h, e);
+}
+void Trackers::on_user_shm_register(const EventHeader &h, const teescope_user_shm_register &e) {
+    t_->processes.touch_user(h);
+    t_->shm.on_user_shm_register(h, e);
+}
 void Trackers::on_user_shm_map(const EventHeader &h, const teescope_user_shm_map &) { t_->processes.touch_user(h); }
 void Trackers::on_user_cancel(const EventHeader &h, const teescope_user_cancel &) { t_->processes.touch_user(h); }
 void Trackers::on_user_ioctl_other(const EventHeader &h, const teescope_user_ioctl_other &) { t_->processes.touch_user(h); }
@@ -313,6 +325,9 @@ void Trackers::on_end(int64_t last_ts) {
     t_->invocations.finish(last_ts);
     t_->requests.finish(last_ts);
     t_->objects.finish(last_ts); // handles, then objects
+    // What a destroyed guest still held was dropped with it, even where no close followed.
+    for (const auto &[guest, ts] : t_->guests.destroyed_guests())
+        t_->contexts.drop_guest(guest, ts);
     t_->shm.finish(last_ts);
     t_->sessions.finish(last_ts);
     t_->guests.finish(last_ts);

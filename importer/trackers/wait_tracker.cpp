@@ -35,17 +35,22 @@ void WaitTracker::on_drv_optee_wait_begin(const EventHeader &h, const teescope_d
             w.attached = true;
         }
     }
-    auto &open = e.invocation ? open_ : open_internal_;
-    const uint64_t key = e.invocation ? e.invocation : e.ctx;
-    auto old = open.find(key);
-    if (old != open.end()) {
-        core_.stat("unmatched_optee_wait_begin", "data_loss", 1, h.ts,
-                   "optee_wait_begin of invocation " + std::to_string(e.invocation) + " while it waits");
-        old->second.row.end_inferred = true;
-        core_.rows().add(old->second.row);
-        open.erase(old);
-    }
-    open.emplace(key, std::move(w));
+    auto replace = [&](auto &open, const auto &key) {
+        auto old = open.find(key);
+        if (old != open.end()) {
+            core_.stat("unmatched_optee_wait_begin", "data_loss", 1, h.ts,
+                       "optee_wait_begin of invocation " + std::to_string(e.invocation) + " of thread " +
+                           std::to_string(e.tid) + " while it waits");
+            old->second.row.end_inferred = true;
+            core_.rows().add(old->second.row);
+            open.erase(old);
+        }
+        open.emplace(key, std::move(w));
+    };
+    if (e.invocation)
+        replace(open_, e.invocation);
+    else
+        replace(open_unnamed_, PairKey{e.ctx, static_cast<uint64_t>(e.tid)});
 }
 
 void WaitTracker::end_wait(Wait &&w, Ts ts) {
@@ -56,7 +61,7 @@ void WaitTracker::end_wait(Wait &&w, Ts ts) {
         core_.rows().add(w.row);
         return;
     }
-    if (w.serial == 0 || w.tid <= 0) {
+    if (w.tid <= 0) {
         core_.rows().add(w.row); // the driver's own close: no invocation
         return;
     }
@@ -65,16 +70,22 @@ void WaitTracker::end_wait(Wait &&w, Ts ts) {
 
 void WaitTracker::on_drv_optee_wait_end(const EventHeader &h, const teescope_drv_optee_wait_end &e) {
     processes_.caller(e.pid, e.tid, h.ts);
-    auto &open = e.invocation ? open_ : open_internal_;
-    auto it = open.find(e.invocation ? e.invocation : e.ctx);
-    if (it == open.end()) {
-        core_.stat("unmatched_optee_wait_end", "data_loss", 1, h.ts,
-                   "optee_wait_end of invocation " + std::to_string(e.invocation) + " without its begin");
-        return;
-    }
-    Wait w = std::move(it->second);
-    open.erase(it);
-    end_wait(std::move(w), h.ts);
+    auto end = [&](auto &open, const auto &key) {
+        auto it = open.find(key);
+        if (it == open.end()) {
+            core_.stat("unmatched_optee_wait_end", "data_loss", 1, h.ts,
+                       "optee_wait_end of invocation " + std::to_string(e.invocation) + " of thread " +
+                           std::to_string(e.tid) + " without its begin");
+            return;
+        }
+        Wait w = std::move(it->second);
+        open.erase(it);
+        end_wait(std::move(w), h.ts);
+    };
+    if (e.invocation)
+        end(open_, e.invocation);
+    else
+        end(open_unnamed_, PairKey{e.ctx, static_cast<uint64_t>(e.tid)});
 }
 
 WaitTracker::Attached WaitTracker::attach_unattached(int64_t tid, Id invocation_id) {
@@ -88,7 +99,7 @@ WaitTracker::Attached WaitTracker::attach_unattached(int64_t tid, Id invocation_
             a.first_begin = w.row.begin_ts;
         if (w.row.begin_ts && w.row.end_ts)
             a.total_ns += *w.row.end_ts - *w.row.begin_ts;
-        if (!a.serial)
+        if (!a.serial && w.serial)
             a.serial = static_cast<int64_t>(w.serial);
         core_.rows().add(w.row);
     }
@@ -109,7 +120,7 @@ void WaitTracker::finish(Ts last_ts) {
     std::vector<Wait *> v;
     for (auto &kv : open_)
         v.push_back(&kv.second);
-    for (auto &kv : open_internal_)
+    for (auto &kv : open_unnamed_)
         v.push_back(&kv.second);
     for (auto &kv : unattached_)
         for (Wait &w : kv.second)
@@ -125,7 +136,7 @@ void WaitTracker::finish(Ts last_ts) {
     }
     core_.count_inferred("optee_waits", open, last_ts);
     open_.clear();
-    open_internal_.clear();
+    open_unnamed_.clear();
     unattached_.clear();
 }
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Waits of OP-TEE calls before the secure world runs them: for a free OP-TEE thread, or under
 // Xen for the guest's limit of calls in flight. A wait belongs to the in-flight invocation of
-// its serial, whose total wait it adds to. A CLOSE_SESSION has a serial only in its waits: those
-// are held by thread until its optee_close makes the invocation they belong to.
+// its serial, whose total wait it adds to. A CLOSE_SESSION is seen only when it is done
+// (optee_close): its waits (by its serial, or by its thread when they name none) are held by
+// thread until then, and belong to the invocation it makes; the driver's own closes (pid 0)
+// belong to none.
 #pragma once
 
 #include "core.h"
@@ -61,8 +63,8 @@ private:
     ContextTracker &contexts_;
     InvocationTracker &invocations_;
 
-    std::unordered_map<uint64_t, Wait> open_;           // invocation serial -> open wait
-    std::unordered_map<uint64_t, Wait> open_internal_;  // ctx serial -> open wait of a close the driver makes itself
+    std::unordered_map<uint64_t, Wait> open_;                    // invocation serial -> open wait
+    std::unordered_map<PairKey, Wait, PairHash> open_unnamed_;   // (ctx serial, tid) -> open wait of a call without serial
     std::unordered_map<int64_t, std::vector<Wait>> unattached_; // tid -> ended waits of a call not known yet
 };
 

@@ -158,7 +158,7 @@ TEST(OpteeViews, LatencyPerTaAndCommandWithNames)
 {
     TempDir dir;
     auto db = Database::open_read_only(write_db(dir));
-    EXPECT_EQ(rows(db, "SELECT class, op, op_name, count, min_ns, p50_ns, max_ns FROM latency ORDER BY class, op"),
+    EXPECT_EQ(rows(db, "SELECT class, op, op_name, count, min_ns, p50_ns, max_ns FROM latency_ops ORDER BY class, op"),
               (std::vector<std::string>{
                   kMystery + "|7|7|1|5|5|5",
                   "hello_world|-2|close|1|3|3|3",
@@ -265,7 +265,9 @@ TEST(TaNames, CatalogueAndUserFile)
     auto db = Database::open_read_only(path);
     EXPECT_EQ(rows(db, "SELECT name, source FROM ta_names WHERE uuid = '" + kHello + "'"),
               std::vector<std::string>{"hello|user"});
-    EXPECT_EQ(rows(db, "SELECT class, op_name FROM latency WHERE op = 7"), std::vector<std::string>{"mystery|frobnicate"});
+    EXPECT_EQ(rows(db, "SELECT class, op_name FROM latency_ops WHERE op = 7"), std::vector<std::string>{"mystery|frobnicate"});
+    EXPECT_EQ(rows(db, "SELECT class, op, op_name FROM latency_op_names ORDER BY class, op"),
+              (std::vector<std::string>{"hello|0|increment", "hello|1|decrement", "mystery|7|frobnicate"}));
     EXPECT_EQ(rows(db, "SELECT DISTINCT class FROM leaks WHERE kind = 'session_closed_at_release'"),
               std::vector<std::string>{"mystery"});
 }

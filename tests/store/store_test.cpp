@@ -210,11 +210,9 @@ TEST(Latency, NearestRankPercentiles)
         w.finish();
     }
     auto db = Database::open_read_only(path);
-    EXPECT_EQ(rows(db, "SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns FROM latency "
-                       "ORDER BY class, op"),
+    EXPECT_EQ(rows(db, "SELECT * FROM latency ORDER BY class, op"),
               (std::vector<std::string>{"other|8|3|1|3|5|5|5|5", "svc|7|1000|1|500|900|990|999|1000",
                                         "unknown|9|1|20|20|20|20|20|20"}));
-    EXPECT_EQ(rows(db, "SELECT op_name FROM latency ORDER BY class, op"), (std::vector<std::string>{"8", "7", "9"}));
 }
 
 TEST(Database, RefusesNewerVersion)

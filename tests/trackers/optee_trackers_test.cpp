@@ -139,6 +139,18 @@ public:
         teescope_user_close_session e{3, session, err};
         t_.on_user_close_session(user(pid, tid), e);
     }
+    void user_shm_register(int64_t pid, int32_t shm, int32_t shm_fd) {
+        teescope_user_shm_register e{3, 0x1000, -1, 64, 0, shm, shm_fd, 0};
+        t_.on_user_shm_register(user(pid, pid), e);
+    }
+    void user_fd_dup(int64_t pid, int32_t fd, int32_t newfd) {
+        teescope_user_fd_dup e{fd, newfd, 0};
+        t_.on_user_fd_dup(user(pid, pid), e);
+    }
+    void user_fd_close(int64_t pid, int32_t fd) {
+        teescope_user_fd_close e{fd, 0};
+        t_.on_user_fd_close(user(pid, pid), e);
+    }
     void exit(int64_t pid) {
         teescope_user_proc_exit e{0};
         t_.on_user_proc_exit(user(pid, pid), e);
@@ -349,6 +361,21 @@ TEST(OpteeTrackers, GuestDestroyDropsItsSessionsAndShm) {
     EXPECT_TRUE(calls(f.rows, "close_session").empty());
 }
 
+// A context released with a session whose close was not seen (lost): closed at release, inferred.
+TEST(OpteeTrackers, SessionOfAReleasedContextWhoseCloseWasLost) {
+    Fixture f;
+    f.feed.open_ctx(1, 300);
+    f.feed.open_session(1, 10, 1, 300, 300);
+    f.feed.close_ctx(1);
+    f.feed.release_ctx(1);
+    f.feed.end();
+    ASSERT_EQ(f.rows.sessions.size(), 1u);
+    EXPECT_EQ(f.rows.sessions[0].end_kind, "closed_at_release");
+    EXPECT_TRUE(f.rows.sessions[0].end_inferred);
+    EXPECT_EQ(f.rows.stats.at("unobserved_optee_close").count, 1u);
+    EXPECT_EQ(f.rows.stats.at("unobserved_optee_close").severity, "data_loss");
+}
+
 TEST(OpteeTrackers, GuestSeenBeforeItsCreateHasUnknownOrigin) {
     Fixture f;
     f.feed.open_ctx(1, 200, 5);
@@ -427,6 +454,82 @@ TEST(OpteeTrackers, CloseThatWaitedBeginsWithItsWait) {
     EXPECT_EQ(f.rows.sessions[1].end_kind, "closed_at_release");
 }
 
+// teesim's CLOSE_SESSION waits name no serial: two threads closing at once on one context
+// wait side by side, each close begins with its own thread's wait.
+TEST(OpteeTrackers, ClosesWaitingWithoutSerialOnTwoThreads) {
+    Fixture f;
+    f.feed.open_ctx(1, 100);
+    f.feed.open_session(1, 10, 1, 100, 101);
+    f.feed.open_session(1, 11, 2, 100, 102);
+    f.feed.wait_begin(1, 0, 100, 101);
+    const int64_t first = f.feed.ts;
+    f.feed.wait_begin(1, 0, 100, 102);
+    const int64_t second = f.feed.ts;
+    f.feed.wait_end(1, 0, 100, 102);
+    f.feed.close(1, 2, 100, 102);
+    f.feed.wait_end(1, 0, 100, 101);
+    f.feed.close(1, 1, 100, 101);
+    f.feed.end();
+    EXPECT_TRUE(f.rows.stats.empty()) << f.rows.stats.begin()->first;
+    auto closes = calls(f.rows, "close_session");
+    ASSERT_EQ(closes.size(), 2u);
+    EXPECT_EQ(closes[0]->thread_id, f.rows.thread_id(102));
+    EXPECT_EQ(closes[0]->drv_begin_ts, second);
+    EXPECT_EQ(closes[1]->thread_id, f.rows.thread_id(101));
+    EXPECT_EQ(closes[1]->drv_begin_ts, first);
+    EXPECT_FALSE(closes[1]->serial);
+    ASSERT_EQ(f.rows.waits.size(), 2u);
+    for (const auto &w : f.rows.waits)
+        EXPECT_EQ(w.invocation_id, w.thread_id == f.rows.thread_id(101) ? closes[1]->id : closes[0]->id);
+}
+
+// The client's tee0 and the supplicant's teepriv0 each number their shm from 1.
+TEST(OpteeTrackers, ShmIdsArePerDevice) {
+    Fixture f;
+    f.feed.open_ctx(1, 100);
+    f.feed.open_ctx(2, 500, 0, "teepriv0");
+    f.feed.shm_alloc(1, 1, 100);
+    f.feed.shm_alloc(2, 1, 500);
+    f.feed.shm_free(2, 1, 500);
+    f.feed.close_ctx(2, 500);
+    f.feed.release_ctx(2);
+    f.feed.open_session(1, 10, 1, 100, 100);
+    f.feed.invoke_begin(1, 11, 1, 0, 100, 100);
+    f.feed.memref(1, 11, 0, 1, 100, 100);
+    f.feed.invoke_end(1, 11, 100, 100);
+    f.feed.shm_free(1, 1, 100);
+    f.feed.end();
+    EXPECT_TRUE(f.rows.stats.empty()) << f.rows.stats.begin()->first;
+    ASSERT_EQ(f.rows.shms.size(), 2u);
+    const ShmRow &client = f.rows.shms[0].context_id == context_id(f.rows, 1) ? f.rows.shms[0] : f.rows.shms[1];
+    EXPECT_EQ(client.end_kind, "freed");
+    ASSERT_EQ(f.rows.shm_uses.size(), 1u);
+    EXPECT_EQ(f.rows.shm_uses[0].shm_id, client.id);
+}
+
+// Nothing follows guest_destroy before the trace ends: what it held ends with it all the same.
+TEST(OpteeTrackers, WhatADestroyedGuestHeldEndsWithItWithoutFollowingEvents) {
+    Fixture f;
+    f.feed.guest_create(3, 2);
+    f.feed.open_ctx(1, 300, 3);
+    f.feed.shm_alloc(1, 1, 300);
+    f.feed.open_session(1, 10, 1, 300, 300, 3);
+    f.feed.guest_destroy(3, 1, 1, 1);
+    const int64_t destroyed = f.feed.ts;
+    f.feed.end();
+    EXPECT_TRUE(f.rows.stats.empty()) << f.rows.stats.begin()->first;
+    ASSERT_EQ(f.rows.sessions.size(), 1u);
+    EXPECT_EQ(f.rows.sessions[0].end_kind, "closed_by_guest_destroy");
+    EXPECT_EQ(f.rows.sessions[0].close_ts, destroyed);
+    EXPECT_FALSE(f.rows.sessions[0].end_inferred);
+    ASSERT_EQ(f.rows.shms.size(), 1u);
+    EXPECT_EQ(f.rows.shms[0].freed_by, "guest_destroy");
+    EXPECT_EQ(f.rows.shms[0].freed_ts, destroyed);
+    ASSERT_EQ(f.rows.contexts.size(), 1u);
+    EXPECT_EQ(f.rows.contexts[0].end_kind, "closed");
+    EXPECT_EQ(f.rows.contexts[0].close_ts, destroyed);
+}
+
 TEST(OpteeTrackers, MemrefsNameShmLifetimesAndAnUnknownShmGetsOne) {
     Fixture f;
     f.feed.open_ctx(1, 100);
@@ -493,6 +596,32 @@ TEST(OpteeTrackers, ShmFreedByTheClientOrByItsExit) {
     EXPECT_EQ(shm(1).freed_by, "client");
     EXPECT_EQ(shm(2).freed_by, "process_exit");
     EXPECT_EQ(shm(2).end_kind, "freed");
+}
+
+// The client closed its descriptors of a registered shm (one of them a dup) right after using it;
+// the driver freed it only at the context's release, after the client's exit: the client freed
+// it all the same. The other shm it kept open to the end: freed by its exit.
+TEST(OpteeTrackers, ShmWhoseDescriptorsTheClientClosedIsFreedByTheClient) {
+    Fixture f;
+    f.feed.open_ctx(1, 100);
+    f.feed.shm_alloc(1, 1, 100);
+    f.feed.user_shm_register(100, 1, 16);
+    f.feed.user_fd_dup(100, 16, 20);
+    f.feed.shm_alloc(1, 2, 100);
+    f.feed.user_shm_register(100, 2, 17);
+    f.feed.user_fd_close(100, 16);
+    f.feed.user_fd_close(100, 20);
+    f.feed.exit(100);
+    f.feed.close_ctx(1);
+    f.feed.shm_free(1, 1);
+    f.feed.shm_free(1, 2);
+    f.feed.release_ctx(1);
+    f.feed.end();
+    auto shm = [&](int64_t raw) {
+        return *std::find_if(f.rows.shms.begin(), f.rows.shms.end(), [&](auto &s) { return s.shm == raw; });
+    };
+    EXPECT_EQ(shm(1).freed_by, "client");
+    EXPECT_EQ(shm(2).freed_by, "process_exit");
 }
 
 // The client's first call needs the supplicant, which is not running yet: the RPC is queued with

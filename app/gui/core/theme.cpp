@@ -78,8 +78,9 @@ QColor taColor(bool dark) { return dark ? QColor::fromHsl(190, 110, 85) : QColor
 
 QColor guestColor(qint64 guest, bool dark)
 {
-    // Well apart on the colour wheel for the first guests, away from the node colours' hues.
-    static const int hues[] = {0, 220, 330, 100, 270, 50, 160};
+    // Well apart on the colour wheel for the first guests, and away from the leak (red) and data
+    // loss (purple) colours.
+    static const int hues[] = {220, 150, 40, 310, 100, 190};
     const int hue = guest == 0 ? 0 : hues[size_t(guest - 1) % (sizeof hues / sizeof *hues)];
     if (guest == 0)
         return dark ? QColor(0x8c, 0x8f, 0x94) : QColor(0x70, 0x70, 0x70);

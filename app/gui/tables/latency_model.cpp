@@ -29,7 +29,7 @@ QList<LatencyRow> loadLatency(const store::Database &db, int guest)
         return rows;
     }
     store::Statement s(db.handle(),
-                       "SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns, op_name FROM latency "
+                       "SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns, op_name FROM latency_ops "
                        "ORDER BY class, op",
                        db.path());
     const auto opt = [&s](int col) -> std::optional<qint64> {

@@ -116,7 +116,7 @@ SummaryDetails loadSummaryDetails(const store::Database &db, int guest)
     d.sharedObjects = guest <= 0 ? scalar(db, "SELECT count(*) FROM sharing_objects") : 0;
     if (guest < 0) {
         store::Statement s(db.handle(),
-                           "SELECT class, op, count, p99_ns, max_ns, op_name FROM latency WHERE p99_ns IS NOT NULL"
+                           "SELECT class, op, count, p99_ns, max_ns, op_name FROM latency_ops WHERE p99_ns IS NOT NULL"
                            " ORDER BY p99_ns DESC LIMIT 8",
                            db.path());
         while (s.next())

@@ -121,9 +121,8 @@ std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string 
         row.p999_ns = rank(999);
         if (g.optee) {
             auto name = command_name.find({g.uuid, row.op});
-            row.op_name = name != command_name.end() ? name->second
-                          : row.op < 0                ? op_text(row.op)
-                                                      : std::to_string(row.op);
+            row.named = name != command_name.end();
+            row.op_name = row.named ? name->second : row.op < 0 ? op_text(row.op) : std::to_string(row.op);
         } else {
             row.op_name = op_text(row.op);
         }

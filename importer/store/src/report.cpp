@@ -371,7 +371,7 @@ Report query_report(const Database &db, ReportKind kind)
     case ReportKind::latency:
         r.tables.push_back(run(db, "latency", optee ? "Latency per service or TA and op" : "Latency per service and op",
                                optee ? "SELECT class, op, op_name, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
-                                       "FROM latency ORDER BY class, op"
+                                       "FROM latency_ops ORDER BY class, op"
                                      : "SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
                                        "FROM latency ORDER BY class, op"));
         break;

@@ -267,10 +267,13 @@ public:
     {
         const std::vector<LatencyGroup> groups = compute_latency_groups(db_.handle(), file_);
         db_.exec("BEGIN");
-        Statement out = prepare("INSERT INTO latency VALUES (?,?,?,?,?,?,?,?,?,?)");
-        for (const LatencyGroup &g : groups)
-            insert(out, g.klass, g.op, g.count, g.min_ns, g.p50_ns, g.p90_ns, g.p99_ns, g.p999_ns, g.max_ns,
-                   g.op_name);
+        Statement out = prepare("INSERT INTO latency VALUES (?,?,?,?,?,?,?,?,?)");
+        Statement name = prepare("INSERT INTO latency_op_names VALUES (?,?,?)");
+        for (const LatencyGroup &g : groups) {
+            insert(out, g.klass, g.op, g.count, g.min_ns, g.p50_ns, g.p90_ns, g.p99_ns, g.p999_ns, g.max_ns);
+            if (g.named)
+                insert(name, g.klass, g.op, g.op_name);
+        }
         db_.exec("COMMIT");
     }
 
