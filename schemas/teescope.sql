@@ -132,7 +132,7 @@ CREATE TABLE invocations (
     parent_request_id INTEGER,     -- callback_requests.id this invocation was made while serving, NULL at top level
     internal INTEGER NOT NULL DEFAULT 0, -- 1 for the driver's own invocations (pid 0)
     end_inferred INTEGER NOT NULL DEFAULT 0, -- 1 if its end is missing (data loss, or the caller died)
-    call TEXT NOT NULL DEFAULT 'object_invoke', -- object_invoke (QTEE OBJECT_INVOKE) | open_session | invoke | close_session (OP-TEE OPEN_SESSION, INVOKE, CLOSE_SESSION)
+    call TEXT,                     -- OP-TEE: open_session | invoke | close_session (OPEN_SESSION, INVOKE, CLOSE_SESSION); NULL for a QTEE OBJECT_INVOKE
     session_id INTEGER,            -- OP-TEE: sessions.id the call opened, invoked or closed
     origin INTEGER,                -- OP-TEE: GP result origin (API 1, COMMS 2, TEE 3, TRUSTED_APP 4)
     guest INTEGER NOT NULL DEFAULT 0, -- Xen client id of the caller's context; 0 native

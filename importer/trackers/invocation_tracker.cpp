@@ -12,7 +12,7 @@ namespace teescope::importer {
 
 namespace {
 constexpr uint32_t no_slot = UINT32_MAX;
-constexpr const char *kObjectInvoke = "object_invoke";
+constexpr const char *kObjectInvoke = ""; // QTEE OBJECT_INVOKE: no call kind (NULL)
 constexpr const char *kOpenSession = "open_session";
 constexpr const char *kInvoke = "invoke";
 constexpr const char *kCloseSession = "close_session";

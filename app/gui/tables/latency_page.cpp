@@ -246,19 +246,25 @@ void LatencyPage::onSelectionItemChanged(ItemRef item)
         scatter_->setSelectedInvocation(item.id);
         return;
     }
-    if (item.kind != ItemRef::Kind::Object || trace_.dbPath.isEmpty())
+    if ((item.kind != ItemRef::Kind::Object && item.kind != ItemRef::Kind::Session) || trace_.dbPath.isEmpty())
         return;
-    // The object's class is read in a job too (one row, but never SQL on the GUI thread).
+    // The object's class (a session's TA) is read in a job too (one row, but never SQL on the GUI
+    // thread).
     const int generation = classGeneration_.next();
     const QString path = trace_.dbPath;
-    const qint64 objectId = item.id;
+    const qint64 id = item.id;
+    const bool session = item.kind == ItemRef::Kind::Session;
     runJob<QString>(
         this,
-        [path, objectId] {
+        [path, id, session] {
             const store::Database db = openTraceDb(path);
-            store::Statement s(db.handle(), "SELECT class FROM objects WHERE id = ?1", db.path());
-            s.bind(1, int64_t(objectId));
-            return s.next() ? traceText(s.text_at(0)) : QString();
+            store::Statement s(db.handle(),
+                               session ? "SELECT COALESCE(t.name, s.uuid) FROM sessions s"
+                                         " LEFT JOIN ta_names t ON t.uuid = s.uuid WHERE s.id = ?1"
+                                       : "SELECT class FROM objects WHERE id = ?1",
+                               db.path());
+            s.bind(1, int64_t(id));
+            return s.next() && !s.null_at(0) ? traceText(s.text_at(0)) : QString();
         },
         [this, generation](JobResult<QString> result) {
             if (!classGeneration_.isCurrent(generation) || !result.ok() || result.value->isEmpty())

@@ -341,7 +341,7 @@ struct Builder {
         q.bind(1, id);
         if (!q.next())
             return missing(Kind::Invocation, id);
-        const bool optee = q.text(18) != QLatin1String("object_invoke");
+        const bool optee = !q.isNull(18);
         if (optee) {
             const auto [ta, uuid] = q.isNull(19) ? std::make_pair(QStringLiteral("?"), QString()) : sessionTa(q.num(19));
             const QString command = commandText(q.num(19), q.num(1));

@@ -168,7 +168,7 @@ public:
             insert(invocation_, r.id, r.serial, r.user_serial, r.context_id, r.process_id, r.thread_id,
                    r.object_id, r.handle, r.op, r.bi, r.bo, r.oi, r.oo, r.in_bytes, r.out_bytes, r.user_begin_ts,
                    r.user_end_ts, r.drv_begin_ts, r.drv_end_ts, r.err, r.ret, r.depth, r.parent_request_id,
-                   r.internal, r.end_inferred, r.call, r.session_id, r.origin, r.guest, r.wait_ns);
+                   r.internal, r.end_inferred, OrNull{r.call}, r.session_id, r.origin, r.guest, r.wait_ns);
         }
         for (size_t i = 0; i < b.requests.n; ++i) {
             const CallbackRequestRow &r = b.requests.rows[i];

@@ -164,6 +164,12 @@ private Q_SLOTS:
         page.openTrace(loadTraceInfo(openTraceDb(db_)));
         QTRY_VERIFY_WITH_TIMEOUT(page.isReady(), 30000);
         QCOMPARE(page.model()->rowCount(), 9);
+        // Selecting a session shows the rows of its TA.
+        selection.select({ItemRef::Kind::Session, OpteeDb::kHelloSession});
+        QTRY_COMPARE_WITH_TIMEOUT(page.proxy()->rowCount(), 4, 30000);
+        for (int r = 0; r < page.proxy()->rowCount(); ++r)
+            QCOMPARE(page.proxy()->index(r, 0).data(LatencyModel::ClassRole).toString(), QStringLiteral("hello_world"));
+        page.proxy()->setClassFilter(QString());
         selection.setGuestFilter(2);
         QTRY_VERIFY_WITH_TIMEOUT(page.isReady() && page.model()->rowCount() == 3, 30000);
         QTRY_VERIFY_WITH_TIMEOUT(page.stats() != nullptr, 30000);

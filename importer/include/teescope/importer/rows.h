@@ -100,7 +100,7 @@ struct InvocationRow {
     OptId parent_request_id;
     bool internal = false;
     bool end_inferred = false;
-    std::string call = "object_invoke"; // object_invoke | open_session | invoke | close_session
+    std::string call;              // OP-TEE: open_session | invoke | close_session; empty (NULL) for QTEE OBJECT_INVOKE
     OptId session_id;
     OptInt origin;
     int64_t guest = 0;
