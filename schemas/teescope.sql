@@ -124,8 +124,8 @@ CREATE TABLE invocations (
     out_bytes INTEGER,             -- bytes returned in output buffers
     user_begin_ts INTEGER,         -- user side: before the ioctl
     user_end_ts INTEGER,           -- user side: after the ioctl
-    drv_begin_ts INTEGER,          -- driver side: invoke_begin
-    drv_end_ts INTEGER,            -- driver side: invoke_end
+    drv_begin_ts INTEGER,          -- driver side: invoke_begin (OP-TEE CLOSE_SESSION: its first wait for a thread; NULL without one, its start is not traced)
+    drv_end_ts INTEGER,            -- driver side: invoke_end (OP-TEE CLOSE_SESSION: optee_close)
     err INTEGER,                   -- errno of the ioctl (0 success)
     ret INTEGER,                   -- result in the argument (QTEE result; OP-TEE GP result, e.g. 4294901772 = 0xFFFF000C)
     depth INTEGER NOT NULL DEFAULT 0, -- nesting: 0 top level, 1 inside a callback request served by this thread, ...

@@ -228,11 +228,12 @@ Id InvocationTracker::close_session_call(const EventHeader &h, const teescope_dr
     r.err = e.err;
     if (e.pid > 0)
         nest(r, e.tid);
-    // The call began when it first waited for an OP-TEE thread, if it did.
+    // Only its end is traced (optee_close); it began when it first waited for an OP-TEE thread,
+    // if it did, and its span is unknown otherwise (no duration rather than a false zero).
     WaitTracker::Attached waited = waits_.attach_unattached(e.tid, r.id);
     if (waited.serial)
         r.serial = waited.serial;
-    r.drv_begin_ts = waited.first_begin.value_or(h.ts);
+    r.drv_begin_ts = waited.first_begin;
     r.drv_end_ts = h.ts;
     if (waited.total_ns)
         r.wait_ns = waited.total_ns;

@@ -67,8 +67,9 @@ public:
     void on_user_close_session(const EventHeader &, const teescope_user_close_session &);
 
     // A CLOSE_SESSION ioctl closed session `session_id` (optee_close outside a context release):
-    // its invocation, which began when its first wait for an OP-TEE thread did. The row waits
-    // for the user side (close_session) of the same thread. Returns its id.
+    // its invocation, which began when its first wait for an OP-TEE thread did (without a wait its
+    // start is not traced: no drv_begin_ts). The row waits for the user side (close_session) of
+    // the same thread. Returns its id.
     Id close_session_call(const EventHeader &h, const teescope_drv_optee_close &e, OptId session_id);
 
     // The invocation whose driver side of serial `serial` is in flight, if any.
