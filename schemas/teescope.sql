@@ -11,10 +11,10 @@
 --
 -- Every column has a comment; tests check that each column is documented.
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE metadata (
-    key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version
+    key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version, ta_names_file (the user's TA name file read at import, if any)
     value TEXT                     -- the value, as text
 );
 
@@ -29,7 +29,7 @@ CREATE TABLE processes (
     id INTEGER PRIMARY KEY,        -- assigned: a pid seen again after the process ended is another process
     pid INTEGER NOT NULL,          -- raw process id (tgid)
     name TEXT,                     -- procname of its last event
-    guest INTEGER NOT NULL DEFAULT 0, -- Xen OP-TEE client id (domid + 1); 0 native
+    guest INTEGER NOT NULL DEFAULT 0, -- Xen OP-TEE client id (domid + 1) of the contexts it opened or called through; 0 native
     parent_id INTEGER,             -- processes.id of the parent (proc_fork), NULL if unknown
     start_ts INTEGER NOT NULL,     -- its first event (or its fork)
     end_ts INTEGER,                -- proc_exit, or its last event if it ended otherwise
@@ -118,38 +118,49 @@ CREATE TABLE invocations (
     thread_id INTEGER,             -- threads.id of the caller
     object_id INTEGER,             -- objects.id invoked, NULL if unknown
     handle INTEGER,                -- raw object id given (18446744073709551615 = root)
-    op INTEGER NOT NULL,           -- operation (65535 RELEASE)
+    op INTEGER NOT NULL,           -- operation (65535 RELEASE); OP-TEE: the TA command (func), -1 OPEN_SESSION, -2 CLOSE_SESSION
     bi INTEGER, bo INTEGER, oi INTEGER, oo INTEGER, -- input buffers, output buffers, input objects, output objects
     in_bytes INTEGER,              -- bytes in input buffers
     out_bytes INTEGER,             -- bytes returned in output buffers
     user_begin_ts INTEGER,         -- user side: before the ioctl
     user_end_ts INTEGER,           -- user side: after the ioctl
-    drv_begin_ts INTEGER,          -- driver side: invoke_begin
-    drv_end_ts INTEGER,            -- driver side: invoke_end
+    drv_begin_ts INTEGER,          -- driver side: invoke_begin (OP-TEE CLOSE_SESSION: its first wait for a thread; NULL without one, its start is not traced)
+    drv_end_ts INTEGER,            -- driver side: invoke_end (OP-TEE CLOSE_SESSION: optee_close)
     err INTEGER,                   -- errno of the ioctl (0 success)
-    ret INTEGER,                   -- result in the argument (QTEE result)
+    ret INTEGER,                   -- result in the argument (QTEE result; OP-TEE GP result, e.g. 4294901772 = 0xFFFF000C)
     depth INTEGER NOT NULL DEFAULT 0, -- nesting: 0 top level, 1 inside a callback request served by this thread, ...
     parent_request_id INTEGER,     -- callback_requests.id this invocation was made while serving, NULL at top level
     internal INTEGER NOT NULL DEFAULT 0, -- 1 for the driver's own invocations (pid 0)
-    end_inferred INTEGER NOT NULL DEFAULT 0 -- 1 if its end is missing (data loss, or the caller died)
+    end_inferred INTEGER NOT NULL DEFAULT 0, -- 1 if its end is missing (data loss, or the caller died)
+    call TEXT,                     -- OP-TEE: open_session | invoke | close_session (OPEN_SESSION, INVOKE, CLOSE_SESSION); NULL for a QTEE OBJECT_INVOKE
+    session_id INTEGER,            -- OP-TEE: sessions.id the call opened, invoked or closed
+    origin INTEGER,                -- OP-TEE: GP result origin (API 1, COMMS 2, TEE 3, TRUSTED_APP 4)
+    guest INTEGER NOT NULL DEFAULT 0, -- Xen client id of the caller's context; 0 native
+    wait_ns INTEGER                -- OP-TEE: total time it waited for an OP-TEE thread before running (optee_waits), NULL if it never waited
 );
 
+-- Requests served by a supplicant on behalf of an invocation: QTEE callback requests (kind
+-- callback) and OP-TEE RPCs to tee-supplicant (kind rpc), so both draw as flows from the
+-- invoking thread to the supplicant thread that served them.
 CREATE TABLE callback_requests (
     id INTEGER PRIMARY KEY,        -- assigned
-    context_id INTEGER NOT NULL,   -- contexts.id of the owner (hosts the callback object)
-    request INTEGER NOT NULL,      -- raw request id (reused)
-    object_id INTEGER,             -- objects.id of the callback object invoked
-    op INTEGER NOT NULL,           -- operation (65535 = RELEASE notice)
+    context_id INTEGER,            -- contexts.id of the owner (hosts the callback object; RPC: the supplicant's context), NULL for an RPC no supplicant took
+    request INTEGER,               -- raw request id (reused), NULL for an RPC no supplicant took
+    object_id INTEGER,             -- objects.id of the callback object invoked (NULL for an RPC)
+    op INTEGER NOT NULL,           -- operation (65535 = RELEASE notice); RPC: the command (LOAD_TA 0, RPMB 1, FS 2, SHM_ALLOC 6, SHM_FREE 7, GPROF 9, SOCKET 10, FTRACE 11, PLUGIN 12)
     invocation_id INTEGER,         -- invocations.id during which the TEE made the call (the cause)
     invoker_process_id INTEGER,    -- processes.id of the invoker: the process on whose behalf it runs
-    queue_ts INTEGER,              -- request_queue (QUEUED)
+    queue_ts INTEGER,              -- request_queue (QUEUED); RPC: optee_rpc_begin
     pick_ts INTEGER,               -- request_pick (PROCESSING)
     answer_ts INTEGER,             -- request_answer (PROCESSED) or request_abandon
     supplicant_thread_id INTEGER,  -- threads.id of the supplicant thread that served it
-    ret INTEGER,                   -- result given by the supplicant
+    ret INTEGER,                   -- result given by the supplicant (RPC not answered: the result optee_rpc_end returned)
     err INTEGER,                   -- errno of SUPPL_SEND, if refused
-    end_kind TEXT NOT NULL,        -- answered | delivered (RELEASE notice) | invoker_died | owner_closed | bad_answer | bad_request | pending_at_end
-    end_inferred INTEGER NOT NULL DEFAULT 0 -- 1 if data loss hides how it ended
+    end_kind TEXT NOT NULL,        -- answered | delivered (RELEASE notice) | invoker_died | owner_closed | bad_answer | bad_request | not_served (RPC returned without a supplicant taking it) | pending_at_end
+    end_inferred INTEGER NOT NULL DEFAULT 0, -- 1 if data loss hides how it ended
+    kind TEXT NOT NULL DEFAULT 'callback', -- callback (QTEE callback object invoked) | rpc (OP-TEE RPC to tee-supplicant)
+    return_ts INTEGER,             -- RPC: optee_rpc_end, the answer went back to the secure world
+    guest INTEGER NOT NULL DEFAULT 0 -- Xen client id of the invocation that caused it; 0 native
 );
 
 CREATE TABLE async_releases (
@@ -172,34 +183,113 @@ CREATE TABLE data_loss (
 CREATE TABLE shm (
     id INTEGER PRIMARY KEY,        -- assigned
     context_id INTEGER,            -- contexts.id that created it
-    shm INTEGER NOT NULL,          -- raw shm id (reused)
+    shm INTEGER NOT NULL,          -- raw shm id (reused; unique per guest)
     size INTEGER,                  -- bytes
-    how TEXT NOT NULL,             -- alloc | register
+    how TEXT NOT NULL,             -- alloc | register | unknown (created before the trace, first named by a memref)
     process_id INTEGER,            -- processes.id that created it
     created_ts INTEGER,            -- shm_alloc / shm_register
     freed_ts INTEGER,              -- shm_free
     end_kind TEXT NOT NULL,        -- freed | held_at_exit | alive_at_end
-    end_inferred INTEGER NOT NULL DEFAULT 0 -- 1 if data loss hides how it ended
+    end_inferred INTEGER NOT NULL DEFAULT 0, -- 1 if data loss hides how it ended
+    freed_by TEXT,                 -- client (freed while its process ran, or after the client closed its last descriptor of it) | process_exit (freed at its process's exit: the client never freed it) | guest_destroy (dropped with its guest); NULL unless freed
+    guest INTEGER NOT NULL DEFAULT 0, -- Xen client id of its context; 0 native
+    rpc_request_id INTEGER,        -- callback_requests.id of the OP-TEE RPC (SHM_ALLOC) the supplicant served by creating it
+    origin_unknown INTEGER NOT NULL DEFAULT 0 -- 1 if it was created before the trace (first named by a memref)
+);
+
+-- Every memref parameter of an OP-TEE call that named shared memory (optee_memref): which
+-- invocations used which shm lifetime.
+CREATE TABLE shm_uses (
+    id INTEGER PRIMARY KEY,        -- assigned, in the order the memrefs were seen
+    shm_id INTEGER,                -- shm.id named; NULL for a NULL memref
+    invocation_id INTEGER,         -- invocations.id of the OP-TEE call that passed it
+    param INTEGER NOT NULL,        -- parameter index
+    shm INTEGER NOT NULL,          -- raw shm id given (-1 for a NULL memref)
+    offset INTEGER,                -- offset into the shm
+    size INTEGER,                  -- size the caller gave
+    dir TEXT NOT NULL,             -- in | out | inout
+    ts INTEGER                     -- optee_memref
 );
 
 CREATE TABLE sessions (
-    id INTEGER PRIMARY KEY,        -- assigned (OP-TEE session lifetime)
+    id INTEGER PRIMARY KEY,        -- assigned: one OP-TEE session lifetime (a failed open gets a row too)
     context_id INTEGER,            -- contexts.id
-    session INTEGER,               -- raw session id (reused after close)
-    uuid TEXT,                     -- trusted application uuid
-    login INTEGER,                 -- login method
-    guest INTEGER NOT NULL DEFAULT 0, -- Xen client id
-    open_ts INTEGER,               -- OPEN_SESSION returned
+    session INTEGER,               -- raw session id (reused after close); NULL for a failed open
+    uuid TEXT,                     -- trusted application uuid (its name: ta_names)
+    login INTEGER,                 -- login method (PUBLIC 0, USER 1, GROUP 2, APPLICATION 4, USER_APPLICATION 5, GROUP_APPLICATION 6)
+    guest INTEGER NOT NULL DEFAULT 0, -- Xen client id; 0 native
+    open_ts INTEGER,               -- OPEN_SESSION returned (opened, or failed)
     close_ts INTEGER,              -- closed
     ret INTEGER,                   -- GP result of the open
     origin INTEGER,                -- result origin of the open
-    end_kind TEXT NOT NULL         -- closed | failed | open_at_end
+    end_kind TEXT NOT NULL,        -- closed (CLOSE_SESSION) | closed_at_release (its context was released with it open) | closed_by_guest_destroy | failed | open_at_end
+    process_id INTEGER,            -- processes.id of the process that opened it
+    thread_id INTEGER,             -- threads.id of the thread that opened it
+    opened_by INTEGER,             -- invocations.id of its OPEN_SESSION
+    closed_by INTEGER,             -- invocations.id of its CLOSE_SESSION; NULL when the driver closed it
+    err INTEGER,                   -- errno of the OPEN_SESSION ioctl
+    origin_unknown INTEGER NOT NULL DEFAULT 0, -- 1 if it was opened before the trace (first seen in an invoke or close)
+    end_inferred INTEGER NOT NULL DEFAULT 0    -- 1 if data loss hides how it ended
+);
+
+-- Time an OP-TEE call waited before the secure world ran it: for a free OP-TEE thread, or under
+-- Xen for its guest's limit of calls in flight. A call may wait several times.
+CREATE TABLE optee_waits (
+    id INTEGER PRIMARY KEY,        -- assigned
+    invocation_id INTEGER,         -- invocations.id of the waiting call; NULL for a close the driver makes itself (context release)
+    context_id INTEGER,            -- contexts.id of the call
+    thread_id INTEGER,             -- threads.id of the waiting thread
+    guest INTEGER NOT NULL DEFAULT 0, -- Xen client id; 0 native
+    reason TEXT NOT NULL,          -- no_thread (every OP-TEE thread busy) | guest_limit (the guest at the Xen mediator's limit of calls in flight)
+    begin_ts INTEGER,              -- optee_wait_begin
+    end_ts INTEGER,                -- optee_wait_end; NULL if it never got a thread within the trace
+    end_inferred INTEGER NOT NULL DEFAULT 0 -- 1 if data loss hides its end
+);
+
+-- Xen guests: one row per lifetime of a guest's OP-TEE partition.
+CREATE TABLE guests (
+    id INTEGER PRIMARY KEY,        -- assigned (a client id comes back when Xen reuses the domain id)
+    guest INTEGER NOT NULL,        -- Xen OP-TEE client id (domid + 1)
+    threads INTEGER,               -- OP-TEE threads of the guest: its limit of calls in flight
+    created_ts INTEGER,            -- guest_create; NULL if created before the trace
+    destroyed_ts INTEGER,          -- guest_destroy; NULL if alive at the end
+    contexts_dropped INTEGER,      -- contexts still open when it was destroyed (closed with it)
+    sessions_dropped INTEGER,      -- sessions still open then (closed by the secure world)
+    shm_dropped INTEGER,           -- shared buffers still registered then (unpinned)
+    end_kind TEXT NOT NULL,        -- destroyed | alive_at_end
+    origin_unknown INTEGER NOT NULL DEFAULT 0, -- 1 if created before the trace (first seen in a context or call of the guest)
+    end_inferred INTEGER NOT NULL DEFAULT 0    -- 1 if data loss hides how it ended
+);
+
+-- Names of trusted applications by uuid: teescope's catalogue of known TAs, then the entries of
+-- the user's TA name file read at import time (which win). Filled when the trace holds OP-TEE.
+CREATE TABLE ta_names (
+    uuid TEXT PRIMARY KEY,         -- trusted application uuid, lower case 8-4-4-4-12
+    name TEXT NOT NULL,            -- its name (the latency class of its calls)
+    source TEXT NOT NULL           -- builtin (teescope's catalogue) | user (the TA name file)
+);
+
+CREATE TABLE ta_commands (
+    uuid TEXT NOT NULL,            -- trusted application uuid
+    func INTEGER NOT NULL,         -- command id (INVOKE func)
+    name TEXT NOT NULL,            -- its name
+    source TEXT NOT NULL,          -- builtin | user
+    PRIMARY KEY (uuid, func)
 );
 
 CREATE TABLE latency (
-    class TEXT NOT NULL,           -- objects.class of the invoked object
-    op INTEGER NOT NULL,           -- operation
+    class TEXT NOT NULL,           -- objects.class of the invoked object; OP-TEE: the TA's name (ta_names), else its uuid
+    op INTEGER NOT NULL,           -- operation (OP-TEE: the command, -1 open, -2 close)
     count INTEGER NOT NULL,        -- invocations with both driver times
     min_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, p999_ns INTEGER, max_ns INTEGER, -- driver-side duration (drv_end_ts - drv_begin_ts) percentiles
+    PRIMARY KEY (class, op)
+);
+
+-- The names of the latency rows' ops that have one: OP-TEE TA commands (ta_commands). The
+-- latency_ops view gives every row its op in words.
+CREATE TABLE latency_op_names (
+    class TEXT NOT NULL,           -- latency.class (a TA's name, else its uuid)
+    op INTEGER NOT NULL,           -- latency.op (a TA command)
+    op_name TEXT NOT NULL,         -- the command's name
     PRIMARY KEY (class, op)
 );

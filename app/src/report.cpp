@@ -17,8 +17,9 @@ constexpr const char *kReportUsage =
     "usage: teescope report {leaks|sharing|latency|stats|objects} DB [--format text|csv|json]\n";
 constexpr const char *kCheckUsage =
     "usage: teescope check DB [--max-leaks N] [--max-p99 SERVICE:OP=DURATION]...\n"
-    "  SERVICE is an object class (e.g. app, diagnostics, uid:42), OP an operation number or\n"
-    "  'release', DURATION a number with a unit: 750ns, 500us, 2ms, 1.5s\n";
+    "  SERVICE is an object class (e.g. app, diagnostics, uid:42) or an OP-TEE TA's name (or uuid),\n"
+    "  OP an operation number (a TA command), 'release', or 'open' / 'close' for OP-TEE sessions,\n"
+    "  DURATION a number with a unit: 750ns, 500us, 2ms, 1.5s\n";
 
 int usage(std::ostream &err, const std::string &message, const char *text)
 {

@@ -3,7 +3,10 @@
 
 #include "teescope/importer/event_table.h"
 #include "teescope/importer/trackers.h"
+#include "teescope/store/ta_names.h"
 #include "teescope/store/writer.h"
+
+#include <filesystem>
 
 namespace teescope::importer {
 
@@ -51,6 +54,7 @@ public:
 
     void finish() override
     {
+        read_user_ta_names();
         writer_.set_metadata("importer_version", TEESCOPE_VERSION);
         writer_.set_metadata("contract_version", std::to_string(contract::version));
         writer_.set_metadata("trace_path", trace_path_);
@@ -64,6 +68,20 @@ public:
     bool read_error() const override { return read_error_; }
 
 private:
+    // The user's TA names, read at import time so the database names its TAs by itself.
+    void read_user_ta_names()
+    {
+        const std::string path = store::default_ta_names_path();
+        std::error_code ec;
+        if (path.empty() || !std::filesystem::is_regular_file(path, ec))
+            return;
+        std::vector<std::string> problems;
+        writer_.set_user_ta_names(store::read_ta_names_file(path, problems));
+        writer_.set_metadata("ta_names_file", path);
+        for (const std::string &p : problems)
+            writer_.count("bad_ta_names_line", "info", 1, p);
+    }
+
     store::Writer writer_;
     Trackers trackers_;
     std::string trace_path_;

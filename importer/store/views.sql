@@ -12,8 +12,15 @@
 --   release_unobserved     the handle went away but the release to the TEE was never seen
 --   callback_not_released  a callback object exported to the TEE and never released by it
 --   shm_not_freed          shared memory never freed
+--   shm_freed_at_exit      OP-TEE shared memory the client never freed: freed only when its
+--                          process exited (shm.freed_by = process_exit)
+--   shm_freed_by_guest_destroy  OP-TEE shared memory still registered when its guest was destroyed
 --   session_not_closed     an OP-TEE session still open at the end
--- Root and primordial objects belong to their context and are never leaks.
+--   session_closed_at_release   an OP-TEE session the client never closed: closed when its
+--                          context was released (the process exited or closed the device)
+--   session_closed_by_guest_destroy  an OP-TEE session still open when its guest was destroyed
+-- Root and primordial objects belong to their context and are never leaks. Every leak names its
+-- guest (0 native); leaks_per_guest counts them per guest and kind.
 CREATE VIEW leaks AS
 WITH RECURSIVE
     trace_end(ts) AS (SELECT CAST(value AS INTEGER) FROM metadata WHERE key = 'last_ts'),
@@ -56,15 +63,15 @@ WITH RECURSIVE
           FROM chain GROUP BY object_id)
 SELECT
     l.kind AS kind,                         -- leak kind (see above)
-    l.object_id AS object_id,               -- objects.id (shm.id for shm_not_freed, sessions.id for session_not_closed)
-    o.class AS class,                       -- objects.class; 'shm' for shared memory; the TA uuid for a session
+    l.object_id AS object_id,               -- objects.id (shm.id for the shm kinds, sessions.id for the session kinds)
+    o.class AS class,                       -- objects.class; 'shm' for shared memory; the TA's name (else its uuid) for a session
     o.uid AS uid,                           -- service uid or class code (QTEE objects)
     o.sw_id AS sw_id,                       -- secure-world object id (the raw session id for a session)
     cp.pid AS creator_pid,                  -- raw pid of the process whose call created it
     cp.name AS creator_name,                -- name of that process
     o.created_ts AS created_ts,             -- when it was created (session: opened)
     (SELECT ts FROM trace_end) - o.created_ts AS age_ns, -- end of the trace - created_ts
-    o.produced_by AS produced_by,           -- invocations.id whose result produced it
+    o.produced_by AS produced_by,           -- invocations.id whose result produced it (session: its OPEN_SESSION)
     pv.path AS provenance,                  -- classes from the root down to this object, e.g. "root → client_env → app"
     (SELECT group_concat(label, ', ') FROM (
         SELECT DISTINCT COALESCE(hp.name, '?') || '[' || hp.pid || ']' AS label
@@ -73,30 +80,57 @@ SELECT
           JOIN processes hp ON hp.id = hc.process_id
               OR hp.id IN (SELECT process_id FROM context_users WHERE context_id = hc.id)
          WHERE h.object_id = l.object_id AND h.unbind_ts IS NULL
-         ORDER BY hp.pid)) AS holders        -- processes whose context still holds it at the end
+         ORDER BY hp.pid)) AS holders,       -- processes whose context still holds it at the end
+    COALESCE(oc.guest, 0) AS guest          -- Xen client id of its context (0 native)
 FROM leak_objects l
 JOIN objects o ON o.id = l.object_id
+LEFT JOIN contexts oc ON oc.id = o.context_id
 LEFT JOIN provenance pv ON pv.object_id = l.object_id
-LEFT JOIN processes cp ON cp.id = COALESCE(o.creator_process_id,
-                                           (SELECT process_id FROM contexts WHERE id = o.context_id))
+LEFT JOIN processes cp ON cp.id = COALESCE(o.creator_process_id, oc.process_id)
 UNION ALL
 SELECT 'shm_not_freed', s.id, 'shm', NULL, NULL, p.pid, p.name, s.created_ts,
        (SELECT CAST(value AS INTEGER) FROM metadata WHERE key = 'last_ts') - s.created_ts,
        NULL, NULL,
-       CASE WHEN s.end_kind = 'alive_at_end' THEN COALESCE(p.name, '?') || '[' || p.pid || ']' END
+       CASE WHEN s.end_kind = 'alive_at_end' THEN COALESCE(p.name, '?') || '[' || p.pid || ']' END,
+       COALESCE(c.guest, s.guest)
   FROM shm s
   LEFT JOIN contexts c ON c.id = s.context_id
   LEFT JOIN processes p ON p.id = COALESCE(s.process_id, c.process_id)
  WHERE s.end_kind <> 'freed'
 UNION ALL
-SELECT 'session_not_closed', se.id, se.uuid, NULL, se.session, p.pid, p.name, se.open_ts,
+-- OP-TEE shm (the memory itself is what a client passes; QTEE passes memory objects, whose
+-- leaks are the object kinds above).
+SELECT CASE s.freed_by WHEN 'process_exit' THEN 'shm_freed_at_exit' ELSE 'shm_freed_by_guest_destroy' END,
+       s.id, 'shm', NULL, NULL, p.pid, p.name, s.created_ts,
+       (SELECT CAST(value AS INTEGER) FROM metadata WHERE key = 'last_ts') - s.created_ts,
+       NULL, NULL, NULL, COALESCE(c.guest, s.guest)
+  FROM shm s
+  LEFT JOIN contexts c ON c.id = s.context_id
+  LEFT JOIN processes p ON p.id = COALESCE(s.process_id, c.process_id)
+ WHERE s.freed_by IN ('process_exit', 'guest_destroy') AND (c.impl = 1 OR s.guest <> 0)
+UNION ALL
+SELECT CASE se.end_kind WHEN 'open_at_end' THEN 'session_not_closed'
+                        WHEN 'closed_at_release' THEN 'session_closed_at_release'
+                        ELSE 'session_closed_by_guest_destroy' END,
+       se.id, COALESCE(t.name, se.uuid), NULL, se.session, p.pid, p.name, se.open_ts,
        (SELECT CAST(value AS INTEGER) FROM metadata WHERE key = 'last_ts') - se.open_ts,
-       NULL, NULL,
-       CASE WHEN p.end_kind = 'alive_at_end' THEN COALESCE(p.name, '?') || '[' || p.pid || ']' END
+       se.opened_by, NULL,
+       CASE WHEN se.end_kind = 'open_at_end' AND p.end_kind = 'alive_at_end'
+            THEN COALESCE(p.name, '?') || '[' || p.pid || ']' END,
+       se.guest
   FROM sessions se
+  LEFT JOIN ta_names t ON t.uuid = se.uuid
   LEFT JOIN contexts c ON c.id = se.context_id
-  LEFT JOIN processes p ON p.id = c.process_id
- WHERE se.end_kind = 'open_at_end';
+  LEFT JOIN processes p ON p.id = COALESCE(se.process_id, c.process_id)
+ WHERE se.end_kind IN ('open_at_end', 'closed_at_release', 'closed_by_guest_destroy');
+
+-- Leaks per guest and kind (guest 0: native).
+CREATE VIEW leaks_per_guest AS
+SELECT
+    guest AS guest,                                 -- Xen client id (0 native)
+    kind AS kind,                                   -- leak kind (see leaks)
+    COUNT(*) AS leaks                               -- leaks of that kind in that guest
+FROM leaks GROUP BY guest, kind;
 
 -- The same secure-world object held through handles of two or more contexts at overlapping
 -- times (a handle without unbind is held until the end of the trace). One row per sw_id.
@@ -190,8 +224,9 @@ LEFT JOIN processes op ON op.id = c.process_id
 LEFT JOIN labels l ON l.context_id = s.context_id
 LEFT JOIN calls k ON k.context_id = s.context_id;
 
--- Callback requests served by one process (the owner of the callback object) on behalf of
--- another (the invoker): one row per invoker process and owner context.
+-- Callback requests served by one process (the owner of the callback object, or tee-supplicant
+-- for OP-TEE RPCs) on behalf of another (the invoker): one row per invoker process, owner
+-- context and request kind.
 CREATE VIEW callback_flows AS
 SELECT
     r.invoker_process_id AS invoker_process_id,    -- processes.id of the invoker
@@ -206,14 +241,55 @@ SELECT
     MIN(r.answer_ts - r.queue_ts) AS min_ns,        -- fastest queue -> answer
     CAST(AVG(r.answer_ts - r.queue_ts) AS INTEGER) AS avg_ns, -- mean queue -> answer
     MAX(r.answer_ts - r.queue_ts) AS max_ns,        -- slowest queue -> answer
-    SUM(r.answer_ts - r.queue_ts) AS total_ns       -- time the invokers waited on the owner in total
+    SUM(r.answer_ts - r.queue_ts) AS total_ns,      -- time the invokers waited on the owner in total
+    r.kind AS kind                                  -- callback (QTEE) | rpc (OP-TEE RPC to tee-supplicant)
 FROM callback_requests r
 JOIN contexts c ON c.id = r.context_id
 LEFT JOIN processes ip ON ip.id = r.invoker_process_id
 LEFT JOIN processes op ON op.id = c.process_id
 WHERE r.invoker_process_id IS NOT NULL AND c.process_id IS NOT NULL
   AND r.invoker_process_id <> c.process_id
-GROUP BY r.invoker_process_id, r.context_id;
+GROUP BY r.invoker_process_id, r.context_id, r.kind;
+
+-- The TEE stacks the trace holds: one row per stack present (QTEE, OP-TEE), with the number of
+-- its contexts and, for OP-TEE under Xen, of its guests.
+CREATE VIEW stacks AS
+WITH guest_ids(guest) AS (
+    SELECT guest FROM guests
+    UNION SELECT guest FROM contexts WHERE guest <> 0
+    UNION SELECT guest FROM processes WHERE guest <> 0)
+SELECT
+    'QTEE' AS stack,                                -- QTEE | OP-TEE
+    (SELECT COUNT(*) FROM contexts WHERE impl = 4) AS contexts, -- contexts of that stack's devices
+    0 AS guests,                                    -- Xen guests (OP-TEE only)
+    'QTEE' AS description                           -- in words, e.g. "OP-TEE under Xen, 2 guests"
+ WHERE EXISTS (SELECT 1 FROM contexts WHERE impl = 4)
+    OR EXISTS (SELECT 1 FROM objects WHERE kind IN ('qtee', 'callback'))
+UNION ALL
+SELECT 'OP-TEE', (SELECT COUNT(*) FROM contexts WHERE impl = 1), g.n,
+       CASE g.n WHEN 0 THEN 'OP-TEE' WHEN 1 THEN 'OP-TEE under Xen, 1 guest'
+                ELSE 'OP-TEE under Xen, ' || g.n || ' guests' END
+  FROM (SELECT COUNT(*) AS n FROM guest_ids) g
+ WHERE EXISTS (SELECT 1 FROM contexts WHERE impl = 1) OR EXISTS (SELECT 1 FROM sessions)
+    OR EXISTS (SELECT 1 FROM guests);
+
+-- The latency table with each op in words: a TA command's name, open / close (OP-TEE session
+-- calls), release (QTEE RELEASE), or the number.
+CREATE VIEW latency_ops AS
+SELECT
+    l.class AS class,                               -- latency.class: an object class, or a TA's name (else its uuid)
+    l.op AS op,                                     -- latency.op
+    COALESCE(n.op_name, CASE l.op WHEN -1 THEN 'open' WHEN -2 THEN 'close' WHEN 65535 THEN 'release'
+                             ELSE CAST(l.op AS TEXT) END) AS op_name, -- the op in words
+    l.count AS count,                               -- invocations with both driver times
+    l.min_ns AS min_ns,                             -- fastest
+    l.p50_ns AS p50_ns,                             -- median
+    l.p90_ns AS p90_ns,                             -- 90th percentile
+    l.p99_ns AS p99_ns,                             -- 99th percentile
+    l.p999_ns AS p999_ns,                           -- 99.9th percentile
+    l.max_ns AS max_ns                              -- slowest
+FROM latency l
+LEFT JOIN latency_op_names n ON n.class = l.class AND n.op = l.op;
 
 -- The import statistics, then a total per severity and a grand total.
 CREATE VIEW import_summary AS

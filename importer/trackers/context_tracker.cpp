@@ -36,7 +36,7 @@ OptId ContextTracker::id_for(uint64_t serial, OptId caller, Ts ts, const char *e
         return c->row.id;
     }
     auto it = released_contexts_.find(serial);
-    return it != released_contexts_.end() ? OptId(it->second) : std::nullopt;
+    return it != released_contexts_.end() ? OptId(it->second.id) : std::nullopt;
 }
 
 void ContextTracker::note_call(uint64_t serial, Id process, Ts ts, const char *event) {
@@ -47,6 +47,73 @@ void ContextTracker::note_call(uint64_t serial, Id process, Ts ts, const char *e
 OptId ContextTracker::opener(uint64_t serial) const {
     auto it = contexts_.find(serial);
     return it != contexts_.end() ? it->second.row.process_id : std::nullopt;
+}
+
+bool ContextTracker::is_optee(uint64_t serial) const {
+    auto it = contexts_.find(serial);
+    if (it == contexts_.end())
+        return false;
+    const ContextRow &r = it->second.row;
+    return r.impl == 1 || r.dev.rfind("teepriv", 0) == 0;
+}
+
+int64_t ContextTracker::guest_of(uint64_t serial) const {
+    auto it = contexts_.find(serial);
+    if (it != contexts_.end())
+        return it->second.row.guest;
+    auto r = released_contexts_.find(serial);
+    return r != released_contexts_.end() ? r->second.guest : 0;
+}
+
+int ContextTracker::intern_device(const std::string &dev) {
+    if (dev.empty())
+        return 0;
+    for (size_t i = 0; i < devices_.size(); ++i)
+        if (devices_[i] == dev)
+            return int(i) + 1;
+    devices_.push_back(dev);
+    return int(devices_.size());
+}
+
+int ContextTracker::device_of(uint64_t serial) const {
+    auto it = contexts_.find(serial);
+    if (it != contexts_.end()) {
+        for (size_t i = 0; i < devices_.size(); ++i)
+            if (devices_[i] == it->second.row.dev)
+                return int(i) + 1;
+        return 0;
+    }
+    auto r = released_contexts_.find(serial);
+    return r != released_contexts_.end() ? r->second.device : 0;
+}
+
+void ContextTracker::drop_guest(int64_t guest, Ts ts) {
+    for (auto &[serial, c] : contexts_) {
+        if (c.row.guest != guest || c.closed)
+            continue;
+        c.closed = true;
+        c.row.close_ts = ts;
+        for (const auto &u : c.users)
+            processes_.context_closed(u.process_id);
+    }
+}
+
+bool ContextTracker::closed(uint64_t serial) const {
+    auto it = contexts_.find(serial);
+    if (it != contexts_.end())
+        return it->second.closed;
+    return released_contexts_.count(serial) > 0;
+}
+
+void ContextTracker::note_optee(uint64_t serial, int64_t guest) {
+    auto it = contexts_.find(serial);
+    if (it == contexts_.end() || !it->second.row.origin_unknown)
+        return;
+    ContextRow &r = it->second.row;
+    if (!r.impl)
+        r.impl = 1;
+    if (r.guest == 0)
+        r.guest = guest;
 }
 
 void ContextTracker::note_context_user(ContextState &c, Id process_id, Ts ts, bool call) {
@@ -63,6 +130,7 @@ void ContextTracker::note_context_user(ContextState &c, Id process_id, Ts ts, bo
     }
     c.users.push_back(ContextUserRow{c.row.id, process_id, ts, ts, call ? 1 : 0});
     processes_.context_touched(process_id, !c.closed);
+    processes_.set_guest(process_id, c.row.guest);
 }
 
 void ContextTracker::emit_context(ContextState &c) {
@@ -85,6 +153,7 @@ void ContextTracker::on_drv_context_open(const EventHeader &h, const teescope_dr
     c.row.serial = static_cast<int64_t>(e.ctx);
     c.row.process_id = process_id;
     c.row.dev = e.dev ? e.dev : "";
+    intern_device(c.row.dev);
     c.row.impl = e.impl;
     c.row.guest = e.guest;
     c.row.open_ts = h.ts;
@@ -129,7 +198,7 @@ void ContextTracker::on_drv_context_release(const EventHeader &h, const teescope
     c.row.release_ts = h.ts;
     c.row.end_kind = "released";
     emit_context(c);
-    released_contexts_.emplace(e.ctx, c.row.id);
+    released_contexts_.emplace(e.ctx, Released{c.row.id, c.row.guest, device_of(e.ctx)});
     contexts_.erase(it);
 }
 

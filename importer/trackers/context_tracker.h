@@ -38,6 +38,20 @@ public:
     // The process that opened a context not yet released.
     OptId opener(uint64_t serial) const;
 
+    // A context of an OP-TEE device (impl 1, or a teepriv device), as far as it is known.
+    bool is_optee(uint64_t serial) const;
+    // The Xen guest of a context, released or not (0: native, or unknown).
+    int64_t guest_of(uint64_t serial) const;
+    // The device of a context, released or not, as a small number (0: unknown): shm ids are
+    // per device (tee0 and teepriv0 each have theirs).
+    int device_of(uint64_t serial) const;
+    // Xen guest `guest` was destroyed at `ts`: its contexts still open were dropped with it.
+    void drop_guest(int64_t guest, Ts ts);
+    // The context was closed (context_close), or released.
+    bool closed(uint64_t serial) const;
+    // An OP-TEE event named the context: one of unknown origin learns its device kind and guest.
+    void note_optee(uint64_t serial, int64_t guest);
+
     // Emits the contexts not released (closed or still open).
     void finish(Ts last_ts);
 
@@ -53,10 +67,19 @@ private:
     void note_context_user(ContextState &c, Id process_id, Ts ts, bool call);
     void emit_context(ContextState &c);
 
+    struct Released {
+        Id id;
+        int64_t guest;
+        int device;
+    };
+
+    int intern_device(const std::string &dev);
+
     TrackerCore &core_;
     ProcessTracker &processes_;
-    std::unordered_map<uint64_t, ContextState> contexts_; // serial -> not yet released
-    std::unordered_map<uint64_t, Id> released_contexts_;  // serial -> id (serials are never reused)
+    std::unordered_map<uint64_t, ContextState> contexts_;   // serial -> not yet released
+    std::unordered_map<uint64_t, Released> released_contexts_; // serial -> its id (serials are never reused)
+    std::vector<std::string> devices_;                       // device names; index + 1 = device_of
 };
 
 } // namespace teescope::importer

@@ -29,12 +29,18 @@ enum class Table : uint8_t {
     data_loss,
     shm,
     session,
+    shm_use,
+    optee_wait,
+    guest,
     count_
 };
 
 class TrackerCore {
 public:
-    explicit TrackerCore(RowSink &rows) : rows_(rows) {}
+    explicit TrackerCore(RowSink &rows) : rows_(rows) {
+        for (Id &next : next_id_)
+            next = 1;
+    }
     TrackerCore(const TrackerCore &) = delete;
     TrackerCore &operator=(const TrackerCore &) = delete;
 
@@ -61,7 +67,7 @@ public:
 private:
     RowSink &rows_;
     bool data_lost_ = false;
-    Id next_id_[static_cast<size_t>(Table::count_)] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    Id next_id_[static_cast<size_t>(Table::count_)];
     std::string example_; // reused for the examples of statistics
 };
 

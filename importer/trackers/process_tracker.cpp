@@ -114,6 +114,14 @@ void ProcessTracker::context_touched(Id id, bool open) {
     }
 }
 
+void ProcessTracker::set_guest(Id id, int64_t guest) {
+    if (guest == 0)
+        return;
+    auto it = processes_.find(id);
+    if (it != processes_.end() && it->second.row.guest == 0)
+        it->second.row.guest = guest;
+}
+
 void ProcessTracker::context_closed(Id id) {
     auto it = processes_.find(id);
     if (it != processes_.end() && it->second.contexts_open > 0)

@@ -34,6 +34,8 @@ public:
     // not closed yet), or one of those contexts was closed.
     void context_touched(Id id, bool open);
     void context_closed(Id id);
+    // Process `id` opened or called through a context of Xen guest `guest` (0: native).
+    void set_guest(Id id, int64_t guest);
 
     // The callback request a supplicant thread picked and has not answered, and the depth of the
     // invocation that caused it.

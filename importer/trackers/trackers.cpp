@@ -5,31 +5,45 @@
 
 #include "context_tracker.h"
 #include "core.h"
+#include "guest_tracker.h"
 #include "invocation_tracker.h"
 #include "object_tracker.h"
 #include "process_tracker.h"
 #include "request_tracker.h"
+#include "rpc_tracker.h"
 #include "session_tracker.h"
 #include "shm_tracker.h"
+#include "wait_tracker.h"
 
 namespace teescope::importer {
 
 // Each tracker holds references to the trackers whose answers it needs. Invocations and objects
 // need each other (an invocation targets an object, an object is produced by an invocation), as
 // do objects and requests (a request calls a callback object, a handle is bound while a request
-// is served): a reference to a tracker declared further down is bound before that tracker is
-// constructed, and used only once events arrive.
+// is served), and invocations and waits (a wait adds to its invocation, a CLOSE_SESSION begins
+// with its waits): a reference to a tracker declared further down is bound before that tracker
+// is constructed, and used only once events arrive.
 struct Trackers::Entities {
     explicit Entities(RowSink &rows) : core(rows) {}
 
     TrackerCore core;
     ProcessTracker processes{core};
     ContextTracker contexts{core, processes};
-    InvocationTracker invocations{core, processes, contexts, objects};
+    GuestTracker guests{core, processes};
+    InvocationTracker invocations{core, processes, contexts, objects, waits};
+    WaitTracker waits{core, processes, contexts, invocations};
     ObjectTracker objects{core, processes, contexts, invocations, requests};
     RequestTracker requests{core, processes, contexts, invocations, objects};
-    ShmTracker shm{core, processes, contexts};
-    SessionTracker sessions{core, processes, contexts};
+    RpcTracker rpcs{core, processes, contexts, invocations};
+    ShmTracker shm{core, processes, contexts, invocations, rpcs, guests};
+    SessionTracker sessions{core, processes, contexts, invocations, guests};
+
+    // An OP-TEE event of context `ctx` (0: none) in guest `guest`.
+    void optee_seen(uint64_t ctx, int64_t guest, Ts ts) {
+        if (ctx)
+            contexts.note_optee(ctx, guest);
+        guests.seen(guest, ts);
+    }
 };
 
 Trackers::Trackers(RowSink &rows) : t_(std::make_unique<Entities>(rows)) {}
@@ -51,33 +65,31 @@ void Trackers::on_user_proc_exit(const EventHeader &h, const teescope_user_proc_
     t_->processes.on_user_proc_exit(h, e);
 }
 
-// Events that only show their emitter alive: supplicant calls are not invocations, OP-TEE RPC
-// round trips are not followed.
-void Trackers::on_drv_optee_rpc_begin(const EventHeader &h, const teescope_drv_optee_rpc_begin &e) {
-    t_->processes.caller(e.pid, e.tid, h.ts);
-}
-
-void Trackers::on_drv_optee_rpc_end(const EventHeader &h, const teescope_drv_optee_rpc_end &e) {
-    t_->processes.caller(e.pid, e.tid, h.ts);
-}
-
+// Events that only show their emitter alive: supplicant calls are not invocations.
 void Trackers::on_user_dev_open(const EventHeader &h, const teescope_user_dev_open &) { t_->processes.touch_user(h); }
 void Trackers::on_user_fd_adopt(const EventHeader &h, const teescope_user_fd_adopt &) { t_->processes.touch_user(h); }
-void Trackers::on_user_fd_dup(const EventHeader &h, const teescope_user_fd_dup &) { t_->processes.touch_user(h); }
-void Trackers::on_user_fd_close(const EventHeader &h, const teescope_user_fd_close &) { t_->processes.touch_user(h); }
+void Trackers::on_user_fd_dup(const EventHeader &h, const teescope_user_fd_dup &e) {
+    t_->processes.touch_user(h);
+    t_->shm.on_user_fd_dup(h, e);
+}
+void Trackers::on_user_fd_close(const EventHeader &h, const teescope_user_fd_close &e) {
+    t_->processes.touch_user(h);
+    t_->shm.on_user_fd_close(h, e);
+}
 void Trackers::on_user_version(const EventHeader &h, const teescope_user_version &) { t_->processes.touch_user(h); }
 void Trackers::on_user_supp_recv_begin(const EventHeader &h, const teescope_user_supp_recv_begin &) { t_->processes.touch_user(h); }
 void Trackers::on_user_supp_recv_end(const EventHeader &h, const teescope_user_supp_recv_end &) { t_->processes.touch_user(h); }
 void Trackers::on_user_supp_send_begin(const EventHeader &h, const teescope_user_supp_send_begin &) { t_->processes.touch_user(h); }
 void Trackers::on_user_supp_send_end(const EventHeader &h, const teescope_user_supp_send_end &) { t_->processes.touch_user(h); }
-void Trackers::on_user_shm_alloc(const EventHeader &h, const teescope_user_shm_alloc &) { t_->processes.touch_user(h); }
-void Trackers::on_user_shm_register(const EventHeader &h, const teescope_user_shm_register &) { t_->processes.touch_user(h); }
+void Trackers::on_user_shm_alloc(const EventHeader &h, const teescope_user_shm_alloc &e) {
+    t_->processes.touch_user(h);
+    t_->shm.on_user_shm_alloc(h, e);
+}
+void Trackers::on_user_shm_register(const EventHeader &h, const teescope_user_shm_register &e) {
+    t_->processes.touch_user(h);
+    t_->shm.on_user_shm_register(h, e);
+}
 void Trackers::on_user_shm_map(const EventHeader &h, const teescope_user_shm_map &) { t_->processes.touch_user(h); }
-void Trackers::on_user_open_session_begin(const EventHeader &h, const teescope_user_open_session_begin &) { t_->processes.touch_user(h); }
-void Trackers::on_user_open_session_end(const EventHeader &h, const teescope_user_open_session_end &) { t_->processes.touch_user(h); }
-void Trackers::on_user_session_invoke_begin(const EventHeader &h, const teescope_user_session_invoke_begin &) { t_->processes.touch_user(h); }
-void Trackers::on_user_session_invoke_end(const EventHeader &h, const teescope_user_session_invoke_end &) { t_->processes.touch_user(h); }
-void Trackers::on_user_close_session(const EventHeader &h, const teescope_user_close_session &) { t_->processes.touch_user(h); }
 void Trackers::on_user_cancel(const EventHeader &h, const teescope_user_cancel &) { t_->processes.touch_user(h); }
 void Trackers::on_user_ioctl_other(const EventHeader &h, const teescope_user_ioctl_other &) { t_->processes.touch_user(h); }
 
@@ -86,6 +98,7 @@ void Trackers::on_user_ioctl_other(const EventHeader &h, const teescope_user_ioc
 
 void Trackers::on_drv_context_open(const EventHeader &h, const teescope_drv_context_open &e) {
     t_->contexts.on_drv_context_open(h, e);
+    t_->guests.seen(e.guest, h.ts);
 }
 
 void Trackers::on_drv_context_close(const EventHeader &h, const teescope_drv_context_close &e) {
@@ -148,6 +161,8 @@ void Trackers::on_drv_invoke_end(const EventHeader &h, const teescope_drv_invoke
 
 void Trackers::on_drv_optee_invoke_begin(const EventHeader &h, const teescope_drv_optee_invoke_begin &e) {
     t_->invocations.on_drv_optee_invoke_begin(h, e);
+    t_->sessions.on_drv_optee_invoke_begin(h, e);
+    t_->optee_seen(e.ctx, e.guest, h.ts);
 }
 
 void Trackers::on_drv_optee_invoke_end(const EventHeader &h, const teescope_drv_optee_invoke_end &e) {
@@ -162,23 +177,63 @@ void Trackers::on_user_invoke_end(const EventHeader &h, const teescope_user_invo
     t_->invocations.on_user_invoke_end(h, e);
 }
 
+void Trackers::on_user_open_session_begin(const EventHeader &h, const teescope_user_open_session_begin &e) {
+    t_->invocations.on_user_open_session_begin(h, e);
+}
+
+void Trackers::on_user_open_session_end(const EventHeader &h, const teescope_user_open_session_end &e) {
+    t_->invocations.on_user_open_session_end(h, e);
+}
+
+void Trackers::on_user_session_invoke_begin(const EventHeader &h, const teescope_user_session_invoke_begin &e) {
+    t_->invocations.on_user_session_invoke_begin(h, e);
+}
+
+void Trackers::on_user_session_invoke_end(const EventHeader &h, const teescope_user_session_invoke_end &e) {
+    t_->invocations.on_user_session_invoke_end(h, e);
+}
+
+void Trackers::on_user_close_session(const EventHeader &h, const teescope_user_close_session &e) {
+    t_->invocations.on_user_close_session(h, e);
+}
+
 // ---------------------------------------------------------------------------------------------
-// Callback requests
+// Callback requests and OP-TEE RPCs: a supplicant's pick, answer and abandon name the request by
+// (context, id); QTEE requests were queued under that id, RPCs are taken in queue order.
 
 void Trackers::on_drv_request_queue(const EventHeader &h, const teescope_drv_request_queue &e) {
     t_->requests.on_drv_request_queue(h, e);
 }
 
 void Trackers::on_drv_request_pick(const EventHeader &h, const teescope_drv_request_pick &e) {
-    t_->requests.on_drv_request_pick(h, e);
+    if (!t_->requests.pending(e.ctx, e.request) &&
+        (t_->contexts.is_optee(e.ctx) || t_->rpcs.waiting(e.ctx, e.request)))
+        t_->rpcs.on_drv_request_pick(h, e);
+    else
+        t_->requests.on_drv_request_pick(h, e);
 }
 
 void Trackers::on_drv_request_answer(const EventHeader &h, const teescope_drv_request_answer &e) {
-    t_->requests.on_drv_request_answer(h, e);
+    if (t_->rpcs.taken(e.ctx, e.request))
+        t_->rpcs.on_drv_request_answer(h, e);
+    else
+        t_->requests.on_drv_request_answer(h, e);
 }
 
 void Trackers::on_drv_request_abandon(const EventHeader &h, const teescope_drv_request_abandon &e) {
-    t_->requests.on_drv_request_abandon(h, e);
+    if (t_->rpcs.taken(e.ctx, e.request))
+        t_->rpcs.on_drv_request_abandon(h, e);
+    else
+        t_->requests.on_drv_request_abandon(h, e);
+}
+
+void Trackers::on_drv_optee_rpc_begin(const EventHeader &h, const teescope_drv_optee_rpc_begin &e) {
+    t_->rpcs.on_drv_optee_rpc_begin(h, e);
+    t_->optee_seen(e.ctx, e.guest, h.ts);
+}
+
+void Trackers::on_drv_optee_rpc_end(const EventHeader &h, const teescope_drv_optee_rpc_end &e) {
+    t_->rpcs.on_drv_optee_rpc_end(h, e);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,19 +251,48 @@ void Trackers::on_drv_shm_free(const EventHeader &h, const teescope_drv_shm_free
     t_->shm.on_drv_shm_free(h, e);
 }
 
+void Trackers::on_drv_optee_memref(const EventHeader &h, const teescope_drv_optee_memref &e) {
+    t_->shm.on_drv_optee_memref(h, e);
+    t_->optee_seen(e.ctx, e.guest, h.ts);
+}
+
 // ---------------------------------------------------------------------------------------------
-// OP-TEE sessions
+// OP-TEE sessions, calls and waits
 
 void Trackers::on_drv_optee_open_begin(const EventHeader &h, const teescope_drv_optee_open_begin &e) {
+    t_->invocations.on_drv_optee_open_begin(h, e);
     t_->sessions.on_drv_optee_open_begin(h, e);
+    t_->optee_seen(e.ctx, e.guest, h.ts);
 }
 
 void Trackers::on_drv_optee_open_end(const EventHeader &h, const teescope_drv_optee_open_end &e) {
     t_->sessions.on_drv_optee_open_end(h, e);
+    t_->invocations.on_drv_optee_open_end(h, e);
 }
 
 void Trackers::on_drv_optee_close(const EventHeader &h, const teescope_drv_optee_close &e) {
     t_->sessions.on_drv_optee_close(h, e);
+    t_->optee_seen(e.ctx, e.guest, h.ts);
+}
+
+void Trackers::on_drv_optee_wait_begin(const EventHeader &h, const teescope_drv_optee_wait_begin &e) {
+    t_->waits.on_drv_optee_wait_begin(h, e);
+    t_->optee_seen(e.ctx, e.guest, h.ts);
+}
+
+void Trackers::on_drv_optee_wait_end(const EventHeader &h, const teescope_drv_optee_wait_end &e) {
+    t_->waits.on_drv_optee_wait_end(h, e);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Xen guests
+
+void Trackers::on_drv_guest_create(const EventHeader &h, const teescope_drv_guest_create &e) {
+    t_->guests.on_drv_guest_create(h, e);
+}
+
+void Trackers::on_drv_guest_destroy(const EventHeader &h, const teescope_drv_guest_destroy &e) {
+    t_->guests.on_drv_guest_destroy(h, e);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,11 +320,17 @@ void Trackers::on_end(int64_t last_ts) {
     if (ended_)
         return;
     ended_ = true;
+    t_->waits.finish(last_ts);
+    t_->rpcs.finish(last_ts);
     t_->invocations.finish(last_ts);
     t_->requests.finish(last_ts);
     t_->objects.finish(last_ts); // handles, then objects
+    // What a destroyed guest still held was dropped with it, even where no close followed.
+    for (const auto &[guest, ts] : t_->guests.destroyed_guests())
+        t_->contexts.drop_guest(guest, ts);
     t_->shm.finish(last_ts);
-    t_->sessions.finish();
+    t_->sessions.finish(last_ts);
+    t_->guests.finish(last_ts);
     t_->contexts.finish(last_ts);
     t_->processes.finish(); // threads, then processes
 }

@@ -35,7 +35,10 @@ struct Rows : RowSink {
     void add(const AsyncReleaseRow &) override {}
     void add(const DataLossRow &) override {}
     void add(const ShmRow &) override {}
+    void add(const ShmUseRow &) override {}
     void add(const SessionRow &) override {}
+    void add(const OpteeWaitRow &) override {}
+    void add(const GuestRow &) override {}
     void count(const std::string &name, const std::string &, uint64_t n, const std::string &) override {
         stats[name] += n;
     }
@@ -99,8 +102,8 @@ TEST(TrackersOnTrace, CallbacksScenarioCrossesProcesses) {
     int cross = 0;
     for (const auto &q : r.requests) {
         EXPECT_TRUE(q.invocation_id.has_value());
-        if (q.invoker_process_id && context_owner.count(q.context_id) &&
-            *q.invoker_process_id != context_owner[q.context_id])
+        if (q.invoker_process_id && q.context_id && context_owner.count(*q.context_id) &&
+            *q.invoker_process_id != context_owner[*q.context_id])
             ++cross;
     }
     EXPECT_GE(cross, 2 * 20); // two notifiers, 20 notifies each, served by the listener

@@ -37,7 +37,32 @@ QString processLabel(const QString &name, qint64 pid)
 
 QString opName(qint64 op)
 {
+    if (op == -1)
+        return QStringLiteral("open");
+    if (op == -2)
+        return QStringLiteral("close");
     return op == 65535 ? QStringLiteral("release") : QString::number(op);
+}
+
+QString rpcCommandName(qint64 cmd)
+{
+    switch (cmd) {
+    case 0: return QStringLiteral("LOAD_TA");
+    case 1: return QStringLiteral("RPMB");
+    case 2: return QStringLiteral("FS");
+    case 6: return QStringLiteral("SHM_ALLOC");
+    case 7: return QStringLiteral("SHM_FREE");
+    case 9: return QStringLiteral("GPROF");
+    case 10: return QStringLiteral("SOCKET");
+    case 11: return QStringLiteral("FTRACE");
+    case 12: return QStringLiteral("PLUGIN");
+    default: return QStringLiteral("cmd %1").arg(cmd);
+    }
+}
+
+QString guestLabel(qint64 guest)
+{
+    return guest == 0 ? QStringLiteral("native") : QStringLiteral("guest %1").arg(guest);
 }
 
 QString formatCount(qint64 n)

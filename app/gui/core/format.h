@@ -12,8 +12,13 @@ QString formatDuration(qint64 ns);
 QString formatTraceTime(qint64 ts, qint64 traceStart);
 // "name[pid]"; an empty name gives "?[pid]".
 QString processLabel(const QString &name, qint64 pid);
-// Operation number of an invocation: "release" for 65535 (QTEE RELEASE), else the number.
+// Operation number of an invocation: "release" for 65535 (QTEE RELEASE), "open" (-1) and "close"
+// (-2) for OP-TEE sessions, else the number.
 QString opName(qint64 op);
+// An OP-TEE RPC command to tee-supplicant: "LOAD_TA", "RPMB", "FS", "SHM_ALLOC", ..., else "cmd N".
+QString rpcCommandName(qint64 cmd);
+// A Xen guest by its OP-TEE client id: "guest N"; 0 is "native".
+QString guestLabel(qint64 guest);
 // 1234567 -> "1,234,567" (locale-independent grouping).
 QString formatCount(qint64 n);
 // A tooltip that shows `text` literally: QToolTip renders anything that looks like markup as

@@ -41,6 +41,7 @@ QString kindName(ItemRef::Kind kind)
     case ItemRef::Kind::Object: return QStringLiteral("object");
     case ItemRef::Kind::Invocation: return QStringLiteral("invocation");
     case ItemRef::Kind::Request: return QStringLiteral("callback request");
+    case ItemRef::Kind::Session: return QStringLiteral("session");
     }
     return {};
 }
@@ -56,7 +57,8 @@ bool parseItemRef(const QString &text, ItemRef *item)
     if (!ok || id <= 0)
         return false;
     using Kind = ItemRef::Kind;
-    for (Kind k : {Kind::Process, Kind::Thread, Kind::Context, Kind::Object, Kind::Invocation, Kind::Request})
+    for (Kind k : {Kind::Process, Kind::Thread, Kind::Context, Kind::Object, Kind::Invocation, Kind::Request,
+                   Kind::Session})
         if (kind == kindName(k) || (k == Kind::Request && kind == QLatin1String("request"))) {
             *item = {k, id};
             return true;
@@ -80,6 +82,16 @@ void Selection::setRange(TimeRange range)
         return;
     range_ = range;
     Q_EMIT rangeChanged(range_);
+}
+
+void Selection::setGuestFilter(int guest)
+{
+    if (guest < 0)
+        guest = kAllGuests;
+    if (guest == guest_)
+        return;
+    guest_ = guest;
+    Q_EMIT guestFilterChanged(guest_);
 }
 
 void Selection::reveal(ItemRef item, ViewId view)

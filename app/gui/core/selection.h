@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The one selection of the window: an item (process, thread, context, object, invocation or
-// callback request, by its database id) and a time range. Every view reads it and may set it;
-// views filter or highlight what they show accordingly.
+// The one selection of the window: an item (process, thread, context, object, OP-TEE session,
+// invocation or callback request, by its database id), a time range, and the guest filter (all
+// guests, or one Xen guest). Every view reads it and may set it; views filter or highlight what
+// they show accordingly.
 #pragma once
 
 #include <QMetaType>
@@ -16,7 +17,7 @@ QString viewName(ViewId view);
 bool parseViewName(const QString &name, ViewId *view);
 
 struct ItemRef {
-    enum class Kind { None, Process, Thread, Context, Object, Invocation, Request };
+    enum class Kind { None, Process, Thread, Context, Object, Invocation, Request, Session };
     Kind kind = Kind::None;
     qint64 id = 0; // the row id in the table of that kind (processes.id, objects.id, ...)
 
@@ -25,8 +26,8 @@ struct ItemRef {
     friend bool operator!=(const ItemRef &a, const ItemRef &b) { return !(a == b); }
 };
 QString kindName(ItemRef::Kind kind); // "process", "object", ...
-// "object:12", "invocation:7", "request:3" (also process, thread, context) -> the item; false if
-// malformed.
+// "object:12", "invocation:7", "request:3" (also process, thread, context, session) -> the item;
+// false if malformed.
 bool parseItemRef(const QString &text, ItemRef *item);
 
 // Trace timestamps (ns), half-open [begin, end).
@@ -42,10 +43,17 @@ struct TimeRange {
 class Selection : public QObject {
     Q_OBJECT
 public:
+    // The guest filter's value that shows every guest.
+    static constexpr int kAllGuests = -1;
+
     explicit Selection(QObject *parent = nullptr) : QObject(parent) {}
 
     ItemRef item() const { return item_; }
     TimeRange range() const { return range_; }
+    // kAllGuests, or the OP-TEE client id of the one guest shown (0: native processes).
+    int guestFilter() const { return guest_; }
+    // Whether something of guest `guest` is shown under the filter.
+    bool showsGuest(qint64 guest) const { return guest_ == kAllGuests || guest == guest_; }
 
     // Sets the selected item; emits itemChanged if it differs.
     void select(ItemRef item);
@@ -55,15 +63,19 @@ public:
     void reveal(ItemRef item, ViewId view);
     // Asks the window to show `view` with `range` selected.
     void revealRange(TimeRange range, ViewId view);
+    // Shows only guest `guest` (kAllGuests: every guest); emits guestFilterChanged if it differs.
+    void setGuestFilter(int guest);
 
 Q_SIGNALS:
     void itemChanged(teescope::gui::ItemRef item);
     void rangeChanged(teescope::gui::TimeRange range);
+    void guestFilterChanged(int guest);
     void revealRequested(teescope::gui::ViewId view);
 
 private:
     ItemRef item_;
     TimeRange range_;
+    int guest_ = kAllGuests;
 };
 
 } // namespace teescope::gui

@@ -73,6 +73,22 @@ QColor objectKindColor(const QString &kind, bool dark)
 QColor processColor(bool dark) { return dark ? QColor::fromHsl(30, 90, 80) : QColor::fromHsl(30, 200, 215); }
 QColor contextColor(bool dark) { return dark ? QColor::fromHsl(30, 40, 65) : QColor::fromHsl(30, 80, 232); }
 
+QColor sessionColor(bool dark) { return dark ? QColor::fromHsl(120, 60, 80) : QColor::fromHsl(120, 120, 210); }
+QColor taColor(bool dark) { return dark ? QColor::fromHsl(190, 110, 85) : QColor::fromHsl(190, 170, 190); }
+
+QColor guestColor(qint64 guest, bool dark)
+{
+    // Well apart on the colour wheel for the first guests, and away from the leak (red) and data
+    // loss (purple) colours.
+    static const int hues[] = {220, 150, 40, 310, 100, 190};
+    const int hue = guest == 0 ? 0 : hues[size_t(guest - 1) % (sizeof hues / sizeof *hues)];
+    if (guest == 0)
+        return dark ? QColor(0x8c, 0x8f, 0x94) : QColor(0x70, 0x70, 0x70);
+    return dark ? QColor::fromHsl(hue, 150, 150) : QColor::fromHsl(hue, 170, 110);
+}
+
+QColor waitColor(bool dark) { return dark ? QColor(0xe0, 0x90, 0x40) : QColor(0xd0, 0x60, 0x10); }
+
 QColor categoryColor(const QString &key, bool dark)
 {
     // FNV-1a over the UTF-16 units: stable across runs (qHash is seeded).

@@ -24,6 +24,13 @@ bool isDark(const QPalette &palette);
 QColor objectKindColor(const QString &kind, bool dark);
 QColor processColor(bool dark);
 QColor contextColor(bool dark);
+// OP-TEE: sessions, trusted applications (secure world), and the box of a Xen guest (one hue per
+// guest, its client id).
+QColor sessionColor(bool dark);
+QColor taColor(bool dark);
+QColor guestColor(qint64 guest, bool dark);
+// The time an OP-TEE call waited for a free OP-TEE thread.
+QColor waitColor(bool dark);
 // A stable colour per category (service class, process): the same key always gives the same hue.
 QColor categoryColor(const QString &key, bool dark);
 // Highlights: leaked objects, objects shared by several processes, data loss, the selection.

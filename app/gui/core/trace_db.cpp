@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/trace_db.h"
 
+#include <QStringList>
+
 namespace teescope::gui {
 
 store::Database openTraceDb(const QString &path)
@@ -31,6 +33,28 @@ TraceInfo loadTraceInfo(const store::Database &db)
     if (s.next()) {
         info.lostEvents = s.int_at(0);
         info.dataLossRecords = s.int_at(1);
+    }
+    {
+        QStringList stacks;
+        store::Statement st(db.handle(), "SELECT stack, description FROM stacks", db.path());
+        while (st.next()) {
+            stacks << traceText(st.text_at(1));
+            if (st.text_at(0) == "QTEE")
+                info.hasQtee = true;
+            else
+                info.hasOptee = true;
+        }
+        info.stacks = stacks.join(QStringLiteral(" + "));
+    }
+    {
+        store::Statement g(db.handle(),
+                           "SELECT guest FROM guests UNION SELECT guest FROM contexts WHERE guest <> 0"
+                           " UNION SELECT guest FROM processes WHERE guest <> 0 ORDER BY 1",
+                           db.path());
+        while (g.next())
+            info.guests.append(int(g.int_at(0)));
+        store::Statement n(db.handle(), "SELECT EXISTS (SELECT 1 FROM processes WHERE guest = 0)", db.path());
+        info.hasNative = n.next() && n.int_at(0) != 0;
     }
     return info;
 }

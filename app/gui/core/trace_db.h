@@ -7,6 +7,7 @@
 #include "teescope/store/database.h"
 #include "teescope/store/statement.h"
 
+#include <QList>
 #include <QMetaType>
 #include <QString>
 
@@ -24,6 +25,15 @@ struct TraceInfo {
     qint64 lostEvents = 0;  // import_stats discarded_events
     qint64 dataLossRecords = 0; // sum of import_stats counts of severity data_loss
     int schemaVersion = 0;
+    // The TEE stacks the trace holds, in words ("QTEE", "OP-TEE under Xen, 2 guests"; both joined
+    // by " + "), and what that means for the views.
+    QString stacks;
+    bool hasQtee = false;
+    bool hasOptee = false;
+    // Xen guests (OP-TEE client ids) of the trace, sorted; and whether native processes exist
+    // besides them.
+    QList<int> guests;
+    bool hasNative = false;
 
     bool hasDataLoss() const { return dataLossRecords > 0 || readError; }
     qint64 duration() const { return lastTs > firstTs ? lastTs - firstTs : 0; }

@@ -4,6 +4,8 @@
 #include "core/format.h"
 #include "core/trace_db.h"
 
+#include <QSet>
+
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -17,7 +19,7 @@ namespace
 
 quint64 nodeKey(NodeKind kind, qint64 id)
 {
-    return (quint64(id) << 2) | quint64(kind);
+    return (quint64(id) << 3) | quint64(kind);
 }
 
 qint64 orOpen(const store::Statement &s, int col)
@@ -86,6 +88,10 @@ ItemRef GraphNode::ref() const
         return {ItemRef::Kind::Context, id};
     case NodeKind::Object:
         return {ItemRef::Kind::Object, id};
+    case NodeKind::Session:
+        return {ItemRef::Kind::Session, id};
+    case NodeKind::Ta:
+        return {}; // a TA has no row of its own: nothing to select elsewhere
     }
     return {};
 }
@@ -118,6 +124,8 @@ int CapabilityGraph::indexOf(ItemRef ref) const
         return indexOf(NodeKind::Context, ref.id);
     case ItemRef::Kind::Object:
         return indexOf(NodeKind::Object, ref.id);
+    case ItemRef::Kind::Session:
+        return indexOf(NodeKind::Session, ref.id);
     default:
         return -1;
     }
@@ -143,7 +151,7 @@ void CapabilityGraph::finish()
 
     std::set<int> guestSet;
     for (const GraphNode &n : nodes)
-        if (n.kind != NodeKind::Object)
+        if (n.kind != NodeKind::Object && n.kind != NodeKind::Ta)
             guestSet.insert(n.guest);
     guests = QList<int>(guestSet.begin(), guestSet.end());
 
@@ -166,12 +174,15 @@ void CapabilityGraph::finish()
         int &o = objectOwner[e.to];
         o = (o == -1 || o == owner) && owner >= 0 ? owner : -2;
     }
+    // Sessions fold like objects; a TA lives in the secure world and never folds.
     for (int i = 0; i < nodes.size(); ++i) {
         GraphNode &n = nodes[i];
         if (n.kind == NodeKind::Process)
             n.ownerProcess = i;
-        else if (n.kind == NodeKind::Object)
+        else if (n.kind == NodeKind::Object || n.kind == NodeKind::Session)
             n.ownerProcess = std::max(objectOwner[i], -1);
+        else if (n.kind == NodeKind::Ta)
+            n.ownerProcess = -1;
         else
             n.ownerProcess = std::max(n.ownerProcess, -1);
     }
@@ -194,6 +205,8 @@ QString edgeKindName(EdgeKind kind)
         return QStringLiteral("invokes");
     case EdgeKind::SameSecureObject:
         return QStringLiteral("same secure-world object");
+    case EdgeKind::OpenedOn:
+        return QStringLiteral("opened on");
     }
     return {};
 }
@@ -201,6 +214,7 @@ QString edgeKindName(EdgeKind kind)
 CapabilityGraph loadCapabilityGraph(const store::Database &db)
 {
     CapabilityGraph g;
+    QSet<qint64> leakedSessions;
     const TraceInfo info = loadTraceInfo(db);
     g.firstTs = info.firstTs;
     g.lastTs = info.lastTs;
@@ -283,13 +297,63 @@ CapabilityGraph loadCapabilityGraph(const store::Database &db)
     }
     {
         store::Statement s(h,
-                           "SELECT DISTINCT object_id FROM leaks"
-                           " WHERE kind NOT IN ('shm_not_freed', 'session_not_closed')",
+                           "SELECT DISTINCT object_id, kind LIKE 'session%' FROM leaks WHERE kind NOT LIKE 'shm%'",
                            path);
+        leakedSessions.clear();
         while (s.next()) {
+            if (s.int_at(1) != 0) {
+                leakedSessions.insert(s.int_at(0));
+                continue;
+            }
             const int obj = g.indexOf(NodeKind::Object, s.int_at(0));
             if (obj >= 0)
                 g.nodes[obj].leaked = true;
+        }
+    }
+    {
+        // OP-TEE: a node per TA (by uuid), then the sessions held by each context.
+        store::Statement s(h,
+                           "SELECT s.id, s.context_id, s.session, s.uuid, COALESCE(t.name, s.uuid), s.guest,"
+                           "       s.open_ts, s.close_ts, s.end_kind, s.origin_unknown, s.end_inferred"
+                           "  FROM sessions s LEFT JOIN ta_names t ON t.uuid = s.uuid"
+                           " WHERE s.end_kind <> 'failed' ORDER BY s.id",
+                           path);
+        QHash<QString, int> taNode;
+        while (s.next()) {
+            const QString uuid = traceText(s.text_at(3));
+            const QString ta = s.null_at(4) ? QStringLiteral("?") : traceText(s.text_at(4));
+            int taIndex = taNode.value(uuid, -1);
+            if (taIndex < 0) {
+                GraphNode t;
+                t.kind = NodeKind::Ta;
+                t.id = taNode.size() + 1;
+                t.uuid = uuid;
+                t.objectClass = ta;
+                t.label = ta;
+                t.guest = GraphNode::kSecureWorld;
+                t.life.add({g.firstTs, Interval::kOpenEnd});
+                taIndex = g.addNode(std::move(t));
+                taNode.insert(uuid, taIndex);
+            }
+            GraphNode n;
+            n.kind = NodeKind::Session;
+            n.id = s.int_at(0);
+            n.serial = s.null_at(2) ? -1 : s.int_at(2);
+            n.uuid = uuid;
+            n.objectClass = ta;
+            n.objectKind = traceText(s.text_at(8));
+            n.label = n.serial >= 0 ? QStringLiteral("session %1").arg(n.serial) : QStringLiteral("session ?");
+            n.guest = int(s.int_at(5));
+            n.life.add({beginOr(s, 6), orOpen(s, 7)});
+            n.dataLoss = s.int_at(9) != 0 || s.int_at(10) != 0;
+            n.leaked = leakedSessions.contains(n.id);
+            const int session = g.addNode(n);
+            g.addEdge({EdgeKind::OpenedOn, session, taIndex, n.life});
+            if (!s.null_at(1)) {
+                const int ctx = g.indexOf(NodeKind::Context, s.int_at(1));
+                if (ctx >= 0)
+                    g.addEdge({EdgeKind::Holds, ctx, session, n.life});
+            }
         }
     }
     {
@@ -349,61 +413,73 @@ CapabilityGraph loadCapabilityGraph(const store::Database &db)
         }
     }
     {
-        // Invocations grouped in SQL by caller process, object and a duration bucket of two
-        // significant digits: a few hundred rows even for millions of invocations, enough for
-        // count, total, max and an approximate median.
-        store::Statement s(
-            h,
-            "SELECT process_id, object_id,"
-            "       CASE WHEN d >= 0 THEN length(d) * 100 + CAST(substr(d, 1, 2) AS INTEGER) END,"
-            "       COUNT(*), TOTAL(CASE WHEN d >= 0 THEN d END), MAX(CASE WHEN d >= 0 THEN d END),"
-            "       MIN(b), MAX(e)"
-            "  FROM (SELECT process_id, object_id, drv_end_ts - drv_begin_ts AS d,"
-            "               COALESCE(drv_begin_ts, user_begin_ts) AS b,"
-            "               COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts) AS e"
-            "          FROM invocations WHERE process_id IS NOT NULL AND object_id IS NOT NULL)"
-            " GROUP BY 1, 2, 3",
-            path);
-        std::map<std::pair<qint64, qint64>, std::pair<int, LatencyHistogram>> invokes;
-        while (s.next()) {
-            const int proc = g.indexOf(NodeKind::Process, s.int_at(0));
-            const int obj = g.indexOf(NodeKind::Object, s.int_at(1));
-            if (proc < 0 || obj < 0)
-                continue;
-            auto it = invokes.find({s.int_at(0), s.int_at(1)});
-            if (it == invokes.end()) {
-                GraphEdge e{EdgeKind::Invokes, proc, obj,
-                            Lifetime{{{Interval::kOpenEnd, Interval::kOpenEnd}}}};
-                e.totalNs = 0;
-                it = invokes
-                         .emplace(std::make_pair(s.int_at(0), s.int_at(1)),
-                                  std::make_pair(g.addEdge(e), LatencyHistogram()))
-                         .first;
+        // Invocations grouped in SQL by caller process, object (or OP-TEE session) and a
+        // duration bucket of two significant digits: a few hundred rows even for millions of
+        // invocations, enough for count, total, max and an approximate median.
+        for (const NodeKind target : {NodeKind::Object, NodeKind::Session}) {
+            const bool session = target == NodeKind::Session;
+            store::Statement s(
+                h,
+                session ? "SELECT process_id, session_id,"
+                          "       CASE WHEN d >= 0 THEN length(d) * 100 + CAST(substr(d, 1, 2) AS INTEGER) END,"
+                          "       COUNT(*), TOTAL(CASE WHEN d >= 0 THEN d END), MAX(CASE WHEN d >= 0 THEN d END),"
+                          "       MIN(b), MAX(e)"
+                          "  FROM (SELECT process_id, session_id, drv_end_ts - drv_begin_ts AS d,"
+                          "               COALESCE(drv_begin_ts, user_begin_ts) AS b,"
+                          "               COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts) AS e"
+                          "          FROM invocations WHERE process_id IS NOT NULL AND session_id IS NOT NULL)"
+                          " GROUP BY 1, 2, 3"
+                        : "SELECT process_id, object_id,"
+                          "       CASE WHEN d >= 0 THEN length(d) * 100 + CAST(substr(d, 1, 2) AS INTEGER) END,"
+                          "       COUNT(*), TOTAL(CASE WHEN d >= 0 THEN d END), MAX(CASE WHEN d >= 0 THEN d END),"
+                          "       MIN(b), MAX(e)"
+                          "  FROM (SELECT process_id, object_id, drv_end_ts - drv_begin_ts AS d,"
+                          "               COALESCE(drv_begin_ts, user_begin_ts) AS b,"
+                          "               COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts) AS e"
+                          "          FROM invocations WHERE process_id IS NOT NULL AND object_id IS NOT NULL)"
+                          " GROUP BY 1, 2, 3",
+                path);
+            std::map<std::pair<qint64, qint64>, std::pair<int, LatencyHistogram>> invokes;
+            while (s.next()) {
+                const int proc = g.indexOf(NodeKind::Process, s.int_at(0));
+                const int obj = g.indexOf(target, s.int_at(1));
+                if (proc < 0 || obj < 0)
+                    continue;
+                auto it = invokes.find({s.int_at(0), s.int_at(1)});
+                if (it == invokes.end()) {
+                    GraphEdge e{EdgeKind::Invokes, proc, obj,
+                                Lifetime{{{Interval::kOpenEnd, Interval::kOpenEnd}}}};
+                    e.totalNs = 0;
+                    it = invokes
+                             .emplace(std::make_pair(s.int_at(0), s.int_at(1)),
+                                      std::make_pair(g.addEdge(e), LatencyHistogram()))
+                             .first;
+                }
+                GraphEdge &e = g.edges[it->second.first];
+                const qint64 count = s.int_at(3);
+                e.calls += count;
+                if (!s.null_at(2)) {
+                    it->second.second.add(s.int_at(2), count);
+                    // TOTAL (a double) cannot overflow like SUM; saturate when converting back.
+                    const double total = double(e.totalNs) + s.real_at(4);
+                    e.totalNs = total >= 9.2e18 ? Interval::kOpenEnd : qint64(total);
+                    e.maxNs = std::max<qint64>(e.maxNs, s.int_at(5));
+                }
+                Interval &span = e.life.intervals.first();
+                if (!s.null_at(6))
+                    span.begin = std::min<qint64>(span.begin, s.int_at(6));
+                if (!s.null_at(7) && s.int_at(7) < Interval::kOpenEnd) {
+                    const qint64 end = s.int_at(7) + 1; // [first call, last return]
+                    span.end = span.end == Interval::kOpenEnd ? end : std::max<qint64>(span.end, end);
+                }
             }
-            GraphEdge &e = g.edges[it->second.first];
-            const qint64 count = s.int_at(3);
-            e.calls += count;
-            if (!s.null_at(2)) {
-                it->second.second.add(s.int_at(2), count);
-                // TOTAL (a double) cannot overflow like SUM; saturate when converting back.
-                const double total = double(e.totalNs) + s.real_at(4);
-                e.totalNs = total >= 9.2e18 ? Interval::kOpenEnd : qint64(total);
-                e.maxNs = std::max<qint64>(e.maxNs, s.int_at(5));
+            for (const auto &[key, value] : invokes) {
+                GraphEdge &e = g.edges[value.first];
+                e.p50Ns = value.second.median();
+                Interval &span = e.life.intervals.first();
+                if (span.begin == Interval::kOpenEnd)
+                    span.begin = g.firstTs;
             }
-            Interval &span = e.life.intervals.first();
-            if (!s.null_at(6))
-                span.begin = std::min<qint64>(span.begin, s.int_at(6));
-            if (!s.null_at(7) && s.int_at(7) < Interval::kOpenEnd) {
-                const qint64 end = s.int_at(7) + 1; // [first call, last return]
-                span.end = span.end == Interval::kOpenEnd ? end : std::max<qint64>(span.end, end);
-            }
-        }
-        for (const auto &[key, value] : invokes) {
-            GraphEdge &e = g.edges[value.first];
-            e.p50Ns = value.second.median();
-            Interval &span = e.life.intervals.first();
-            if (span.begin == Interval::kOpenEnd)
-                span.begin = g.firstTs;
         }
     }
 

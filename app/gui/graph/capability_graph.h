@@ -7,6 +7,10 @@
 // selection from another view names an instance, and instances of one secure-world object may
 // live at different times. Instances of the same sw_id held by different contexts at
 // overlapping times are flagged shared and linked by a SameSecureObject edge instead.
+//
+// OP-TEE: a context holds sessions (sessions.id, failed opens left out), each opened on a
+// trusted application; a TA node per uuid stands for the TA in the secure world, shared by
+// every guest (its guest is kSecureWorld).
 #pragma once
 
 #include "core/selection.h"
@@ -15,6 +19,7 @@
 #include <QList>
 #include <QString>
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 
@@ -43,19 +48,24 @@ struct Lifetime {
     void add(Interval i) { intervals.append(i); }
 };
 
-enum class NodeKind { Process, Context, Object };
+enum class NodeKind { Process, Context, Object, Session, Ta };
 
 struct GraphNode {
+    // The guest of what lives in the secure world (TA nodes): no guest's box holds it.
+    static constexpr int kSecureWorld = -1;
+
     NodeKind kind = NodeKind::Object;
-    qint64 id = 0;       // row id in processes / contexts / objects
-    QString label;       // process "name[pid]", context "ctx SERIAL dev", object "class #sw_id"
+    qint64 id = 0;       // row id in processes / contexts / objects / sessions; TAs: 1, 2, ... by uuid
+    QString label;       // process "name[pid]", context "ctx SERIAL dev", object "class #sw_id",
+                         // session "session N", TA its name (else its uuid)
     QString processName; // processes: name; contexts: opener's name
     qint64 pid = -1;     // processes: raw pid; contexts: opener's pid
-    qint64 serial = -1;  // contexts: serial
-    QString objectKind;  // objects.kind (qtee, callback, memory, root, primordial)
-    QString objectClass; // objects.class
+    qint64 serial = -1;  // contexts: serial; sessions: the raw session id
+    QString objectKind;  // objects.kind (qtee, callback, memory, root, primordial); sessions: end_kind
+    QString objectClass; // objects.class; sessions and TAs: the TA's name (else its uuid)
+    QString uuid;        // sessions and TAs: the TA's uuid
     qint64 swId = -1;    // objects.sw_id, -1 if NULL
-    int guest = 0;       // Xen client id (0 native)
+    int guest = 0;       // Xen client id (0 native; kSecureWorld for TAs)
     int ownerProcess =
         -1; // node index of the only process it belongs to (folds into it), -1 if none or several
     Lifetime life;
@@ -69,11 +79,12 @@ struct GraphNode {
 enum class EdgeKind {
     Opens,            // process -> context it opened
     Uses,             // process -> context it called through without opening it (context_users)
-    Holds,            // context -> object: a handle in the context names the object
+    Holds,            // context -> object: a handle in the context names the object; context -> session
     Hosts,            // context -> callback / memory / root object living in it
     Provenance,       // object -> object returned by an invocation on it
-    Invokes,          // process -> object it invoked (aggregated)
+    Invokes,          // process -> object or session it invoked (aggregated)
     SameSecureObject, // object <-> object: instances of one secure-world object held at once
+    OpenedOn,         // session -> the TA it was opened on
 };
 
 struct GraphEdge {
@@ -96,11 +107,11 @@ class CapabilityGraph
     qint64 lastTs = 0;
     QList<GraphNode> nodes;
     QList<GraphEdge> edges;
-    QList<int> guests; // distinct guests of processes and contexts, sorted
+    QList<int> guests; // distinct guests of processes, contexts and sessions, sorted
 
     int addNode(GraphNode node);
     int addEdge(GraphEdge edge);
-    // Node index of a process / context / object row id, -1 if absent.
+    // Node index of a process / context / object / session row id (TAs: their local id), -1 if absent.
     int indexOf(NodeKind kind, qint64 id) const;
     int indexOf(ItemRef ref) const;
     // Edge indexes touching a node.
@@ -109,6 +120,8 @@ class CapabilityGraph
     void finish();
 
     bool isEmpty() const { return nodes.isEmpty(); }
+    // OP-TEE under Xen: some node belongs to a guest (each guest then gets its box).
+    bool hasGuests() const { return std::any_of(guests.begin(), guests.end(), [](int g) { return g != 0; }); }
 
   private:
     QHash<quint64, int> index_;

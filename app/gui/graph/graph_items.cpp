@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "graph/graph_items.h"
 
+#include "core/format.h"
 #include "core/theme.h"
 #include "graph/graph_layout.h"
 
@@ -190,6 +191,50 @@ QColor ObjectItem::fillColor(bool dark) const
     return objectKindColor(objectKind_, dark);
 }
 
+namespace
+{
+QPolygonF hexagon(const QRectF &r)
+{
+    const double d = r.height() / 2;
+    return QPolygonF({QPointF(r.left() + d, r.top()), QPointF(r.right() - d, r.top()), QPointF(r.right(), r.center().y()),
+                      QPointF(r.right() - d, r.bottom()), QPointF(r.left() + d, r.bottom()),
+                      QPointF(r.left(), r.center().y())});
+}
+
+QPolygonF octagon(const QRectF &r)
+{
+    const double d = r.height() * 0.3;
+    return QPolygonF({QPointF(r.left() + d, r.top()), QPointF(r.right() - d, r.top()), QPointF(r.right(), r.top() + d),
+                      QPointF(r.right(), r.bottom() - d), QPointF(r.right() - d, r.bottom()),
+                      QPointF(r.left() + d, r.bottom()), QPointF(r.left(), r.bottom() - d),
+                      QPointF(r.left(), r.top() + d)});
+}
+} // namespace
+
+void SessionItem::paintShape(QPainter *p, const QRectF &r) const
+{
+    p->drawPolygon(hexagon(r));
+}
+QColor SessionItem::fillColor(bool dark) const
+{
+    return sessionColor(dark);
+}
+
+void TaItem::paintShape(QPainter *p, const QRectF &r) const
+{
+    p->drawPolygon(octagon(r));
+    // The secure world: a second outline inside.
+    const QPen pen = p->pen();
+    if (pen.style() != Qt::NoPen && p->brush().style() != Qt::NoBrush) {
+        p->setBrush(Qt::NoBrush);
+        p->drawPolygon(octagon(r.adjusted(3, 3, -3, -3)));
+    }
+}
+QColor TaItem::fillColor(bool dark) const
+{
+    return taColor(dark);
+}
+
 GraphNodeItem *createNodeItem(int node, const GraphNode &data)
 {
     switch (data.kind) {
@@ -199,8 +244,69 @@ GraphNodeItem *createNodeItem(int node, const GraphNode &data)
         return new ContextItem(node, data);
     case NodeKind::Object:
         return new ObjectItem(node, data);
+    case NodeKind::Session:
+        return new SessionItem(node, data);
+    case NodeKind::Ta:
+        return new TaItem(node, data);
     }
     return nullptr;
+}
+
+namespace
+{
+constexpr double kGuestMargin = 14, kGuestLabel = 18;
+}
+
+GuestBoxItem::GuestBoxItem(int guest) : guest_(guest)
+{
+    setZValue(-1);
+    setAcceptedMouseButtons(Qt::NoButton);
+}
+
+void GuestBoxItem::setNodesRect(const QRectF &nodes)
+{
+    if (nodes == nodes_)
+        return;
+    prepareGeometryChange();
+    nodes_ = nodes;
+}
+
+QRectF GuestBoxItem::boxRect() const
+{
+    if (nodes_.isEmpty())
+        return {};
+    return nodes_.adjusted(-kGuestMargin, -kGuestMargin - kGuestLabel, kGuestMargin, kGuestMargin);
+}
+
+QRectF GuestBoxItem::boundingRect() const
+{
+    return boxRect().adjusted(-2, -2, 2, 2);
+}
+
+void GuestBoxItem::paint(QPainter *p, const QStyleOptionGraphicsItem *option, QWidget *)
+{
+    const QRectF box = boxRect();
+    if (box.isEmpty())
+        return;
+    const bool dark = darkScene(this);
+    const QColor c = guestColor(guest_, dark);
+    QColor fill = c;
+    fill.setAlpha(dark ? 40 : 26);
+    const double lod = option->levelOfDetailFromTransform(p->worldTransform());
+    QPen pen(c, 2);
+    pen.setCosmetic(lod < 0.3);
+    p->setPen(pen);
+    p->setBrush(fill);
+    p->drawRoundedRect(box, 8, 8);
+    if (lod >= kTextLevel) {
+        QFont f = p->font();
+        f.setPointSizeF(9);
+        f.setBold(true);
+        p->setFont(f);
+        p->setPen(c);
+        p->drawText(QRectF(box.left() + 8, box.top() + 2, box.width() - 16, kGuestLabel), Qt::AlignLeft | Qt::AlignVCenter,
+                    guestLabel(guest_));
+    }
 }
 
 EdgeItem::EdgeItem(int edge, const GraphEdge &data, const QString &label)
@@ -291,6 +397,9 @@ void EdgeItem::paint(QPainter *p, const QStyleOptionGraphicsItem *option, QWidge
         color = sharedColor(dark);
         style = Qt::DashLine;
         arrow = false;
+        break;
+    case EdgeKind::OpenedOn:
+        color = taColor(dark).darker(dark ? 100 : 150);
         break;
     }
     if (highlighted_)

@@ -88,8 +88,58 @@ class ObjectItem : public GraphNodeItem
     QString objectKind_;
 };
 
+// An OP-TEE session: a hexagon.
+class SessionItem : public GraphNodeItem
+{
+  public:
+    enum { Type = UserType + 5 };
+    using GraphNodeItem::GraphNodeItem;
+    int type() const override { return Type; }
+
+  protected:
+    void paintShape(QPainter *painter, const QRectF &r) const override;
+    QColor fillColor(bool dark) const override;
+};
+
+// A trusted application in the secure world: an octagon with a double outline.
+class TaItem : public GraphNodeItem
+{
+  public:
+    enum { Type = UserType + 6 };
+    using GraphNodeItem::GraphNodeItem;
+    int type() const override { return Type; }
+
+  protected:
+    void paintShape(QPainter *painter, const QRectF &r) const override;
+    QColor fillColor(bool dark) const override;
+};
+
 // Creates the item of the node's kind.
 GraphNodeItem *createNodeItem(int node, const GraphNode &data);
+
+// The box of a Xen guest around its processes, contexts, objects and sessions, labelled with the
+// guest; drawn below everything. Its rectangle follows the nodes (setRect).
+class GuestBoxItem : public QGraphicsItem
+{
+  public:
+    enum { Type = UserType + 7 };
+    explicit GuestBoxItem(int guest);
+    int type() const override { return Type; }
+
+    int guest() const { return guest_; }
+    // The bounds of the guest's nodes (scene coordinates); an empty rectangle hides the box.
+    void setNodesRect(const QRectF &nodes);
+    QRectF nodesRect() const { return nodes_; }
+    // The box's own rectangle: the nodes' bounds with room for the label.
+    QRectF boxRect() const;
+
+    QRectF boundingRect() const override;
+    void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
+
+  private:
+    int guest_;
+    QRectF nodes_;
+};
 
 class EdgeItem : public QGraphicsItem
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "graph/graph_layout.h"
 
+#include "core/format.h"
 #include "core/logging.h"
 
 #include <graphviz/cgraph.h>
@@ -39,6 +40,10 @@ const char *kindName(NodeKind kind)
         return "context";
     case NodeKind::Object:
         return "object";
+    case NodeKind::Session:
+        return "session";
+    case NodeKind::Ta:
+        return "ta";
     }
     return "";
 }
@@ -89,6 +94,10 @@ QSizeF nodeSize(NodeKind kind)
         return {110, 26};
     case NodeKind::Object:
         return {120, 30};
+    case NodeKind::Session:
+        return {100, 24};
+    case NodeKind::Ta:
+        return {140, 34};
     }
     return {100, 30};
 }
@@ -149,10 +158,14 @@ QByteArray capabilityGraphToDot(const CapabilityGraph &graph, const DotOptions &
             ", teescope_kind=" + QByteArray(kindName(n.kind)) + ", teescope_id=" + QByteArray::number(n.id);
         dot += n.kind == NodeKind::Object    ? ", shape=ellipse"
                : n.kind == NodeKind::Process ? ", shape=box"
+               : n.kind == NodeKind::Session ? ", shape=hexagon"
+               : n.kind == NodeKind::Ta      ? ", shape=octagon"
                                              : ", shape=box, style=rounded";
         dot += ", width=" + number(size.width() / 72.0) + ", height=" + number(size.height() / 72.0);
-        if (n.kind == NodeKind::Object && options.labels)
+        if ((n.kind == NodeKind::Object || n.kind == NodeKind::Session || n.kind == NodeKind::Ta) && options.labels)
             dot += ", class=" + dotQuoted(n.objectClass);
+        if (!n.uuid.isEmpty() && options.labels)
+            dot += ", uuid=" + dotQuoted(n.uuid);
         if (n.leaked)
             dot += ", color=red, penwidth=2, leaked=true";
         else if (n.shared)
@@ -168,14 +181,13 @@ QByteArray capabilityGraphToDot(const CapabilityGraph &graph, const DotOptions &
         dot += "];\n";
     };
 
-    if (graph.guests.size() > 1) {
+    if (graph.hasGuests()) {
         QHash<int, QList<int>> byGuest;
         for (int i = 0; i < graph.nodes.size(); ++i)
             byGuest[graph.nodes[i].guest].append(i);
         for (int guest : graph.guests) {
             dot += "  subgraph cluster_guest" + QByteArray::number(guest) + " {\n    label=" +
-                   dotQuoted(guest == 0 ? QStringLiteral("native") : QStringLiteral("guest %1").arg(guest)) +
-                   ";\n";
+                   dotQuoted(guestLabel(guest)) + ";\n";
             for (int i : byGuest.value(guest))
                 writeNode(i, "    ");
             dot += "  }\n";
@@ -194,7 +206,7 @@ QByteArray capabilityGraphToDot(const CapabilityGraph &graph, const DotOptions &
             continue;
         dot += "  n" + QByteArray::number(e.from) + " -> n" + QByteArray::number(e.to) +
                " [teescope_kind=" + dotQuoted(edgeKindName(e.kind));
-        // Only ownership and provenance rank the dot layout; calls and sharing cut across.
+        // Only ownership, provenance and sessions rank the dot layout; calls and sharing cut across.
         if (e.kind == EdgeKind::Invokes || e.kind == EdgeKind::Uses || e.kind == EdgeKind::SameSecureObject)
             dot += ", constraint=false";
         if (e.kind == EdgeKind::Invokes)

@@ -48,8 +48,8 @@ struct DotOptions {
     const GraphLayout *layout = nullptr; // writes pos="x,y!" (points, y up) when valid
     bool labels = true;                  // without them Graphviz skips measuring text (layout input)
 };
-// The graph in the DOT language: nodes n<index> with labels, kinds and flags; clusters per
-// guest when there are several. Trace strings are escaped.
+// The graph in the DOT language: nodes n<index> with labels, kinds and flags; a cluster per
+// guest under Xen (TAs outside them). Trace strings are escaped.
 QByteArray capabilityGraphToDot(const CapabilityGraph &graph, const DotOptions &options = {});
 // `text` as a DOT quoted string, quotes included.
 QByteArray dotQuoted(const QString &text);

@@ -9,7 +9,7 @@ namespace teescope::gui
 {
 
 struct GraphLegend::Entry {
-    enum Shape { Box, Pill, Ellipse, Line, DashedLine } shape;
+    enum Shape { Box, Pill, Ellipse, Line, DashedLine, Hexagon, Octagon, GuestBox } shape;
     QColor fill;
     QColor outline;
     QString text;
@@ -25,24 +25,47 @@ GraphLegend::GraphLegend(QWidget *parent) : QWidget(parent)
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
 }
 
+void GraphLegend::setContents(bool objects, bool sessions, bool guests)
+{
+    if (objects == objects_ && sessions == sessions_ && guests == guests_)
+        return;
+    objects_ = objects;
+    sessions_ = sessions;
+    guests_ = guests;
+    updateGeometry();
+    update();
+}
+
 QList<GraphLegend::Entry> GraphLegend::entries() const
 {
     const bool dark = isDark(palette());
     const QColor line = palette().color(QPalette::WindowText);
-    return {
+    QList<Entry> e{
         {Entry::Box, processColor(dark), line, tr("process")},
         {Entry::Pill, contextColor(dark), line, tr("context")},
-        {Entry::Ellipse, objectKindColor(QStringLiteral("qtee"), dark), line, tr("QTEE object")},
-        {Entry::Ellipse, objectKindColor(QStringLiteral("callback"), dark), line, tr("callback")},
-        {Entry::Ellipse, objectKindColor(QStringLiteral("memory"), dark), line, tr("memory")},
-        {Entry::Ellipse, objectKindColor(QStringLiteral("root"), dark), line, tr("root")},
-        {Entry::Ellipse, leakColor(dark).lighter(140), leakColor(dark), tr("leaked")},
-        {Entry::Ellipse, palette().color(QPalette::Base), sharedColor(dark), tr("shared")},
-        {Entry::Ellipse, palette().color(QPalette::Base), dataLossColor(dark), tr("data loss")},
-        {Entry::Line, QColor(), dark ? QColor(0x7f, 0xc9, 0x8b) : QColor(0x2e, 0x7d, 0x32), tr("produced")},
-        {Entry::Line, QColor(), processColor(dark).darker(dark ? 90 : 140), tr("invokes")},
-        {Entry::DashedLine, QColor(), sharedColor(dark), tr("same secure object")},
     };
+    if (objects_ || !sessions_)
+        e << Entry{Entry::Ellipse, objectKindColor(QStringLiteral("qtee"), dark), line, tr("QTEE object")}
+          << Entry{Entry::Ellipse, objectKindColor(QStringLiteral("callback"), dark), line, tr("callback")}
+          << Entry{Entry::Ellipse, objectKindColor(QStringLiteral("memory"), dark), line, tr("memory")}
+          << Entry{Entry::Ellipse, objectKindColor(QStringLiteral("root"), dark), line, tr("root")};
+    if (sessions_)
+        e << Entry{Entry::Hexagon, sessionColor(dark), line, tr("session")}
+          << Entry{Entry::Octagon, taColor(dark), line, tr("trusted application")};
+    if (guests_)
+        e << Entry{Entry::GuestBox, QColor(), guestColor(1, dark), tr("Xen guest")};
+    e << Entry{Entry::Ellipse, leakColor(dark).lighter(140), leakColor(dark), tr("leaked")};
+    if (objects_ || !sessions_)
+        e << Entry{Entry::Ellipse, palette().color(QPalette::Base), sharedColor(dark), tr("shared")};
+    e << Entry{Entry::Ellipse, palette().color(QPalette::Base), dataLossColor(dark), tr("data loss")};
+    if (objects_ || !sessions_)
+        e << Entry{Entry::Line, QColor(), dark ? QColor(0x7f, 0xc9, 0x8b) : QColor(0x2e, 0x7d, 0x32), tr("produced")};
+    e << Entry{Entry::Line, QColor(), processColor(dark).darker(dark ? 90 : 140), tr("invokes")};
+    if (sessions_)
+        e << Entry{Entry::Line, QColor(), taColor(dark).darker(dark ? 100 : 150), tr("opened on")};
+    if (objects_ || !sessions_)
+        e << Entry{Entry::DashedLine, QColor(), sharedColor(dark), tr("same secure object")};
+    return e;
 }
 
 QSize GraphLegend::sizeHint() const
@@ -78,6 +101,30 @@ void GraphLegend::paintEvent(QPaintEvent *)
         case Entry::DashedLine:
             p.drawLine(swatch.left(), swatch.center().y(), swatch.right(), swatch.center().y());
             break;
+        case Entry::Hexagon: {
+            const double d = swatch.height() / 2;
+            p.drawPolygon(QPolygonF({QPointF(swatch.left() + d, swatch.top()), QPointF(swatch.right() - d, swatch.top()),
+                                     QPointF(swatch.right(), swatch.center().y()),
+                                     QPointF(swatch.right() - d, swatch.bottom()),
+                                     QPointF(swatch.left() + d, swatch.bottom()),
+                                     QPointF(swatch.left(), swatch.center().y())}));
+            break;
+        }
+        case Entry::Octagon: {
+            const double d = swatch.height() * 0.3;
+            p.drawPolygon(QPolygonF({QPointF(swatch.left() + d, swatch.top()), QPointF(swatch.right() - d, swatch.top()),
+                                     QPointF(swatch.right(), swatch.top() + d), QPointF(swatch.right(), swatch.bottom() - d),
+                                     QPointF(swatch.right() - d, swatch.bottom()), QPointF(swatch.left() + d, swatch.bottom()),
+                                     QPointF(swatch.left(), swatch.bottom() - d), QPointF(swatch.left(), swatch.top() + d)}));
+            break;
+        }
+        case Entry::GuestBox: {
+            QColor fill = e.outline;
+            fill.setAlpha(40);
+            p.setBrush(fill);
+            p.drawRoundedRect(swatch, 3, 3);
+            break;
+        }
         }
         x += kSwatch + kGap;
         p.setPen(palette().color(QPalette::WindowText));

@@ -16,6 +16,8 @@ class GraphLegend : public QWidget
     QSize sizeHint() const override;
     // It may be narrower than its entries: the last ones are cut rather than widen the window.
     QSize minimumSizeHint() const override { return {120, sizeHint().height()}; }
+    // What the graph holds: QTEE objects, OP-TEE sessions and TAs, Xen guests (their entries show).
+    void setContents(bool objects, bool sessions, bool guests);
 
   protected:
     void paintEvent(QPaintEvent *event) override;
@@ -23,6 +25,7 @@ class GraphLegend : public QWidget
   private:
     struct Entry;
     QList<Entry> entries() const;
+    bool objects_ = true, sessions_ = false, guests_ = false;
 };
 
 } // namespace teescope::gui

@@ -52,7 +52,7 @@ GraphPage::GraphPage(Selection *selection, QWidget *parent)
     scene_->setItemIndexMethod(QGraphicsScene::NoIndex);
     view_->setScene(scene_);
 
-    search_->setPlaceholderText(tr("Find class, process, pid or context serial (Enter: next)"));
+    search_->setPlaceholderText(tr("Find class, TA, process, pid or context serial (Enter: next)"));
     search_->setClearButtonEnabled(true);
     matchLabel_->setTextFormat(Qt::PlainText);
     timeLabel_->setTextFormat(Qt::PlainText);
@@ -112,6 +112,7 @@ GraphPage::GraphPage(Selection *selection, QWidget *parent)
             if (range.isValid())
                 setTime(std::max(range.begin, range.end - 1));
         });
+        connect(selection, &Selection::guestFilterChanged, this, [this] { applyStates(); });
     }
 
     animation_->setDuration(350);
@@ -221,6 +222,8 @@ void GraphPage::clearScene(const QString &message)
     scene_->clear();
     nodeItems_.clear();
     edgeItems_.clear();
+    guestBoxes_.clear();
+    filteredOut_.clear();
     matches_.clear();
     message_ = nullptr;
     if (!message.isEmpty()) {
@@ -255,6 +258,20 @@ void GraphPage::buildScene(const QList<QPointF> &start)
         scene_->addItem(item);
         edgeItems_.append(item);
     }
+    if (g.hasGuests()) {
+        for (int guest : g.guests) {
+            auto *box = new GuestBoxItem(guest);
+            box->setToolTip(plainToolTip(tr("%1: its processes, contexts, objects and sessions").arg(guestLabel(guest))));
+            scene_->addItem(box);
+            guestBoxes_.append(box);
+        }
+    }
+    bool sessions = false, objects = false;
+    for (const GraphNode &n : g.nodes) {
+        sessions |= n.kind == NodeKind::Session || n.kind == NodeKind::Ta;
+        objects |= n.kind == NodeKind::Object;
+    }
+    legend_->setContents(objects, sessions, g.hasGuests());
     updateEdges();
     setSearchText(search_->text());
     applyStates();
@@ -352,7 +369,7 @@ void GraphPage::updateEdges()
     for (EdgeItem *item : std::as_const(edgeItems_)) {
         const GraphEdge &e = graph_->edges[item->edge()];
         const int a = representative(e.from), b = representative(e.to);
-        if (a < 0 || b < 0 || a == b || edgesHidden_) {
+        if (a < 0 || b < 0 || a == b || edgesHidden_ || isFilteredOut(a) || isFilteredOut(b)) {
             item->setVisible(false);
             continue;
         }
@@ -361,6 +378,39 @@ void GraphPage::updateEdges()
         GraphNodeItem *to = nodeItems_[b];
         item->setEnds(from->boundaryPoint(to->pos()), to->boundaryPoint(from->pos()));
     }
+    updateGuestBoxes();
+}
+
+void GraphPage::updateGuestBoxes()
+{
+    if (!graph_ || guestBoxes_.isEmpty())
+        return;
+    QHash<int, QRectF> bounds;
+    for (int i = 0; i < nodeItems_.size(); ++i) {
+        const GraphNode &n = graph_->nodes[i];
+        GraphNodeItem *item = nodeItems_[i];
+        if (n.kind == NodeKind::Ta || !item->isVisible())
+            continue;
+        const QSizeF size = item->size();
+        bounds[n.guest] |= QRectF(item->pos() - QPointF(size.width() / 2, size.height() / 2), size);
+    }
+    for (GuestBoxItem *box : std::as_const(guestBoxes_))
+        box->setNodesRect(bounds.value(box->guest()));
+}
+
+void GraphPage::applyGuestFilter()
+{
+    const CapabilityGraph &g = *graph_;
+    filteredOut_ = QList<bool>(g.nodes.size(), false);
+    const Selection *sel = selection();
+    if (!sel || sel->guestFilter() == Selection::kAllGuests)
+        return;
+    for (int i = 0; i < g.nodes.size(); ++i)
+        filteredOut_[i] = g.nodes[i].kind == NodeKind::Ta || !sel->showsGuest(g.nodes[i].guest);
+    // A TA stays when a session of the guest shown was opened on it.
+    for (const GraphEdge &e : g.edges)
+        if (e.kind == EdgeKind::OpenedOn && !filteredOut_[e.from])
+            filteredOut_[e.to] = false;
 }
 
 void GraphPage::applyStates()
@@ -381,9 +431,10 @@ void GraphPage::applyStates()
         if (representative(i) != i)
             ++folded[representative(i)];
     const QSet<int> matchSet(matches_.begin(), matches_.end());
+    applyGuestFilter();
     for (int i = 0; i < nodeItems_.size(); ++i) {
         GraphNodeItem *item = nodeItems_[i];
-        const bool shown = representative(i) == i;
+        const bool shown = representative(i) == i && !isFilteredOut(i);
         item->setVisible(shown);
         NodeState s;
         s.faded = timeMode_ && !g.nodes[i].life.contains(time_);
@@ -418,6 +469,7 @@ void GraphPage::setSearchText(const QString &text)
             const bool hit = n.label.contains(needle, Qt::CaseInsensitive) ||
                              n.objectClass.contains(needle, Qt::CaseInsensitive) ||
                              n.processName.contains(needle, Qt::CaseInsensitive) ||
+                             n.uuid.contains(needle, Qt::CaseInsensitive) ||
                              (isNumber && (n.pid == number || n.serial == number || n.swId == number));
             if (hit)
                 matches_.append(i);
@@ -512,7 +564,8 @@ void GraphPage::onSelectionItemChanged(ItemRef item)
     switch (item.kind) {
     case ItemRef::Kind::Process:
     case ItemRef::Kind::Context:
-    case ItemRef::Kind::Object: {
+    case ItemRef::Kind::Object:
+    case ItemRef::Kind::Session: {
         const int node = graph_->indexOf(item);
         if (node != selectedNode_)
             highlightNode(node, true);
@@ -526,17 +579,19 @@ void GraphPage::onSelectionItemChanged(ItemRef item)
         highlightNode(-1, false);
         return;
     }
-    // A thread shows its process, an invocation or callback request the object it called.
+    // A thread shows its process; an invocation or callback request the object it called, or
+    // the OP-TEE session it was made on.
     const int generation = lookupGeneration_.next();
     const QString path = trace_.dbPath;
     runJob<ItemRef>(
         this,
         [path, item] {
             const char *sql = item.kind == ItemRef::Kind::Thread
-                                  ? "SELECT process_id FROM threads WHERE id = ?"
+                                  ? "SELECT process_id, NULL FROM threads WHERE id = ?"
                               : item.kind == ItemRef::Kind::Invocation
-                                  ? "SELECT object_id FROM invocations WHERE id = ?"
-                                  : "SELECT object_id FROM callback_requests WHERE id = ?";
+                                  ? "SELECT object_id, session_id FROM invocations WHERE id = ?"
+                                  : "SELECT r.object_id, i.session_id FROM callback_requests r"
+                                    " LEFT JOIN invocations i ON i.id = r.invocation_id WHERE r.id = ?";
             const store::Database db = openTraceDb(path);
             store::Statement s(db.handle(), sql, db.path());
             s.bind(1, int64_t(item.id));
@@ -544,6 +599,8 @@ void GraphPage::onSelectionItemChanged(ItemRef item)
             if (s.next() && !s.null_at(0))
                 target = {item.kind == ItemRef::Kind::Thread ? ItemRef::Kind::Process : ItemRef::Kind::Object,
                           s.int_at(0)};
+            else if (!s.null_at(1))
+                target = {ItemRef::Kind::Session, s.int_at(1)};
             return target;
         },
         [this, generation](JobResult<ItemRef> result) {
@@ -608,9 +665,17 @@ QString GraphPage::nodeToolTip(const GraphNode &n) const
         if (n.swId >= 0)
             lines << tr("secure-world id %1").arg(n.swId);
         break;
+    case NodeKind::Session:
+        lines << tr("OP-TEE %1 on %2").arg(n.label, n.objectClass);
+        lines << tr("TA %1").arg(n.uuid);
+        lines << tr("ended: %1").arg(n.objectKind);
+        break;
+    case NodeKind::Ta:
+        lines << tr("trusted application %1").arg(n.objectClass) << n.uuid;
+        break;
     }
-    if (n.guest != 0)
-        lines << tr("guest %1").arg(n.guest);
+    if (n.guest > 0)
+        lines << guestLabel(n.guest);
     lines << tr("alive %1").arg(lifetime(n.life));
     if (n.leaked)
         lines << tr("LEAKED");

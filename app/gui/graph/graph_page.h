@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The capability graph page: processes, their contexts and the objects they hold, host, produced
-// and invoke, laid out once by Graphviz for the whole trace; a time scrubber shows the graph as
-// it was at a moment, a search box finds nodes, processes fold, leaks and sharing stand out.
+// and invoke (OP-TEE: the sessions they hold and the TAs those were opened on), laid out once by
+// Graphviz for the whole trace, Xen guests boxed; a time scrubber shows the graph as it was at a
+// moment, a search box finds nodes, processes fold, leaks and sharing stand out, and the guest
+// filter leaves one guest.
 #pragma once
 
 #include "core/jobs.h"
@@ -26,6 +28,7 @@ class EdgeItem;
 class GraphLegend;
 class GraphNodeItem;
 class GraphView;
+class GuestBoxItem;
 
 class GraphPage : public ViewPage
 {
@@ -78,6 +81,10 @@ class GraphPage : public ViewPage
     QGraphicsScene *scene() const { return scene_; }
     GraphNodeItem *nodeItem(int node) const;
     EdgeItem *edgeItem(int edge) const;
+    // The boxes of the Xen guests (none without guests).
+    const QList<GuestBoxItem *> &guestBoxes() const { return guestBoxes_; }
+    // Hidden by the guest filter: a node of another guest, or a TA no shown session was opened on.
+    bool isFilteredOut(int node) const { return node >= 0 && node < filteredOut_.size() && filteredOut_[node]; }
 
   Q_SIGNALS:
     // The Graphviz layout was applied (seconds Graphviz took; engine).
@@ -94,6 +101,8 @@ class GraphPage : public ViewPage
     void applyPositions(const QList<QPointF> &positions);
     void finishLayout(GraphLayout layout);
     void updateEdges();
+    void updateGuestBoxes();
+    void applyGuestFilter();
     void applyStates();
     void updateTimeControls();
     void onSelectionItemChanged(ItemRef item);
@@ -127,6 +136,8 @@ class GraphPage : public ViewPage
 
     QList<GraphNodeItem *> nodeItems_;
     QList<EdgeItem *> edgeItems_;
+    QList<GuestBoxItem *> guestBoxes_;
+    QList<bool> filteredOut_; // by node index
     QList<int> matches_;
     int currentMatch_ = -1;
     QSet<int> collapsed_;

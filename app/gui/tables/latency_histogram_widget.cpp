@@ -61,7 +61,8 @@ void LatencyHistogramWidget::paintEvent(QPaintEvent *)
     p.setPen(pal.color(QPalette::Text));
     p.drawText(QRect(0, 0, width(), top), Qt::AlignCenter,
                tr("%1 op %2: %3 invocations (count, log scale)")
-                   .arg(stats_->objectClass, opName(stats_->op), formatCount(stats_->count)));
+                   .arg(stats_->objectClass, stats_->opLabel.isEmpty() ? opName(stats_->op) : stats_->opLabel,
+                        formatCount(stats_->count)));
 
     // Grid lines and labels at each decade of duration.
     p.setPen(pal.color(QPalette::Mid));

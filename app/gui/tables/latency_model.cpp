@@ -1,14 +1,35 @@
 // SPDX-License-Identifier: MIT
 #include "tables/latency_model.h"
 
+#include "core/format.h"
+#include "teescope/store/latency.h"
+
 #include <QHash>
 
 namespace teescope::gui {
 
-QList<LatencyRow> loadLatency(const store::Database &db)
+QList<LatencyRow> loadLatency(const store::Database &db, int guest)
 {
+    if (guest >= 0) {
+        QList<LatencyRow> rows;
+        for (const store::LatencyGroup &g : store::compute_latency_groups(db.handle(), db.path(), guest)) {
+            LatencyRow r;
+            r.objectClass = traceText(g.klass);
+            r.op = g.op;
+            r.opName = traceText(g.op_name);
+            r.count = g.count;
+            r.minNs = g.min_ns;
+            r.p50Ns = g.p50_ns;
+            r.p90Ns = g.p90_ns;
+            r.p99Ns = g.p99_ns;
+            r.p999Ns = g.p999_ns;
+            r.maxNs = g.max_ns;
+            rows.append(std::move(r));
+        }
+        return rows;
+    }
     store::Statement s(db.handle(),
-                       "SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns FROM latency "
+                       "SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns, op_name FROM latency_ops "
                        "ORDER BY class, op",
                        db.path());
     const auto opt = [&s](int col) -> std::optional<qint64> {
@@ -28,6 +49,7 @@ QList<LatencyRow> loadLatency(const store::Database &db)
         r.p99Ns = opt(6);
         r.p999Ns = opt(7);
         r.maxNs = opt(8);
+        r.opName = s.null_at(9) ? opName(r.op) : traceText(s.text_at(9));
         rows.append(std::move(r));
     }
     return rows;
@@ -101,6 +123,8 @@ QVariant LatencyModel::data(const QModelIndex &index, int role) const
         return r.objectClass;
     case OpRole:
         return r.op;
+    case OpNameRole:
+        return r.opName.isEmpty() ? opName(r.op) : r.opName;
     case DurationColumnRole:
         return index.column() >= P50Column;
     case Qt::DisplayRole:

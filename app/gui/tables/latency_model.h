@@ -13,22 +13,24 @@
 namespace teescope::gui {
 
 struct LatencyRow {
-    QString objectClass;
+    QString objectClass; // a class of objects, or an OP-TEE TA
     qint64 op = 0;
+    QString opName;      // latency.op_name: the op in words (a TA command's name, open, close, release)
     qint64 count = 0;
     // NULL in the table (no invocation with both driver times) is kept as nullopt.
     std::optional<qint64> minNs, p50Ns, p90Ns, p99Ns, p999Ns, maxNs;
 
     friend bool operator==(const LatencyRow &a, const LatencyRow &b)
     {
-        return a.objectClass == b.objectClass && a.op == b.op && a.count == b.count && a.minNs == b.minNs &&
+        return a.objectClass == b.objectClass && a.op == b.op && a.opName == b.opName && a.count == b.count && a.minNs == b.minNs &&
                a.p50Ns == b.p50Ns && a.p90Ns == b.p90Ns && a.p99Ns == b.p99Ns && a.p999Ns == b.p999Ns &&
                a.maxNs == b.maxNs;
     }
 };
 
-// Reads the latency table; throws store::Error.
-QList<LatencyRow> loadLatency(const store::Database &db);
+// Reads the latency table, or computes it for the invocations of one guest (guest >= 0); throws
+// store::Error.
+QList<LatencyRow> loadLatency(const store::Database &db, int guest = -1);
 
 class LatencyModel : public QAbstractTableModel {
     Q_OBJECT
@@ -38,6 +40,7 @@ public:
         SortRole = Qt::UserRole + 1, // numbers as qint64 (NULL sorts first as -1), class as text
         ClassRole,                   // latency.class of the row
         OpRole,                      // latency.op of the row
+        OpNameRole,                  // latency.op_name of the row
         DurationColumnRole,          // true for the columns holding nanoseconds
     };
 

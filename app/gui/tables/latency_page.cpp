@@ -85,6 +85,13 @@ LatencyPage::LatencyPage(Selection *selection, QWidget *parent)
             [this](qint64 id) { this->selection()->select({ItemRef::Kind::Invocation, id}); });
     connect(selection, &Selection::rangeChanged, scatter_, &LatencyScatterWidget::setHighlightRange);
     connect(selection, &Selection::itemChanged, this, &LatencyPage::onSelectionItemChanged);
+    connect(selection, &Selection::guestFilterChanged, this, [this] {
+        if (trace_.dbPath.isEmpty())
+            return;
+        model_->setRows({});
+        clearStats(QString());
+        loadTable(false);
+    });
     clearStats(QString());
 }
 
@@ -111,8 +118,9 @@ void LatencyPage::loadTable(bool merge)
     setLoadError(QString());
     const int generation = tableGeneration_.next();
     const QString path = trace_.dbPath;
+    const int guest = selection()->guestFilter();
     runJob<QList<LatencyRow>>(
-        this, [path] { return loadLatency(openTraceDb(path)); },
+        this, [path, guest] { return loadLatency(openTraceDb(path), guest); },
         [this, generation, merge](JobResult<QList<LatencyRow>> result) {
             if (!tableGeneration_.isCurrent(generation))
                 return;
@@ -127,7 +135,8 @@ void LatencyPage::loadTable(bool merge)
                 const QModelIndex current = table_->currentIndex();
                 if (current.isValid())
                     loadStats(current.data(LatencyModel::ClassRole).toString(),
-                              current.data(LatencyModel::OpRole).toLongLong(), true);
+                              current.data(LatencyModel::OpRole).toLongLong(),
+                              current.data(LatencyModel::OpNameRole).toString(), true);
             } else {
                 model_->setRows(std::move(*result.value));
                 table_->resizeColumnsToContents();
@@ -173,21 +182,29 @@ void LatencyPage::onCurrentRowChanged()
         clearStats(QString());
         return;
     }
-    loadStats(current.data(LatencyModel::ClassRole).toString(), current.data(LatencyModel::OpRole).toLongLong(), false);
+    loadStats(current.data(LatencyModel::ClassRole).toString(), current.data(LatencyModel::OpRole).toLongLong(),
+              current.data(LatencyModel::OpNameRole).toString(), false);
 }
 
-void LatencyPage::loadStats(const QString &objectClass, qint64 op, bool reload)
+void LatencyPage::loadStats(const QString &objectClass, qint64 op, const QString &opLabel, bool reload)
 {
     if (!reload && stats_ && stats_->objectClass == objectClass && stats_->op == op)
         return;
     const int generation = statsGeneration_.next();
     statsLoading_ = true;
     updateReady();
-    statsLabel_->setText(tr("Loading %1 op %2…").arg(objectClass, opName(op)));
+    statsLabel_->setText(tr("Loading %1 op %2…").arg(objectClass, opLabel));
     slowest_->setEnabled(false);
     const QString path = trace_.dbPath;
+    const int guest = selection()->guestFilter();
     runJob<LatencyStats>(
-        this, [path, objectClass, op] { return loadLatencyStats(openTraceDb(path), objectClass, op); },
+        this,
+        [path, objectClass, op, opLabel, guest] {
+            LatencyStats stats = loadLatencyStats(openTraceDb(path), objectClass, op, 20000, guest);
+            if (!opLabel.isEmpty())
+                stats.opLabel = opLabel;
+            return stats;
+        },
         [this, generation](JobResult<LatencyStats> result) {
             if (!statsGeneration_.isCurrent(generation))
                 return;
@@ -206,7 +223,7 @@ void LatencyPage::loadStats(const QString &objectClass, qint64 op, bool reload)
             const ItemRef item = selection()->item();
             scatter_->setSelectedInvocation(item.kind == ItemRef::Kind::Invocation ? std::optional<qint64>(item.id)
                                                                                    : std::nullopt);
-            QString text = tr("%1 op %2: %3 invocations").arg(stats_->objectClass, opName(stats_->op), formatCount(stats_->count));
+            QString text = tr("%1 op %2: %3 invocations").arg(stats_->objectClass, stats_->opLabel, formatCount(stats_->count));
             if (stats_->slowest)
                 text += tr(", slowest %1 (invocation %2)")
                             .arg(formatDuration(stats_->slowest->durationNs))
@@ -229,19 +246,25 @@ void LatencyPage::onSelectionItemChanged(ItemRef item)
         scatter_->setSelectedInvocation(item.id);
         return;
     }
-    if (item.kind != ItemRef::Kind::Object || trace_.dbPath.isEmpty())
+    if ((item.kind != ItemRef::Kind::Object && item.kind != ItemRef::Kind::Session) || trace_.dbPath.isEmpty())
         return;
-    // The object's class is read in a job too (one row, but never SQL on the GUI thread).
+    // The object's class (a session's TA) is read in a job too (one row, but never SQL on the GUI
+    // thread).
     const int generation = classGeneration_.next();
     const QString path = trace_.dbPath;
-    const qint64 objectId = item.id;
+    const qint64 id = item.id;
+    const bool session = item.kind == ItemRef::Kind::Session;
     runJob<QString>(
         this,
-        [path, objectId] {
+        [path, id, session] {
             const store::Database db = openTraceDb(path);
-            store::Statement s(db.handle(), "SELECT class FROM objects WHERE id = ?1", db.path());
-            s.bind(1, int64_t(objectId));
-            return s.next() ? traceText(s.text_at(0)) : QString();
+            store::Statement s(db.handle(),
+                               session ? "SELECT COALESCE(t.name, s.uuid) FROM sessions s"
+                                         " LEFT JOIN ta_names t ON t.uuid = s.uuid WHERE s.id = ?1"
+                                       : "SELECT class FROM objects WHERE id = ?1",
+                               db.path());
+            s.bind(1, int64_t(id));
+            return s.next() && !s.null_at(0) ? traceText(s.text_at(0)) : QString();
         },
         [this, generation](JobResult<QString> result) {
             if (!classGeneration_.isCurrent(generation) || !result.ok() || result.value->isEmpty())
@@ -270,20 +293,26 @@ bool LatencyPage::exportTo(const QString &path, const QString &format, QString *
     if (format != QLatin1String("csv"))
         return ViewPage::exportTo(path, format, error);
     const auto number = [](const std::optional<qint64> &v) { return v ? QString::number(*v) : QString(); };
+    // An OP-TEE trace names its ops (TA commands): one more column at the end.
+    const bool names = trace_.hasOptee;
     QList<QStringList> rows;
     for (int r = 0; r < proxy_->rowCount(); ++r) {
         const LatencyRow *row = model_->row(proxy_->mapToSource(proxy_->index(r, 0)).row());
         if (!row)
             continue;
-        rows.append({row->objectClass, QString::number(row->op), QString::number(row->count), number(row->minNs),
-                     number(row->p50Ns), number(row->p90Ns), number(row->p99Ns), number(row->p999Ns),
-                     number(row->maxNs)});
+        QStringList cells{row->objectClass,   QString::number(row->op), QString::number(row->count),
+                          number(row->minNs), number(row->p50Ns),       number(row->p90Ns),
+                          number(row->p99Ns), number(row->p999Ns),      number(row->maxNs)};
+        if (names)
+            cells << row->opName;
+        rows.append(cells);
     }
-    return writeCsvFile(path,
-                        {QStringLiteral("class"), QStringLiteral("op"), QStringLiteral("count"), QStringLiteral("min_ns"),
-                         QStringLiteral("p50_ns"), QStringLiteral("p90_ns"), QStringLiteral("p99_ns"),
-                         QStringLiteral("p999_ns"), QStringLiteral("max_ns")},
-                        rows, error);
+    QStringList header{QStringLiteral("class"),  QStringLiteral("op"),     QStringLiteral("count"),
+                       QStringLiteral("min_ns"), QStringLiteral("p50_ns"), QStringLiteral("p90_ns"),
+                       QStringLiteral("p99_ns"), QStringLiteral("p999_ns"), QStringLiteral("max_ns")};
+    if (names)
+        header << QStringLiteral("op_name");
+    return writeCsvFile(path, header, rows, error);
 }
 
 } // namespace teescope::gui

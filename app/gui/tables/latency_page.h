@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The Latency page: the latency table (per class and op: count and duration percentiles),
-// filterable and sortable; for the selected row a histogram and a latency-over-time scatter,
+// The Latency page: the latency table (per class or OP-TEE TA and op: count and duration
+// percentiles; computed for one guest under the guest filter), filterable and sortable; for the selected row a histogram and a latency-over-time scatter,
 // loaded in a background job, and "Go to slowest" to show the slowest invocation in the timeline.
 #pragma once
 
@@ -51,7 +51,7 @@ public:
 private:
     void loadTable(bool merge);
     // `reload`: even if they are the stats shown (the file grew).
-    void loadStats(const QString &objectClass, qint64 op, bool reload);
+    void loadStats(const QString &objectClass, qint64 op, const QString &opLabel, bool reload);
     void onCurrentRowChanged();
     void onSelectionItemChanged(ItemRef item);
     void clearStats(const QString &placeholder);

@@ -38,8 +38,8 @@ bool LatencySortProxy::filterAcceptsRow(int sourceRow, const QModelIndex &source
     if (text.isEmpty())
         return true;
     const qint64 op = i.data(LatencyModel::OpRole).toLongLong();
-    return objectClass.contains(text, Qt::CaseInsensitive) || opName(op).contains(text, Qt::CaseInsensitive) ||
-           QString::number(op) == text;
+    return objectClass.contains(text, Qt::CaseInsensitive) ||
+           i.data(LatencyModel::OpNameRole).toString().contains(text, Qt::CaseInsensitive) || QString::number(op) == text;
 }
 
 QVariant LatencySortProxy::data(const QModelIndex &index, int role) const
@@ -48,8 +48,15 @@ QVariant LatencySortProxy::data(const QModelIndex &index, int role) const
         return QSortFilterProxyModel::data(index, role);
     const QVariant v = QSortFilterProxyModel::data(index, role);
     switch (index.column()) {
-    case LatencyModel::OpColumn:
-        return opName(v.toLongLong());
+    case LatencyModel::OpColumn: {
+        // A TA command's name with its number, "increment (0)"; open, close, release and plain
+        // numbers as they are.
+        const qint64 op = v.toLongLong();
+        const QString name = index.data(LatencyModel::OpNameRole).toString();
+        if (name.isEmpty() || name == opName(op))
+            return opName(op);
+        return QString(name + QStringLiteral(" (") + QString::number(op) + QLatin1Char(')'));
+    }
     case LatencyModel::CountColumn:
         return formatCount(v.toLongLong());
     case LatencyModel::ClassColumn:

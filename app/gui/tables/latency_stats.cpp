@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "tables/latency_stats.h"
 
+#include "core/format.h"
+
 #include <QElapsedTimer>
 
 #include <algorithm>
@@ -143,27 +145,34 @@ LatencyStats buildLatencyStats(std::vector<LatencySample> samples, int maxPoints
     return stats;
 }
 
-LatencyStats loadLatencyStats(const store::Database &db, const QString &objectClass, qint64 op, int maxPoints)
+LatencyStats loadLatencyStats(const store::Database &db, const QString &objectClass, qint64 op, int maxPoints,
+                              int guest)
 {
     QElapsedTimer timer;
     timer.start();
     // No index on invocations(object_id): one scan of the invocations, filtered by op and by the
-    // (few) objects of the class.
+    // (few) objects of the class, or the sessions on the TA of that name.
     store::Statement s(db.handle(),
                        "SELECT i.id, i.drv_begin_ts, i.drv_end_ts - i.drv_begin_ts FROM invocations i "
                        "WHERE i.op = ?1 AND i.drv_begin_ts IS NOT NULL AND i.drv_end_ts IS NOT NULL "
+                       "AND (?3 < 0 OR i.guest = ?3) "
                        "AND (i.object_id IN (SELECT id FROM objects WHERE class = ?2) "
-                       "OR (?2 = 'unknown' AND (i.object_id IS NULL OR i.object_id NOT IN (SELECT id FROM objects))))",
+                       "OR (i.object_id IS NULL AND i.session_id IN (SELECT s.id FROM sessions s "
+                       "    LEFT JOIN ta_names t ON t.uuid = s.uuid WHERE COALESCE(t.name, s.uuid, 'unknown') = ?2)) "
+                       "OR (?2 = 'unknown' AND i.session_id IS NULL "
+                       "    AND (i.object_id IS NULL OR i.object_id NOT IN (SELECT id FROM objects))))",
                        db.path());
     const std::string klass = objectClass.toStdString();
     s.bind(1, int64_t(op));
     s.bind(2, klass);
+    s.bind(3, int64_t(guest));
     std::vector<LatencySample> samples;
     while (s.next())
         samples.push_back({s.int_at(0), s.int_at(1), s.int_at(2)});
     LatencyStats stats = buildLatencyStats(std::move(samples), maxPoints);
     stats.objectClass = objectClass;
     stats.op = op;
+    stats.opLabel = opName(op);
     stats.loadMs = timer.elapsed();
     return stats;
 }

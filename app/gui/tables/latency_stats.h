@@ -38,6 +38,7 @@ struct LatencyHistogram {
 struct LatencyStats {
     QString objectClass;
     qint64 op = 0;
+    QString opLabel;                  // the op in words, as the latency table names it
     qint64 count = 0;                 // invocations with both driver times
     LatencyHistogram histogram;       // over all of them
     QList<LatencySample> points;      // the scatter, by begin time; every invocation unless downsampled
@@ -53,9 +54,11 @@ struct LatencyStats {
 // slowest invocation survive.
 LatencyStats buildLatencyStats(std::vector<LatencySample> samples, int maxPoints = 20000);
 
-// Reads the invocations of (class, op) with both driver times and builds their stats. The class
-// "unknown" also takes invocations of no known object, as the latency table does. Throws
-// store::Error.
-LatencyStats loadLatencyStats(const store::Database &db, const QString &objectClass, qint64 op, int maxPoints = 20000);
+// Reads the invocations of (class, op) with both driver times and builds their stats; the class
+// is that of the objects invoked, or the TA of OP-TEE calls. The class "unknown" also takes
+// invocations of no known object, as the latency table does. With guest >= 0, only the
+// invocations of that guest. Throws store::Error.
+LatencyStats loadLatencyStats(const store::Database &db, const QString &objectClass, qint64 op, int maxPoints = 20000,
+                              int guest = -1);
 
 } // namespace teescope::gui

@@ -9,7 +9,21 @@ namespace teescope::gui {
 
 bool LeakRecord::isObject() const
 {
-    return kind != QLatin1String("shm_not_freed") && kind != QLatin1String("session_not_closed");
+    return !kind.startsWith(QLatin1String("shm_")) && !kind.startsWith(QLatin1String("session_"));
+}
+
+bool LeakRecord::isSession() const
+{
+    return kind.startsWith(QLatin1String("session_"));
+}
+
+ItemRef LeakRecord::ref() const
+{
+    if (isObject())
+        return {ItemRef::Kind::Object, objectId};
+    if (isSession())
+        return {ItemRef::Kind::Session, objectId};
+    return {};
 }
 
 QString LeakRecord::creatorLabel() const
@@ -22,10 +36,17 @@ QString LeakRecord::creatorLabel() const
 const QStringList &leakKindOrder()
 {
     static const QStringList order{
-        QStringLiteral("held_at_end"),          QStringLiteral("reclaimed_at_close"),
-        QStringLiteral("release_failed"),       QStringLiteral("release_unobserved"),
-        QStringLiteral("callback_not_released"), QStringLiteral("shm_not_freed"),
+        QStringLiteral("held_at_end"),
+        QStringLiteral("reclaimed_at_close"),
+        QStringLiteral("release_failed"),
+        QStringLiteral("release_unobserved"),
+        QStringLiteral("callback_not_released"),
+        QStringLiteral("shm_not_freed"),
+        QStringLiteral("shm_freed_at_exit"),
+        QStringLiteral("shm_freed_by_guest_destroy"),
         QStringLiteral("session_not_closed"),
+        QStringLiteral("session_closed_at_release"),
+        QStringLiteral("session_closed_by_guest_destroy"),
     };
     return order;
 }
@@ -47,6 +68,14 @@ QString leakKindTitle(const QString &kind)
         return tr("Shared memory not freed");
     if (kind == QLatin1String("session_not_closed"))
         return tr("Session not closed");
+    if (kind == QLatin1String("shm_freed_at_exit"))
+        return tr("Shared memory freed at exit");
+    if (kind == QLatin1String("shm_freed_by_guest_destroy"))
+        return tr("Shared memory dropped with its guest");
+    if (kind == QLatin1String("session_closed_at_release"))
+        return tr("Session closed at release");
+    if (kind == QLatin1String("session_closed_by_guest_destroy"))
+        return tr("Session dropped with its guest");
     return kind;
 }
 
@@ -69,6 +98,16 @@ QString leakKindExplanation(const QString &kind)
         return tr("Shared memory that was never freed.");
     if (kind == QLatin1String("session_not_closed"))
         return tr("An OP-TEE session still open at the end of the trace.");
+    if (kind == QLatin1String("shm_freed_at_exit"))
+        return tr("OP-TEE shared memory the client never freed: the driver freed it when its process exited "
+                  "(or gave up its contexts).");
+    if (kind == QLatin1String("shm_freed_by_guest_destroy"))
+        return tr("OP-TEE shared memory still registered when its Xen guest was destroyed.");
+    if (kind == QLatin1String("session_closed_at_release"))
+        return tr("An OP-TEE session the client never closed: the driver closed it when its context was released "
+                  "(the process exited or closed the device).");
+    if (kind == QLatin1String("session_closed_by_guest_destroy"))
+        return tr("An OP-TEE session still open when its Xen guest was destroyed.");
     return QString();
 }
 
@@ -85,7 +124,7 @@ QList<LeakRecord> loadLeaks(const store::Database &db)
 {
     store::Statement s(db.handle(),
                        "SELECT kind, object_id, class, uid, sw_id, creator_pid, creator_name, created_ts, "
-                       "age_ns, produced_by, provenance, holders FROM leaks",
+                       "age_ns, produced_by, provenance, holders, guest FROM leaks",
                        db.path());
     QList<LeakRecord> records;
     while (s.next()) {
@@ -102,6 +141,7 @@ QList<LeakRecord> loadLeaks(const store::Database &db)
         r.producedBy = optionalInt(s, 9);
         r.provenance = traceText(s.text_at(10));
         r.holders = traceText(s.text_at(11));
+        r.guest = s.int_at(12);
         records.append(std::move(r));
     }
     return records;

@@ -2,6 +2,7 @@
 // One row of the `leaks` view, as loaded by a background job (an immutable value).
 #pragma once
 
+#include "core/selection.h"
 #include "core/trace_db.h"
 
 #include <QList>
@@ -25,9 +26,14 @@ struct LeakRecord {
     std::optional<qint64> producedBy;
     QString provenance;    // "root → client_env → app"
     QString holders;       // "name[pid], ..."
+    qint64 guest = 0;      // Xen client id (0 native)
 
     // shm and session leaks name rows of other tables, not objects.
     bool isObject() const;
+    // An OP-TEE session leak: objectId is a sessions.id.
+    bool isSession() const;
+    // What the selection calls it (object or session), none for shm.
+    ItemRef ref() const;
     // "name[pid]", or "?" when the creator is unknown.
     QString creatorLabel() const;
 };

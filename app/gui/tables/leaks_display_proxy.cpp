@@ -44,9 +44,9 @@ QVariant LeaksDisplayProxy::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case LeaksModel::NameColumn: {
             const QString id = QString::number(v.toLongLong());
-            if (kind == QLatin1String("shm_not_freed"))
+            if (kind.startsWith(QLatin1String("shm_")))
                 return tr("shm #%1").arg(id);
-            if (kind == QLatin1String("session_not_closed"))
+            if (kind.startsWith(QLatin1String("session_")))
                 return tr("session #%1").arg(id);
             return tr("object #%1").arg(id);
         }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "tables/leaks_model.h"
 
+#include "core/format.h"
+
 #include <algorithm>
 #include <numeric>
 
@@ -30,6 +32,16 @@ void LeaksModel::setShowSuppressed(bool show)
         return;
     beginResetModel();
     showSuppressed_ = show;
+    rebuild();
+    endResetModel();
+}
+
+void LeaksModel::setGuestFilter(int guest)
+{
+    if (guest == guestFilter_)
+        return;
+    beginResetModel();
+    guestFilter_ = guest;
     rebuild();
     endResetModel();
 }
@@ -82,6 +94,8 @@ void LeaksModel::rebuild()
 
     for (int r : order) {
         const LeakRecord &rec = records_.at(r);
+        if (guestFilter_ >= 0 && rec.guest != guestFilter_)
+            continue;
         const bool suppressed = suppressions_.matches(rec.objectClass, rec.creatorName);
         suppressed_[size_t(r)] = suppressed;
         if (suppressed)
@@ -92,7 +106,10 @@ void LeaksModel::rebuild()
             continue;
         const int kindNode = childOf(-1, NodeType::Kind, rec.kind);
         const int classNode = childOf(kindNode, NodeType::Class, rec.objectClass);
-        const int creatorNode = childOf(classNode, NodeType::Creator, rec.creatorLabel());
+        // Under Xen a creator is named with its guest.
+        const QString creator =
+            rec.guest != 0 ? guestLabel(rec.guest) + QStringLiteral(" · ") + rec.creatorLabel() : rec.creatorLabel();
+        const int creatorNode = childOf(classNode, NodeType::Creator, creator);
         nodes_[size_t(creatorNode)].creatorName = rec.creatorName;
         Node leaf;
         leaf.type = NodeType::Leak;
@@ -133,6 +150,16 @@ const LeakRecord *LeaksModel::record(const QModelIndex &index) const
     if (n < 0 || nodes_[size_t(n)].type != NodeType::Leak)
         return nullptr;
     return &records_.at(nodes_[size_t(n)].record);
+}
+
+QModelIndex LeaksModel::indexOf(ItemRef item) const
+{
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+        const Node &n = nodes_[i];
+        if (n.type == NodeType::Leak && records_.at(n.record).ref() == item)
+            return createIndex(n.row, 0, quintptr(i));
+    }
+    return {};
 }
 
 QModelIndex LeaksModel::indexOfObject(qint64 objectId) const

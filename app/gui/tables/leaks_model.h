@@ -27,7 +27,7 @@ public:
         SuppressedRole,                  // leaf: matched by a suppression
         ClassRole,                       // class of the leaf or the class group it is under
         CreatorNameRole,                 // creator process name of the leaf or creator group
-        CreatorLabelRole,                // "name[pid]"
+        CreatorLabelRole,                // "name[pid]"; under Xen "guest N · name[pid]"
         SortRole,                        // a value to sort by (numbers as numbers)
     };
     enum class NodeType { Kind, Class, Creator, Leak };
@@ -40,10 +40,13 @@ public:
     void setSuppressions(const Suppressions &suppressions);
     void setShowSuppressed(bool show);
     bool showSuppressed() const { return showSuppressed_; }
+    // Only the leaks of one guest (Selection::kAllGuests: all); the others are left out.
+    void setGuestFilter(int guest);
+    int guestFilter() const { return guestFilter_; }
     const Suppressions &suppressions() const { return suppressions_; }
 
     const QList<LeakRecord> &records() const { return records_; }
-    // Leaks not suppressed, and those suppressed (whether shown or not).
+    // Leaks not suppressed, and those suppressed (whether shown or not), of the guest shown.
     int leakCount() const { return leakCount_; }
     int suppressedCount() const { return suppressedCount_; }
     // The leaks shown, in tree order.
@@ -52,6 +55,8 @@ public:
     const LeakRecord *record(const QModelIndex &index) const;
     // The first leaf of objects.id `objectId` (shm and session leaves are not objects).
     QModelIndex indexOfObject(qint64 objectId) const;
+    // The first leaf naming `item` (an object or an OP-TEE session).
+    QModelIndex indexOf(ItemRef item) const;
 
     QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
     QModelIndex parent(const QModelIndex &child) const override;
@@ -80,6 +85,7 @@ private:
     std::vector<bool> suppressed_; // per record
     Suppressions suppressions_;
     bool showSuppressed_ = false;
+    int guestFilter_ = -1;
     std::vector<Node> nodes_;
     std::vector<int> top_;
     int leakCount_ = 0;

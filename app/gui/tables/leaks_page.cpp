@@ -55,6 +55,8 @@ LeaksPage::LeaksPage(Selection *selection, QWidget *parent)
         delete menu;
     });
     connect(selection, &Selection::itemChanged, this, &LeaksPage::onSelectionItemChanged);
+    connect(selection, &Selection::guestFilterChanged, model_, &LeaksModel::setGuestFilter);
+    model_->setGuestFilter(selection->guestFilter());
     // A reset collapses the tree: show everything again, and the selection if it is a leak.
     connect(model_, &QAbstractItemModel::modelReset, this, [this] {
         tree_->expandAll();
@@ -114,18 +116,26 @@ bool LeaksPage::exportTo(const QString &path, const QString &format, QString *er
     if (format != QLatin1String("csv"))
         return ViewPage::exportTo(path, format, error);
     const auto number = [](const std::optional<qint64> &v) { return v ? QString::number(*v) : QString(); };
-    const QStringList header{QStringLiteral("kind"),        QStringLiteral("object_id"),   QStringLiteral("class"),
+    QStringList header{QStringLiteral("kind"),        QStringLiteral("object_id"),   QStringLiteral("class"),
                              QStringLiteral("uid"),         QStringLiteral("sw_id"),       QStringLiteral("creator_pid"),
                              QStringLiteral("creator_name"), QStringLiteral("created_ts"), QStringLiteral("age_ns"),
                              QStringLiteral("produced_by"), QStringLiteral("provenance"),  QStringLiteral("holders"),
                              QStringLiteral("suppressed")};
+    // Under Xen each leak names its guest: one more column at the end.
+    const bool guests = !trace_.guests.isEmpty();
+    if (guests)
+        header << QStringLiteral("guest");
     QList<QStringList> rows;
     const Suppressions &s = model_->suppressions();
-    for (const LeakRecord &r : model_->visibleRecords())
-        rows.append({r.kind, QString::number(r.objectId), r.objectClass, number(r.uid), number(r.swId),
-                     number(r.creatorPid), r.creatorName, number(r.createdTs), number(r.ageNs), number(r.producedBy),
-                     r.provenance, r.holders,
-                     s.matches(r.objectClass, r.creatorName) ? QStringLiteral("1") : QStringLiteral("0")});
+    for (const LeakRecord &r : model_->visibleRecords()) {
+        QStringList cells{r.kind, QString::number(r.objectId), r.objectClass, number(r.uid), number(r.swId),
+                          number(r.creatorPid), r.creatorName, number(r.createdTs), number(r.ageNs), number(r.producedBy),
+                          r.provenance, r.holders,
+                          s.matches(r.objectClass, r.creatorName) ? QStringLiteral("1") : QStringLiteral("0")};
+        if (guests)
+            cells << QString::number(r.guest);
+        rows.append(cells);
+    }
     return writeCsvFile(path, header, rows, error);
 }
 
@@ -228,17 +238,17 @@ void LeaksPage::onCurrentChanged(const QModelIndex &current)
         return;
     const QModelIndex src = proxy_->mapToSource(current);
     const LeakRecord *rec = model_->record(src);
-    // shm and session leaks are not objects: nothing of the selection names them.
-    if (!rec || !rec->isObject())
+    // shm leaks are no item of the selection; objects and sessions are.
+    if (!rec || !rec->ref().isValid())
         return;
-    selection()->select({ItemRef::Kind::Object, rec->objectId});
+    selection()->select(rec->ref());
 }
 
 void LeaksPage::onSelectionItemChanged(ItemRef item)
 {
-    if (item.kind != ItemRef::Kind::Object)
+    if (item.kind != ItemRef::Kind::Object && item.kind != ItemRef::Kind::Session)
         return;
-    const QModelIndex src = model_->indexOfObject(item.id);
+    const QModelIndex src = model_->indexOf(item);
     if (!src.isValid())
         return;
     const QModelIndex index = proxy_->mapFromSource(src);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "timeline/timeline_data.h"
 
+#include "core/format.h"
 #include "timeline/time_mapping.h"
 
 #include <QHash>
@@ -38,7 +39,7 @@ quint32 id32(qint64 id)
 class LocalKinds {
 public:
     explicit LocalKinds(std::vector<TimelineSliceKind> *out) : out_(out) {}
-    quint16 get(const QString &objectClass, qint64 op)
+    quint16 get(const QString &objectClass, qint64 op, const QString &opLabel = QString())
     {
         const auto key = std::make_pair(objectClass, op);
         auto it = index_.find(key);
@@ -46,7 +47,7 @@ public:
             return it->second;
         const auto idx = quint16(std::min<size_t>(out_->size(), std::numeric_limits<quint16>::max()));
         if (out_->size() < std::numeric_limits<quint16>::max())
-            out_->push_back({objectClass, op});
+            out_->push_back({objectClass, op, opLabel.isEmpty() ? opName(op) : opLabel});
         index_.emplace(key, idx);
         return idx;
     }
@@ -142,11 +143,11 @@ TimelineStructure TimelineData::readStructure(const store::Database &db, qint64 
     TimelineStructure out;
     {
         store::Statement s(db.handle(),
-                           "SELECT id, pid, name, start_ts, end_ts, end_kind FROM processes ORDER BY start_ts, id",
+                           "SELECT id, pid, name, start_ts, end_ts, end_kind, guest FROM processes ORDER BY start_ts, id",
                            db.path());
         while (s.next())
             out.processes.push_back({s.int_at(0), s.int_at(1), s.int_at(3), s.null_at(4) ? -1 : s.int_at(4),
-                                     traceText(s.text_at(2)), traceText(s.text_at(5))});
+                                     traceText(s.text_at(2)), traceText(s.text_at(5)), s.int_at(6)});
     }
     {
         store::Statement s(db.handle(),
@@ -159,7 +160,7 @@ TimelineStructure TimelineData::readStructure(const store::Database &db, qint64 
     {
         store::Statement s(db.handle(),
                            "SELECT r.id, o.class, r.op, r.queue_ts, r.pick_ts, r.answer_ts, r.supplicant_thread_id,"
-                           "       r.ret, r.err, r.end_kind, r.end_inferred, r.invocation_id, i.thread_id, i.depth"
+                           "       r.ret, r.err, r.end_kind, r.end_inferred, r.invocation_id, i.thread_id, i.depth, r.kind"
                            "  FROM callback_requests r"
                            "  LEFT JOIN objects o ON o.id = r.object_id"
                            "  LEFT JOIN invocations i ON i.id = r.invocation_id"
@@ -185,7 +186,9 @@ TimelineStructure TimelineData::readStructure(const store::Database &db, qint64 
             if ((!s.null_at(7) && s.int_at(7) != 0) || (!s.null_at(8) && s.int_at(8) != 0) ||
                 (endKind != QLatin1String("answered") && endKind != QLatin1String("delivered")))
                 slice.flags |= TimelineSlice::Error;
-            slice.kind = kinds.get(s.null_at(1) ? QStringLiteral("?") : traceText(s.text_at(1)), s.int_at(2));
+            const bool rpc = s.text_at(14) == "rpc";
+            slice.kind = rpc ? kinds.get(QStringLiteral("rpc"), s.int_at(2), rpcCommandName(s.int_at(2)))
+                             : kinds.get(s.null_at(1) ? QStringLiteral("?") : traceText(s.text_at(1)), s.int_at(2));
             const qint64 supplicant = s.null_at(6) ? 0 : s.int_at(6);
             out.requests.push_back({supplicant, slice, s.null_at(8) ? 0 : s.int_at(8), s.null_at(7) ? 0 : s.int_at(7)});
             if (!s.null_at(11) && !s.null_at(12) && supplicant != 0) {
@@ -197,6 +200,7 @@ TimelineStructure TimelineData::readStructure(const store::Database &db, qint64 
                 a.fromTs = slice.begin;
                 a.toThreadId = supplicant;
                 a.toTs = slice.innerBeginTs();
+                a.rpc = rpc;
                 out.arrows.push_back(a);
             }
         }
@@ -248,13 +252,22 @@ TimelineChunk TimelineData::readInvocations(const store::Database &db, qint64 af
     out.lastId = afterId;
     const auto classes = readObjectClasses(db);
     LocalKinds kinds(&out.kinds);
-    // Kind per (object, op) without a string lookup per row.
+    // Kind per (object, op) without a string lookup per row; OP-TEE calls per (session, op), the
+    // session's TA and its command names read once per session.
     std::map<std::pair<qint64, qint64>, quint16> kindOf;
+    std::map<std::pair<qint64, qint64>, quint16> sessionKindOf;
+    std::unordered_map<qint64, std::pair<QString, QString>> sessionTa; // session -> (TA name, uuid)
+    store::Statement sessionQuery(db.handle(),
+                                  "SELECT COALESCE(t.name, s.uuid, '?'), COALESCE(s.uuid, '') FROM sessions s"
+                                  " LEFT JOIN ta_names t ON t.uuid = s.uuid WHERE s.id = ?",
+                                  db.path());
+    store::Statement commandQuery(db.handle(), "SELECT name FROM ta_commands WHERE uuid = ? AND func = ?", db.path());
     store::Statement s(db.handle(),
                        "SELECT id, thread_id, object_id, op, user_begin_ts, user_end_ts, drv_begin_ts, drv_end_ts,"
-                       "       err, ret, depth, internal, end_inferred"
+                       "       err, ret, depth, internal, end_inferred, session_id, wait_ns"
                        "  FROM invocations WHERE id > ? ORDER BY id LIMIT ?",
                        db.path());
+    bool waited = false;
     s.bind(1, int64_t(afterId));
     s.bind(2, int64_t(limit));
     out.invocations.reserve(size_t(std::clamp<qint64>(limit, 0, 1 << 20)));
@@ -293,19 +306,64 @@ TimelineChunk TimelineData::readInvocations(const store::Database &db, qint64 af
         if (s.int_at(12) != 0 || (!ue && !de))
             slice.flags |= TimelineSlice::EndInferred;
         slice.depth = quint8(std::clamp<qint64>(s.int_at(10), 0, kMaxDepth));
+        if (!s.null_at(14) && s.int_at(14) > 0) {
+            slice.flags |= TimelineSlice::Waited;
+            waited = true;
+        }
         const qint64 object = s.null_at(2) ? -1 : s.int_at(2);
         const qint64 op = s.int_at(3);
-        auto k = kindOf.find({object, op});
-        if (k == kindOf.end()) {
-            auto c = classes.find(object);
-            k = kindOf.emplace(std::make_pair(object, op), kinds.get(c == classes.end() ? QStringLiteral("?") : c->second, op))
-                    .first;
+        if (object < 0 && !s.null_at(13)) {
+            const qint64 session = s.int_at(13);
+            auto k = sessionKindOf.find({session, op});
+            if (k == sessionKindOf.end()) {
+                auto ta = sessionTa.find(session);
+                if (ta == sessionTa.end()) {
+                    sessionQuery.reset();
+                    sessionQuery.bind(1, int64_t(session));
+                    std::pair<QString, QString> v{QStringLiteral("?"), QString()};
+                    if (sessionQuery.next())
+                        v = {traceText(sessionQuery.text_at(0)), traceText(sessionQuery.text_at(1))};
+                    ta = sessionTa.emplace(session, v).first;
+                }
+                QString label = opName(op);
+                if (op >= 0 && !ta->second.second.isEmpty()) {
+                    const std::string uuid = ta->second.second.toStdString();
+                    commandQuery.reset();
+                    commandQuery.bind(1, uuid);
+                    commandQuery.bind(2, int64_t(op));
+                    if (commandQuery.next())
+                        label = traceText(commandQuery.text_at(0));
+                }
+                k = sessionKindOf.emplace(std::make_pair(session, op), kinds.get(ta->second.first, op, label)).first;
+            }
+            slice.kind = k->second;
+        } else {
+            auto k = kindOf.find({object, op});
+            if (k == kindOf.end()) {
+                auto c = classes.find(object);
+                k = kindOf.emplace(std::make_pair(object, op),
+                                   kinds.get(c == classes.end() ? QStringLiteral("?") : c->second, op))
+                        .first;
+            }
+            slice.kind = k->second;
         }
-        slice.kind = k->second;
         out.invocations.push_back({s.null_at(1) ? 0 : s.int_at(1), slice, s.null_at(8) ? 0 : s.int_at(8),
                                    s.null_at(9) ? 0 : s.int_at(9)});
     }
     out.more = rows >= limit;
+    if (waited) {
+        store::Statement w(db.handle(),
+                           "SELECT invocation_id, begin_ts, end_ts, reason FROM optee_waits"
+                           " WHERE invocation_id > ? AND invocation_id <= ? AND begin_ts IS NOT NULL ORDER BY begin_ts",
+                           db.path());
+        w.bind(1, int64_t(afterId));
+        w.bind(2, int64_t(out.lastId));
+        while (w.next()) {
+            const qint64 b = w.int_at(1);
+            out.waits.push_back({id32(w.int_at(0)), {b, w.null_at(2) ? b : std::max(b, qint64(w.int_at(2))),
+                                                     w.text_at(3) == "guest_limit"}});
+        }
+    }
     // Time order per thread makes placing them appends.
     std::stable_sort(out.invocations.begin(), out.invocations.end(), [](const auto &a, const auto &b) {
         return a.threadId != b.threadId ? a.threadId < b.threadId : a.slice.begin < b.slice.begin;
@@ -332,7 +390,7 @@ void TimelineData::extend(qint64 b, qint64 e)
 quint16 TimelineData::internKind(const TimelineSliceKind &kind)
 {
     for (size_t i = 0; i < kinds_.size(); ++i)
-        if (kinds_[i].op == kind.op && kinds_[i].objectClass == kind.objectClass)
+        if (kinds_[i].op == kind.op && kinds_[i].objectClass == kind.objectClass && kinds_[i].opLabel == kind.opLabel)
             return quint16(i);
     if (kinds_.size() >= std::numeric_limits<quint16>::max())
         return 0;
@@ -384,6 +442,7 @@ void TimelineData::apply(TimelineStructure &&structure)
         header.startTs = p.startTs;
         header.endTs = p.endTs;
         header.endKind = p.endKind;
+        header.guest = p.guest;
         extend(p.startTs, std::max(p.startTs, p.endTs));
         processLane_[p.id] = int(lanes_.size());
         lanes_.push_back(std::move(header));
@@ -395,6 +454,7 @@ void TimelineData::apply(TimelineStructure &&structure)
             if (old != oldThreads.end())
                 oldThreads.erase(old);
             lane.kind = TimelineLane::Kind::Thread;
+            lane.guest = p.guest;
             lane.processId = p.id;
             lane.threadId = t->id;
             lane.pid = p.pid;
@@ -444,6 +504,8 @@ void TimelineData::apply(TimelineChunk &&chunk)
         place(p);
         ++invocationCount_;
     }
+    for (const auto &[id, wait] : chunk.waits)
+        waits_[id].push_back(wait);
     lastInvocationId_ = std::max(lastInvocationId_, chunk.lastId);
     invocationTotal_ = std::max(invocationTotal_, lastInvocationId_);
 }
@@ -453,6 +515,14 @@ void TimelineData::squeeze()
     for (auto &lane : lanes_)
         for (auto &row : lane.rows)
             row.slices.shrink_to_fit();
+}
+
+const std::vector<TimelineWait> *TimelineData::waitsOf(const TimelineSlice &slice) const
+{
+    if (!slice.is(TimelineSlice::Waited) || slice.is(TimelineSlice::Request))
+        return nullptr;
+    auto it = waits_.find(slice.id);
+    return it == waits_.end() ? nullptr : &it->second;
 }
 
 std::pair<qint64, qint64> TimelineData::errorCodes(const TimelineSlice &slice) const

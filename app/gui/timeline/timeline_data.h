@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The timeline's store: one lane per process (a header) and per thread, each a few rows of
-// time-sorted, non-overlapping slices (invocations and the callback requests a supplicant thread
-// served), plus the arrows from an invocation to the request it caused, markers and data-loss
-// ranges. Read by background jobs in stages (lanes first, then invocations in chunks by id), so
+// time-sorted, non-overlapping slices (invocations and the callback requests or OP-TEE RPCs a
+// supplicant thread served), plus the arrows from an invocation to the request it caused, the
+// waits of OP-TEE calls for a thread, markers and data-loss ranges. Read by background jobs in stages (lanes first, then invocations in chunks by id), so
 // the page paints what is loaded, and a growing file (live mode) only adds rows with larger ids.
 #pragma once
 
@@ -28,6 +28,7 @@ struct TimelineSlice {
         Error = 8,       // err != 0 or ret != 0
         EndInferred = 16,// its end is missing (data loss, the caller died): drawn open
         Internal = 32,   // the driver's own invocation
+        Waited = 64,     // an OP-TEE call that waited for a thread before running (TimelineData::waitsOf)
     };
     qint64 begin = 0;       // user_begin_ts (else drv_begin_ts); request: queue_ts (else pick_ts)
     qint64 end = 0;         // user_end_ts (else drv_end_ts); request: answer_ts; missing: last known time
@@ -45,8 +46,16 @@ struct TimelineSlice {
 static_assert(sizeof(TimelineSlice) == 32, "keep slices compact");
 
 struct TimelineSliceKind {
-    QString objectClass; // objects.class of the invoked (or callback) object, "?" if unknown
+    QString objectClass; // objects.class of the invoked (or callback) object, the TA of an OP-TEE call, "rpc"; "?" if unknown
     qint64 op = 0;
+    QString opLabel;     // the op in words: opName(op), a TA command's name, an RPC command
+};
+
+// A wait of an OP-TEE call for a thread (optee_waits), drawn inside the call's driver side.
+struct TimelineWait {
+    qint64 begin = 0;
+    qint64 end = 0;
+    bool guestLimit = false; // the guest's limit of calls in flight, not a busy TEE
 };
 
 // Slices of one row: sorted by begin and non-overlapping, so ends are sorted too.
@@ -75,6 +84,7 @@ private:
 struct TimelineLane {
     enum class Kind { Driver, Process, Thread };
     Kind kind = Kind::Thread;
+    qint64 guest = 0;     // Xen client id of its process (0 native)
     qint64 processId = 0; // processes.id (0 for the driver lane)
     qint64 threadId = 0;  // threads.id (thread lanes)
     qint64 pid = 0;
@@ -99,6 +109,7 @@ struct TimelineArrow {
     qint64 fromTs = 0;       // queue_ts
     qint64 toThreadId = 0;   // supplicant thread
     qint64 toTs = 0;         // pick_ts (queue_ts if never picked)
+    bool rpc = false;        // an OP-TEE RPC to tee-supplicant, not a QTEE callback
 };
 
 struct TimelineMarker {
@@ -130,7 +141,7 @@ struct TimelineRun {
 // What the first stage reads: processes, threads, objects' classes, callback requests (with
 // their arrows), async releases, data loss. Small tables; requests and releases by id.
 struct TimelineStructure {
-    struct Process { qint64 id, pid, startTs, endTs; QString name, endKind; };
+    struct Process { qint64 id, pid, startTs, endTs; QString name, endKind; qint64 guest = 0; };
     struct Thread { qint64 id, processId, tid, startTs, endTs; };
     // A slice and its lane (threadId 0: the driver lane); err and ret travel along for slices
     // flagged Error, which keep them in a side table (few slices fail).
@@ -151,6 +162,7 @@ struct TimelineStructure {
 struct TimelineChunk {
     std::vector<TimelineSliceKind> kinds; // local to this result
     std::vector<TimelineStructure::Placed> invocations;
+    std::vector<std::pair<quint32, TimelineWait>> waits; // by invocation id, of the invocations flagged Waited
     qint64 lastId = 0;
     bool more = false; // the chunk was full: there may be more
 };
@@ -191,6 +203,8 @@ public:
     const TimelineSlice &slice(const Found &f) const { return lanes_[size_t(f.lane)].rows[size_t(f.row)].slices[size_t(f.index)]; }
     // err and ret of a slice flagged Error.
     std::pair<qint64, qint64> errorCodes(const TimelineSlice &slice) const;
+    // The waits of an invocation slice flagged Waited (nullptr if none).
+    const std::vector<TimelineWait> *waitsOf(const TimelineSlice &slice) const;
     // The slice at `ts` in a row, or -1.
     static int sliceAt(const TimelineRow &row, qint64 ts, qint64 slack);
 
@@ -214,6 +228,7 @@ private:
     std::vector<TimelineMarker> releases_;
     std::vector<TimelineDataLoss> dataLoss_;
     std::unordered_map<quint32, std::pair<qint64, qint64>> invocationErrors_;
+    std::unordered_map<quint32, std::vector<TimelineWait>> waits_;
     std::unordered_map<quint32, std::pair<qint64, qint64>> requestErrors_;
     qint64 lastInvocationId_ = 0;
     qint64 lastRequestId_ = 0;

@@ -36,6 +36,8 @@ TimelinePage::TimelinePage(Selection *selection, QWidget *parent)
     if (selection) {
         connect(selection, &Selection::itemChanged, this, &TimelinePage::onItemChanged);
         connect(selection, &Selection::rangeChanged, this, &TimelinePage::onRangeChanged);
+        connect(selection, &Selection::guestFilterChanged, view_, &TimelineView::setGuestFilter);
+        view_->setGuestFilter(selection->guestFilter());
     }
 }
 
@@ -221,7 +223,10 @@ bool TimelinePage::exportCsv(const QString &path, QString *error) const
     // The invocations in view, as numbers and trace strings.
     QList<QStringList> rows;
     const qint64 b = view_->mapping().viewBegin(), e = view_->mapping().viewEnd();
-    for (const auto &lane : data_.lanes())
+    for (size_t l = 0; l < data_.lanes().size(); ++l) {
+        if (view_->isLaneHidden(int(l)))
+            continue;
+        const TimelineLane &lane = data_.lanes()[l];
         for (const auto &row : lane.rows)
             for (const auto &s : row.slices) {
                 if (s.is(TimelineSlice::Request) || s.end < b || s.begin > e)
@@ -236,6 +241,7 @@ bool TimelinePage::exportCsv(const QString &path, QString *error) const
                                     QString::number(int(s.is(TimelineSlice::Error))),
                                     QString::number(int(s.is(TimelineSlice::EndInferred)))};
             }
+    }
     return writeCsvFile(path,
                         QStringLiteral("invocation_id,pid,process,tid,begin_ts,end_ts,driver_begin_ts,driver_end_ts,"
                                        "class,op,depth,error,end_inferred")

@@ -108,6 +108,23 @@ void TimelineView::dataChanged()
     update();
 }
 
+bool TimelineView::isLaneHidden(int lane) const
+{
+    if (guestFilter_ == Selection::kAllGuests || lane < 0 || size_t(lane) >= data_->lanes().size())
+        return false;
+    return data_->lanes()[size_t(lane)].guest != guestFilter_;
+}
+
+void TimelineView::setGuestFilter(int guest)
+{
+    if (guest == guestFilter_)
+        return;
+    guestFilter_ = guest;
+    layoutLanes();
+    overviewDirty_ = true;
+    update();
+}
+
 void TimelineView::layoutLanes()
 {
     const auto &lanes = data_->lanes();
@@ -116,6 +133,8 @@ void TimelineView::layoutLanes()
     for (size_t i = 0; i < lanes.size(); ++i) {
         laneOffsets_[i] = y;
         const auto &lane = lanes[i];
+        if (isLaneHidden(int(i)))
+            continue; // no height: it takes no room, and no point falls in it
         y += lane.kind == TimelineLane::Kind::Process
                  ? kProcessHeight
                  : 2 * kLanePadding + std::max<int>(1, int(lane.rows.size())) * kRowHeight;
@@ -194,7 +213,7 @@ int TimelineView::laneAt(QPoint pos) const
     const int y = pos.y() - kRulerHeight + vscroll_->value();
     auto it = std::upper_bound(laneOffsets_.begin(), laneOffsets_.end(), y);
     const int lane = int(it - laneOffsets_.begin()) - 1;
-    return lane >= 0 && size_t(lane) < data_->lanes().size() ? lane : -1;
+    return lane >= 0 && size_t(lane) < data_->lanes().size() && laneHeight(lane) > 0 ? lane : -1;
 }
 
 TimelineData::Found TimelineView::sliceAt(QPoint pos) const
@@ -263,6 +282,8 @@ void TimelineView::setSelectedRange(TimeRange range)
 
 void TimelineView::revealLane(int lane)
 {
+    if (isLaneHidden(lane))
+        return;
     if (laneOffsets_.size() != data_->lanes().size() + 1)
         layoutLanes();
     const int top = laneTop(lane), h = laneHeight(lane);
@@ -361,6 +382,8 @@ void TimelineView::paintLanes(QPainter &p)
         const int top = laneTop(int(i)), h = laneHeight(int(i));
         if (top > area.bottom())
             break;
+        if (h == 0)
+            continue; // hidden by the guest filter
         const TimelineLane &lane = lanes[i];
         const QRect laneRect(0, top, right, h);
         const bool isProcess = lane.kind == TimelineLane::Kind::Process;
@@ -401,6 +424,8 @@ void TimelineView::paintLanes(QPainter &p)
         } else if (isProcess) {
             f.setBold(true);
             label = processLabel(lane.processName, lane.pid);
+            if (lane.guest != 0)
+                label = guestLabel(lane.guest) + QStringLiteral(" · ") + label;
         } else {
             label = tr("thread %1").arg(lane.tid);
         }
@@ -482,6 +507,21 @@ void TimelineView::paintRow(QPainter &p, const TimelineRow &row, int y, int left
             const double inset = s.is(TimelineSlice::Request) ? 0 : 3;
             p.fillRect(QRectF(ix0, top + inset, std::max(1.0, ix1 - ix0), h - 2 * inset), full);
         }
+        double textLeft = x0;
+        if (const auto *waits = data_->waitsOf(s)) {
+            // The call waited for an OP-TEE thread before it ran: a segment of its own, which the
+            // label leaves free.
+            const QColor wait = waitColor(dark_);
+            for (const TimelineWait &wt : *waits) {
+                const double wx0 = left + std::max(-1.0, mapping_.tsToX(std::max(wt.begin, s.begin)));
+                const double wx1 = left + std::min(mapping_.width() + 1, mapping_.tsToX(std::min(wt.end, s.end)));
+                const QRectF r(wx0, top + 2, std::max(1.0, wx1 - wx0), h - 4);
+                p.fillRect(r, palette().color(QPalette::Base));
+                p.fillRect(r, QBrush(wait, wt.guestLimit ? Qt::Dense4Pattern : Qt::BDiagPattern));
+                p.fillRect(QRectF(r.left(), r.bottom() - 2, r.width(), 2), wait);
+                textLeft = std::max(textLeft, r.right());
+            }
+        }
         if (s.is(TimelineSlice::Error))
             p.fillRect(QRectF(x0, top + h - 3, w, 3), error);
         if (s.is(TimelineSlice::EndInferred)) {
@@ -489,12 +529,14 @@ void TimelineView::paintRow(QPainter &p, const TimelineRow &row, int y, int left
             p.setPen(QPen(open, 2, Qt::DashLine));
             p.drawLine(QPointF(x0 + w - 1, top), QPointF(x0 + w - 1, top + h));
         }
-        if (w > 60 && kind < data_->kinds().size()) {
+        if (x0 + w - textLeft > 60 && kind < data_->kinds().size()) {
             const auto &k = data_->kinds()[kind];
             p.setPen(text);
-            const QRectF textRect = outer.adjusted(3, 0, -3, 0).intersected(QRectF(left, top, mapping_.width(), h));
+            const QRectF textRect = QRectF(textLeft, top, x0 + w - textLeft, h)
+                                        .adjusted(3, 0, -3, 0)
+                                        .intersected(QRectF(left, top, mapping_.width(), h));
             p.drawText(textRect, Qt::AlignVCenter | Qt::AlignLeft,
-                       p.fontMetrics().elidedText(k.objectClass + QLatin1Char(' ') + opName(k.op), Qt::ElideRight,
+                       p.fontMetrics().elidedText(k.objectClass + QLatin1Char(' ') + k.opLabel, Qt::ElideRight,
                                                   int(textRect.width())));
         }
     }
@@ -509,6 +551,7 @@ void TimelineView::paintArrows(QPainter &p)
     struct Arrow {
         int x1, x2, fromLane, toLane, y1, y2;
         double fx1, fx2;
+        bool rpc;
     };
     std::vector<Arrow> visible;
     for (const auto &a : data_->arrows()) {
@@ -516,12 +559,12 @@ void TimelineView::paintArrows(QPainter &p)
         if (hi < mapping_.viewBegin() || lo > mapping_.viewEnd())
             continue;
         const int fromLane = data_->laneOfThread(a.fromThreadId), toLane = data_->laneOfThread(a.toThreadId);
-        if (fromLane < 0 || toLane < 0)
+        if (fromLane < 0 || toLane < 0 || isLaneHidden(fromLane) || isLaneHidden(toLane))
             continue;
         const double x1 = left + std::clamp(mapping_.tsToX(a.fromTs), -10.0, width + 10);
         const double x2 = left + std::clamp(mapping_.tsToX(a.toTs), -10.0, width + 10);
         visible.push_back({int(x1), int(x2), fromLane, toLane, levelY(fromLane, a.fromLevel) + kRowHeight / 2,
-                           levelY(toLane, 1) + kRowHeight / 2, x1, x2});
+                           levelY(toLane, 1) + kRowHeight / 2, x1, x2, a.rpc});
     }
     std::sort(visible.begin(), visible.end(), [](const Arrow &a, const Arrow &b) {
         return std::tie(a.x1, a.x2, a.y1, a.y2) < std::tie(b.x1, b.x2, b.y1, b.y2);
@@ -532,13 +575,17 @@ void TimelineView::paintArrows(QPainter &p)
                               }),
                   visible.end());
     const bool many = visible.size() > 200;
-    QColor c = palette().color(QPalette::WindowText);
-    c.setAlpha(many ? 90 : 170);
-    // A cosmetic one-pixel pen: wider pens go through the stroker, ten times slower.
-    p.setPen(QPen(c, 0));
-    p.setBrush(c);
+    QColor callback = palette().color(QPalette::WindowText);
+    callback.setAlpha(many ? 90 : 170);
+    // OP-TEE RPCs to tee-supplicant in the TAs' colour.
+    QColor rpc = taColor(dark_).darker(dark_ ? 100 : 160);
+    rpc.setAlpha(many ? 110 : 220);
     p.setRenderHint(QPainter::Antialiasing, !many);
     for (const Arrow &a : visible) {
+        const QColor &c = a.rpc ? rpc : callback;
+        // A cosmetic one-pixel pen: wider pens go through the stroker, ten times slower.
+        p.setPen(QPen(c, 0));
+        p.setBrush(c);
         const QPointF from(a.fx1, a.y1), to(a.fx2, a.y2);
         p.drawLine(from, to);
         if (many) {
@@ -569,7 +616,7 @@ void TimelineView::paintMarkers(QPainter &p)
         switch (m.kind) {
         case TimelineMarker::Kind::AsyncRelease: {
             const int lane = data_->laneOfThread(m.threadId);
-            if (lane < 0)
+            if (lane < 0 || isLaneHidden(lane))
                 break;
             const double y = laneTop(lane);
             QPolygonF tri;
@@ -581,7 +628,7 @@ void TimelineView::paintMarkers(QPainter &p)
         }
         case TimelineMarker::Kind::ProcessEnd: {
             const int lane = data_->laneOfProcess(m.processId);
-            if (lane < 0)
+            if (lane < 0 || isLaneHidden(lane))
                 break;
             const int y = laneTop(lane);
             p.setPen(QPen(m.what == QLatin1String("vanished") ? vanished : end, 2));
@@ -590,7 +637,7 @@ void TimelineView::paintMarkers(QPainter &p)
         }
         case TimelineMarker::Kind::ThreadEnd: {
             const int lane = data_->laneOfThread(m.threadId);
-            if (lane < 0)
+            if (lane < 0 || isLaneHidden(lane))
                 break;
             const int y = laneTop(lane), h = laneHeight(lane);
             p.setPen(QPen(end, 1));
@@ -611,13 +658,16 @@ void TimelineView::rebuildOverview()
     TimeMapping all(mapping_.traceBegin(), mapping_.traceEnd(), w);
     std::vector<int> busy(size_t(std::max(1, w)), 0);
     std::vector<TimelineRun> runs;
-    for (const auto &lane : data_->lanes())
-        for (const auto &row : lane.rows) {
+    for (size_t l = 0; l < data_->lanes().size(); ++l) {
+        if (isLaneHidden(int(l)))
+            continue;
+        for (const auto &row : data_->lanes()[l].rows) {
             TimelineData::runs(row, all, runs);
             for (const auto &r : runs)
                 for (int x = std::max(0, int(r.x0)); x <= std::min(w - 1, int(r.x1)); ++x)
                     ++busy[size_t(x)];
         }
+    }
     const int most = std::max(1, *std::max_element(busy.begin(), busy.end()));
     QPainter p(&overview_);
     const QColor c = selectionColor(dark_);
@@ -841,11 +891,14 @@ QString TimelineView::tooltipText(QPoint pos) const
         const TimelineSlice &s = data_->slice(found);
         const auto &lane = data_->lanes()[size_t(found.lane)];
         const bool request = s.is(TimelineSlice::Request);
-        QString text = (request ? tr("callback request %1") : tr("invocation %1")).arg(s.id);
-        if (s.kind < data_->kinds().size()) {
-            const auto &k = data_->kinds()[s.kind];
-            text += nl + tr("class %1, op %2").arg(k.objectClass, opName(k.op));
-        }
+        const TimelineSliceKind *k = s.kind < data_->kinds().size() ? &data_->kinds()[s.kind] : nullptr;
+        const bool rpc = request && k && k->objectClass == QLatin1String("rpc");
+        QString text = (rpc ? tr("RPC %1 to tee-supplicant") : request ? tr("callback request %1") : tr("invocation %1"))
+                           .arg(s.id);
+        if (rpc)
+            text += nl + tr("command %1").arg(k->opLabel);
+        else if (k)
+            text += nl + tr("class %1, op %2").arg(k->objectClass, k->opLabel);
         if (request) {
             text += nl + tr("queued %1, processing %2")
                              .arg(formatDuration(s.innerBeginTs() - s.begin), formatDuration(s.end - s.innerBeginTs()));
@@ -854,6 +907,16 @@ QString TimelineView::tooltipText(QPoint pos) const
                 text += nl + tr("user side %1").arg(formatDuration(s.end - s.begin));
             if (!s.is(TimelineSlice::UserOnly))
                 text += nl + tr("driver side %1").arg(formatDuration(s.innerEndTs() - s.innerBeginTs()));
+            if (const auto *waits = data_->waitsOf(s)) {
+                qint64 total = 0;
+                bool limit = false;
+                for (const TimelineWait &w : *waits) {
+                    total += w.end - w.begin;
+                    limit |= w.guestLimit;
+                }
+                text += nl + tr("waited %1 for an OP-TEE thread%2")
+                                 .arg(formatDuration(total), limit ? tr(" (the guest's limit of calls in flight)") : QString());
+            }
         }
         text += nl + tr("starts %1").arg(formatTraceTime(s.begin, mapping_.traceBegin()));
         if (lane.kind == TimelineLane::Kind::Driver)
@@ -874,8 +937,10 @@ QString TimelineView::tooltipText(QPoint pos) const
         if (l.kind == TimelineLane::Kind::Driver)
             return tr("the driver's own invocations\n%1 invocations").arg(formatCount(l.invocations));
         QString text = processLabel(l.processName, l.pid);
+        if (l.guest != 0)
+            text += QStringLiteral(" (") + guestLabel(l.guest) + QLatin1Char(')');
         if (l.kind == TimelineLane::Kind::Thread)
-            text += tr(", thread %1\n%2 invocations, %3 callback requests served")
+            text += tr(", thread %1\n%2 invocations, %3 callback requests or RPCs served")
                         .arg(l.tid)
                         .arg(formatCount(l.invocations), formatCount(l.requests));
         else

@@ -48,6 +48,13 @@ public:
     void panBy(double pixels);
     void resetZoom();
 
+    // Shows only the lanes of one guest's processes (Selection::kAllGuests: every lane; the
+    // driver's own lane belongs to the native host, guest 0).
+    void setGuestFilter(int guest);
+    int guestFilter() const { return guestFilter_; }
+    // A lane the guest filter hides.
+    bool isLaneHidden(int lane) const;
+
     // What the selection says: outlined slice, highlighted lanes, shaded range.
     void setSelectedItem(ItemRef item);
     void setSelectedRange(TimeRange range);
@@ -134,6 +141,7 @@ private:
     qint64 dragStartTs_ = 0;
     TimeRange dragRange_;
     QPointer<QLabel> tip_;
+    int guestFilter_ = Selection::kAllGuests;
 };
 
 } // namespace teescope::gui

@@ -95,11 +95,14 @@ int guiMain(int argc, char **argv)
                             QStringLiteral("1600x1000"));
     QCommandLineOption select(QStringLiteral("select"),
                               QStringLiteral("select an item once open: process:ID, thread:ID, context:ID, object:ID, "
-                                             "invocation:ID or request:ID (database ids)"),
+                                             "session:ID, invocation:ID or request:ID (database ids)"),
                               QStringLiteral("KIND:ID"));
+    QCommandLineOption guest(QStringLiteral("guest"),
+                             QStringLiteral("show one Xen guest in every view: its OP-TEE client id (0: native)"),
+                             QStringLiteral("N"));
     QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("seconds to wait for the view (--screenshot)"),
                                QStringLiteral("SECONDS"), QStringLiteral("120"));
-    parser.addOptions({screenshot, view, palette, size, select, timeout});
+    parser.addOptions({screenshot, view, palette, size, select, guest, timeout});
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
@@ -120,9 +123,19 @@ int guiMain(int argc, char **argv)
 
     ItemRef selected;
     if (parser.isSet(select) && !parseItemRef(parser.value(select), &selected)) {
-        say(QStringLiteral("bad --select '%1' (KIND:ID, KIND one of process, thread, context, object, invocation, request)")
+        say(QStringLiteral("bad --select '%1' (KIND:ID, KIND one of process, thread, context, object, session, "
+                           "invocation, request)")
                 .arg(parser.value(select)));
         return 2;
+    }
+    int guestFilter = Selection::kAllGuests;
+    if (parser.isSet(guest)) {
+        bool ok = false;
+        guestFilter = parser.value(guest).toInt(&ok);
+        if (!ok || guestFilter < 0) {
+            say(QStringLiteral("bad --guest '%1' (an OP-TEE client id, 0 for native)").arg(parser.value(guest)));
+            return 2;
+        }
     }
 
     MainWindow window(nullptr, parser.isSet(screenshot) ? MainWindow::Layout::Fresh : MainWindow::Layout::Remembered);
@@ -160,6 +173,7 @@ int guiMain(int argc, char **argv)
         }
         window.resize(w, h);
         window.show();
+        window.selection()->setGuestFilter(guestFilter);
         if (selected.isValid())
             window.selection()->select(selected);
         error = saveScreenshot(window, viewId, parser.value(screenshot), seconds * 1000);
@@ -173,7 +187,8 @@ int guiMain(int argc, char **argv)
     window.show();
     if (!args.isEmpty()) {
         // The selection applies to the database once it is open (after an import, too).
-        QObject::connect(&window, &MainWindow::traceOpened, &window, [&window, selected] {
+        QObject::connect(&window, &MainWindow::traceOpened, &window, [&window, selected, guestFilter] {
+            window.selection()->setGuestFilter(guestFilter);
             if (selected.isValid())
                 window.selection()->select(selected);
         }, Qt::SingleShotConnection);

@@ -54,7 +54,7 @@ Inspector::Inspector(Selection *selection, QWidget *parent) : QWidget(parent), s
     tree_->setUniformRowHeights(true);
     layout->addWidget(title_);
     layout->addWidget(tree_, 1);
-    title_->setText(tr("Select a process, object, invocation or a time range."));
+    title_->setText(tr("Select a process, object, session, invocation or a time range."));
 
     connect(tree_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) {
         const QVariant kind = item->data(0, kLinkKindRole);
@@ -106,7 +106,7 @@ void Inspector::show(const InspectorData &data)
 {
     shown_ = data;
     tree_->clear();
-    title_->setText(data.title.isEmpty() ? tr("Select a process, object, invocation or a time range.") : data.title);
+    title_->setText(data.title.isEmpty() ? tr("Select a process, object, session, invocation or a time range.") : data.title);
     for (const InspectorNode &node : data.rows)
         addNode(nullptr, tree_, node);
     // Sections open, their long lists closed.

@@ -147,7 +147,7 @@ struct Builder {
         d.rows << life;
 
         {
-            Query l(db, "SELECT kind FROM leaks WHERE object_id = ? AND kind NOT IN ('shm_not_freed', 'session_not_closed')");
+            Query l(db, "SELECT kind FROM leaks WHERE object_id = ? AND kind NOT LIKE 'shm%' AND kind NOT LIKE 'session%'");
             l.bind(1, id);
             QStringList kinds;
             while (l.next())
@@ -208,7 +208,8 @@ struct Builder {
         d.title = QStringLiteral("process ") + processLabel(q.isNull(1) ? QString() : q.text(1), q.num(0));
         d.rows << row(QStringLiteral("pid"), QString::number(q.num(0)));
         if (q.num(2) > 0)
-            d.rows << row(QStringLiteral("Guest"), QString::number(q.num(2) - 1));
+            d.rows << row(QStringLiteral("Guest"),
+                          guestLabel(q.num(2)) + QStringLiteral(" (Xen domain %1)").arg(q.num(2) - 1));
         if (!q.isNull(3))
             d.rows << row(QStringLiteral("Parent"), processText(q.num(3)), {Kind::Process, q.num(3)});
         d.rows << row(QStringLiteral("Lifetime"), time(q, 4) + QStringLiteral(" → ") + time(q, 5) +
@@ -293,22 +294,70 @@ struct Builder {
                                (h.isNull(4) ? QStringLiteral("end") : time(h, 4)),
                            {Kind::Object, h.num(1)});
         });
+        const qint64 sessions = count("SELECT count(*) FROM sessions WHERE context_id = ?", id);
+        if (sessions > 0)
+            d.rows << section(QStringLiteral("OP-TEE sessions"), sessions, [&](QList<InspectorNode> &out) {
+                Query se(db, "SELECT s.id, s.session, COALESCE(t.name, s.uuid), s.open_ts, s.close_ts, s.end_kind"
+                             " FROM sessions s LEFT JOIN ta_names t ON t.uuid = s.uuid WHERE s.context_id = ?"
+                             " ORDER BY s.open_ts LIMIT ?");
+                se.bind(1, id).bind(2, kListLimit);
+                while (se.next())
+                    out << row(QStringLiteral("session %1").arg(se.text(1)),
+                               se.text(2) + QStringLiteral(", ") + time(se, 3) + QStringLiteral(" → ") +
+                                   (se.isNull(4) ? QStringLiteral("end") : time(se, 4)) + QStringLiteral(" (") +
+                                   se.text(5) + QLatin1Char(')'),
+                               {Kind::Session, se.num(0)});
+            });
         return d;
+    }
+
+    // The TA of an OP-TEE session: its name (else its uuid), and its uuid.
+    std::pair<QString, QString> sessionTa(qint64 sessionId) const
+    {
+        Query q(db, "SELECT COALESCE(t.name, s.uuid), s.uuid FROM sessions s LEFT JOIN ta_names t ON t.uuid = s.uuid"
+                    " WHERE s.id = ?");
+        q.bind(1, sessionId);
+        if (!q.next())
+            return {QStringLiteral("?"), QString()};
+        return {q.text(0), q.text(1)};
+    }
+    // An OP-TEE command in words: its name from ta_commands, else the number.
+    QString commandText(qint64 sessionId, qint64 op) const
+    {
+        if (op < 0)
+            return opName(op);
+        Query q(db, "SELECT c.name FROM sessions s JOIN ta_commands c ON c.uuid = s.uuid AND c.func = ? WHERE s.id = ?");
+        q.bind(1, op).bind(2, sessionId);
+        return q.next() ? q.text(0) + QStringLiteral(" (%1)").arg(op) : QString::number(op);
     }
 
     InspectorData invocation(qint64 id) const
     {
         InspectorData d;
         Query q(db, "SELECT object_id, op, process_id, thread_id, context_id, user_begin_ts, user_end_ts, drv_begin_ts,"
-                    " drv_end_ts, err, ret, depth, parent_request_id, in_bytes, out_bytes, handle, end_inferred, serial"
+                    " drv_end_ts, err, ret, depth, parent_request_id, in_bytes, out_bytes, handle, end_inferred, serial,"
+                    " call, session_id, origin, guest, wait_ns"
                     " FROM invocations WHERE id = ?");
         q.bind(1, id);
         if (!q.next())
             return missing(Kind::Invocation, id);
-        d.title = QStringLiteral("invocation %1: %2 op %3").arg(id).arg(objectText(q.num(0)), opName(q.num(1)));
-        if (!q.isNull(0))
-            d.rows << row(QStringLiteral("Object"), objectText(q.num(0)), {Kind::Object, q.num(0)});
-        d.rows << row(QStringLiteral("Handle"), q.num(15) == -1 ? QStringLiteral("root") : QString::number(q.num(15)));
+        const bool optee = !q.isNull(18);
+        if (optee) {
+            const auto [ta, uuid] = q.isNull(19) ? std::make_pair(QStringLiteral("?"), QString()) : sessionTa(q.num(19));
+            const QString command = commandText(q.num(19), q.num(1));
+            d.title = QStringLiteral("invocation %1: %2 %3").arg(id).arg(ta, command);
+            d.rows << row(QStringLiteral("Call"), q.text(18));
+            if (!q.isNull(19))
+                d.rows << row(QStringLiteral("Session"), QStringLiteral("session %1 on %2").arg(q.num(19)).arg(ta),
+                              {Kind::Session, q.num(19)});
+            if (q.num(21) != 0)
+                d.rows << row(QStringLiteral("Guest"), guestLabel(q.num(21)));
+        } else {
+            d.title = QStringLiteral("invocation %1: %2 op %3").arg(id).arg(objectText(q.num(0)), opName(q.num(1)));
+            if (!q.isNull(0))
+                d.rows << row(QStringLiteral("Object"), objectText(q.num(0)), {Kind::Object, q.num(0)});
+            d.rows << row(QStringLiteral("Handle"), q.num(15) == -1 ? QStringLiteral("root") : QString::number(q.num(15)));
+        }
         d.rows << row(QStringLiteral("Caller"), processText(q.num(2)), {Kind::Process, q.num(2)});
         if (!q.isNull(3))
             d.rows << row(QStringLiteral("Thread"), QStringLiteral("thread %1").arg(q.num(3)), {Kind::Thread, q.num(3)});
@@ -316,31 +365,69 @@ struct Builder {
             d.rows << row(QStringLiteral("Context"), QStringLiteral("context %1").arg(q.num(4)), {Kind::Context, q.num(4)});
         d.rows << row(QStringLiteral("User side"), span(q, 5, 6) + QStringLiteral(" from ") + time(q, 5));
         d.rows << row(QStringLiteral("Driver side"), span(q, 7, 8) + QStringLiteral(" from ") + time(q, 7));
-        d.rows << row(QStringLiteral("Result"), QStringLiteral("errno %1, QTEE result %2").arg(q.text(9), q.text(10)));
-        d.rows << row(QStringLiteral("Bytes"), QStringLiteral("%1 in, %2 out").arg(q.text(13), q.text(14)));
+        if (optee) {
+            d.rows << row(QStringLiteral("Result"),
+                          QStringLiteral("errno %1, GP result 0x%2, origin %3")
+                              .arg(q.text(9), QString::number(quint32(q.num(10)), 16), q.text(20)));
+            if (!q.isNull(22)) {
+                const qint64 waits = count("SELECT count(*) FROM optee_waits WHERE invocation_id = ?", id);
+                d.rows << section(QStringLiteral("Waited for an OP-TEE thread"), waits, [&](QList<InspectorNode> &out) {
+                    Query w(db, "SELECT reason, begin_ts, end_ts FROM optee_waits WHERE invocation_id = ?"
+                                " ORDER BY begin_ts LIMIT ?");
+                    w.bind(1, id).bind(2, kListLimit);
+                    while (w.next())
+                        out << row(w.text(0), span(w, 1, 2) + QStringLiteral(" from ") + time(w, 1));
+                });
+                d.rows.last().value = formatDuration(q.num(22)) +
+                                      (waits == 1 ? QStringLiteral(" (1 wait)")
+                                                  : QStringLiteral(" (%1 waits)").arg(formatCount(waits)));
+            }
+            const qint64 uses = count("SELECT count(*) FROM shm_uses WHERE invocation_id = ?", id);
+            if (uses > 0)
+                d.rows << section(QStringLiteral("Shared memory passed"), uses, [&](QList<InspectorNode> &out) {
+                    Query u(db, "SELECT param, shm, shm_id, dir, offset, size FROM shm_uses WHERE invocation_id = ?"
+                                " ORDER BY param LIMIT ?");
+                    u.bind(1, id).bind(2, kListLimit);
+                    while (u.next())
+                        out << row(QStringLiteral("param %1").arg(u.num(0)),
+                                   u.num(1) < 0 ? QStringLiteral("NULL memref")
+                                                : QStringLiteral("shm %1, %2, %3 bytes at %4")
+                                                      .arg(u.num(1))
+                                                      .arg(u.text(3), u.text(5), u.text(4)));
+                });
+        } else {
+            d.rows << row(QStringLiteral("Result"), QStringLiteral("errno %1, QTEE result %2").arg(q.text(9), q.text(10)));
+            d.rows << row(QStringLiteral("Bytes"), QStringLiteral("%1 in, %2 out").arg(q.text(13), q.text(14)));
+        }
         if (q.num(11) > 0)
             d.rows << row(QStringLiteral("Made while serving"), QStringLiteral("callback request %1").arg(q.num(12)),
                           {Kind::Request, q.num(12)});
         if (q.num(16) == 1)
             d.rows << row(QStringLiteral("End inferred"), QStringLiteral("its end is missing (data loss, or the caller died)"));
         const qint64 requests = count("SELECT count(*) FROM callback_requests WHERE invocation_id = ?", id);
-        d.rows << section(QStringLiteral("Callback requests it caused"), requests, [&](QList<InspectorNode> &out) {
-            Query r(db, "SELECT r.id, r.object_id, r.supplicant_thread_id, t.process_id, r.queue_ts, r.answer_ts, r.end_kind"
+        d.rows << section(optee ? QStringLiteral("RPCs to tee-supplicant") : QStringLiteral("Callback requests it caused"),
+                          requests, [&](QList<InspectorNode> &out) {
+            Query r(db, "SELECT r.id, r.object_id, r.supplicant_thread_id, t.process_id, r.queue_ts, r.answer_ts, r.end_kind,"
+                        " r.kind, r.op"
                         " FROM callback_requests r LEFT JOIN threads t ON t.id = r.supplicant_thread_id"
                         " WHERE r.invocation_id = ? ORDER BY r.queue_ts LIMIT ?");
             r.bind(1, id).bind(2, kListLimit);
             while (r.next())
-                out << row(QStringLiteral("request %1 to %2").arg(r.num(0)).arg(objectText(r.num(1))),
+                out << row(r.text(7) == QLatin1String("rpc")
+                               ? QStringLiteral("RPC %1: %2").arg(r.num(0)).arg(rpcCommandName(r.num(8)))
+                               : QStringLiteral("request %1 to %2").arg(r.num(0)).arg(objectText(r.num(1))),
                            QStringLiteral("served by %1 in %2 (%3)").arg(processText(r.num(3)), span(r, 4, 5), r.text(6)),
                            {Kind::Request, r.num(0)});
         });
         const qint64 produced = count("SELECT count(*) FROM objects WHERE produced_by = ?", id);
-        d.rows << section(QStringLiteral("Objects it returned"), produced, [&](QList<InspectorNode> &out) {
-            Query o(db, "SELECT id, class FROM objects WHERE produced_by = ? ORDER BY id LIMIT ?");
-            o.bind(1, id).bind(2, kListLimit);
-            while (o.next())
-                out << row(QStringLiteral("object %1").arg(o.num(0)), o.text(1), {Kind::Object, o.num(0)});
-        });
+        if (!optee || produced > 0) {
+            d.rows << section(QStringLiteral("Objects it returned"), produced, [&](QList<InspectorNode> &out) {
+                Query o(db, "SELECT id, class FROM objects WHERE produced_by = ? ORDER BY id LIMIT ?");
+                o.bind(1, id).bind(2, kListLimit);
+                while (o.next())
+                    out << row(QStringLiteral("object %1").arg(o.num(0)), o.text(1), {Kind::Object, o.num(0)});
+            });
+        }
         return d;
     }
 
@@ -348,12 +435,15 @@ struct Builder {
     {
         InspectorData d;
         Query q(db, "SELECT r.object_id, r.op, r.invocation_id, r.invoker_process_id, r.queue_ts, r.pick_ts, r.answer_ts,"
-                    " r.supplicant_thread_id, t.process_id, r.ret, r.err, r.end_kind, r.context_id"
+                    " r.supplicant_thread_id, t.process_id, r.ret, r.err, r.end_kind, r.context_id, r.kind, r.return_ts,"
+                    " r.request"
                     " FROM callback_requests r LEFT JOIN threads t ON t.id = r.supplicant_thread_id WHERE r.id = ?");
         q.bind(1, id);
         if (!q.next())
             return missing(Kind::Request, id);
-        d.title = QStringLiteral("callback request %1: %2 op %3").arg(id).arg(objectText(q.num(0)), opName(q.num(1)));
+        const bool rpc = q.text(13) == QLatin1String("rpc");
+        d.title = rpc ? QStringLiteral("RPC %1 to tee-supplicant: %2").arg(id).arg(rpcCommandName(q.num(1)))
+                      : QStringLiteral("callback request %1: %2 op %3").arg(id).arg(objectText(q.num(0)), opName(q.num(1)));
         if (!q.isNull(0))
             d.rows << row(QStringLiteral("Callback object"), objectText(q.num(0)), {Kind::Object, q.num(0)});
         if (!q.isNull(2))
@@ -362,13 +452,77 @@ struct Builder {
         if (!q.isNull(7))
             d.rows << row(QStringLiteral("Served by"), processText(q.num(8)) + QStringLiteral(", thread %1").arg(q.num(7)),
                           {Kind::Thread, q.num(7)});
-        d.rows << row(QStringLiteral("Owner context"), QStringLiteral("context %1").arg(q.num(12)), {Kind::Context, q.num(12)});
+        if (!q.isNull(12))
+            d.rows << row(rpc ? QStringLiteral("Supplicant context") : QStringLiteral("Owner context"),
+                          QStringLiteral("context %1").arg(q.num(12)), {Kind::Context, q.num(12)});
+        if (rpc && !q.isNull(15))
+            d.rows << row(QStringLiteral("Request id"), QString::number(q.num(15)));
         InspectorNode life{QStringLiteral("Lifetime"), q.text(11), {}, {}};
         life.children << row(QStringLiteral("queued"), time(q, 4)) << row(QStringLiteral("picked"), time(q, 5))
-                      << row(QStringLiteral("answered"), time(q, 6))
-                      << row(QStringLiteral("waited"), span(q, 4, 5)) << row(QStringLiteral("served in"), span(q, 5, 6));
+                      << row(QStringLiteral("answered"), time(q, 6));
+        if (rpc)
+            life.children << row(QStringLiteral("returned to the secure world"), time(q, 14));
+        life.children << row(QStringLiteral("waited"), span(q, 4, 5)) << row(QStringLiteral("served in"), span(q, 5, 6));
         d.rows << life;
         d.rows << row(QStringLiteral("Result"), QStringLiteral("ret %1, errno %2").arg(q.text(9), q.text(10)));
+        return d;
+    }
+
+    InspectorData session(qint64 id) const
+    {
+        InspectorData d;
+        Query q(db, "SELECT s.session, s.uuid, COALESCE(t.name, s.uuid), s.login, s.guest, s.context_id, s.process_id,"
+                    " s.thread_id, s.open_ts, s.close_ts, s.ret, s.origin, s.end_kind, s.opened_by, s.closed_by, s.err,"
+                    " s.origin_unknown, s.end_inferred"
+                    " FROM sessions s LEFT JOIN ta_names t ON t.uuid = s.uuid WHERE s.id = ?");
+        q.bind(1, id);
+        if (!q.next())
+            return missing(Kind::Session, id);
+        d.title = QStringLiteral("session %1: %2").arg(q.isNull(0) ? QStringLiteral("?") : QString::number(q.num(0)), q.text(2));
+        d.rows << row(QStringLiteral("Trusted application"), q.text(2));
+        d.rows << row(QStringLiteral("TA uuid"), q.text(1));
+        d.rows << row(QStringLiteral("Login"), q.text(3));
+        if (q.num(4) != 0)
+            d.rows << row(QStringLiteral("Guest"), guestLabel(q.num(4)));
+        if (!q.isNull(5))
+            d.rows << row(QStringLiteral("Context"), QStringLiteral("context %1").arg(q.num(5)), {Kind::Context, q.num(5)});
+        if (!q.isNull(6))
+            d.rows << row(QStringLiteral("Opened by"), processText(q.num(6)), {Kind::Process, q.num(6)});
+        if (!q.isNull(13))
+            d.rows << row(QStringLiteral("OPEN_SESSION"), QStringLiteral("invocation %1").arg(q.num(13)),
+                          {Kind::Invocation, q.num(13)});
+        d.rows << row(QStringLiteral("Open result"), QStringLiteral("GP result 0x%1, origin %2, errno %3")
+                                                       .arg(QString::number(quint32(q.num(10)), 16), q.text(11), q.text(15)));
+        InspectorNode life{QStringLiteral("Lifetime"), q.text(12), {}, {}};
+        life.children << row(QStringLiteral("opened"), q.num(16) == 1 ? QStringLiteral("before the trace") : time(q, 8))
+                      << row(QStringLiteral("closed"), time(q, 9));
+        if (!q.isNull(14))
+            life.children << row(QStringLiteral("by CLOSE_SESSION"), QStringLiteral("invocation %1").arg(q.num(14)),
+                                 {Kind::Invocation, q.num(14)});
+        if (q.num(17) == 1)
+            life.children << row(QStringLiteral("end inferred"), QStringLiteral("data loss hides how it ended"));
+        d.rows << life;
+        {
+            Query l(db, "SELECT kind FROM leaks WHERE object_id = ? AND kind LIKE 'session%'");
+            l.bind(1, id);
+            if (l.next())
+                d.rows << row(QStringLiteral("Leak"), l.text(0));
+        }
+        const qint64 calls = count("SELECT count(*) FROM invocations WHERE session_id = ?", id);
+        d.rows << section(QStringLiteral("Calls"), calls, [&](QList<InspectorNode> &out) {
+            Query i(db, "SELECT id, call, op, process_id, drv_begin_ts, drv_end_ts, err, ret, wait_ns FROM invocations"
+                        " WHERE session_id = ? ORDER BY (drv_end_ts - drv_begin_ts) DESC LIMIT ?");
+            i.bind(1, id).bind(2, kListLimit);
+            while (i.next()) {
+                QString value = span(i, 4, 5) + QStringLiteral(" by ") + processText(i.num(3));
+                if (!i.isNull(8))
+                    value += QStringLiteral(", waited ") + formatDuration(i.num(8));
+                if (i.num(6) > 0 || i.num(7) != 0)
+                    value += QStringLiteral(" err %1 ret 0x%2").arg(i.num(6)).arg(QString::number(quint32(i.num(7)), 16));
+                out << row(QStringLiteral("invocation %1 (%2)").arg(i.num(0)).arg(commandText(id, i.num(2))), value,
+                           {Kind::Invocation, i.num(0)});
+            }
+        });
         return d;
     }
 
@@ -434,6 +588,7 @@ InspectorData loadInspector(const store::Database &db, ItemRef item, TimeRange r
     case Kind::Invocation: d = b.invocation(item.id); break;
     case Kind::Request: d = b.request(item.id); break;
     case Kind::Thread: d = b.thread(item.id); break;
+    case Kind::Session: d = b.session(item.id); break;
     case Kind::None:
         if (range.isValid())
             d = b.range(range);

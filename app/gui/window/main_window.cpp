@@ -11,6 +11,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -24,6 +25,7 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 namespace teescope::gui {
@@ -79,6 +81,30 @@ MainWindow::MainWindow(QWidget *parent, Layout remembered)
     selectionStatus_ = new QLabel(this);
     selectionStatus_->setTextFormat(Qt::PlainText);
     statusBar()->addPermanentWidget(selectionStatus_);
+
+    // The guest filter: every view shows one Xen guest, or all of them.
+    guestBar_ = addToolBar(tr("Guest filter"));
+    guestBar_->setObjectName(QStringLiteral("GuestFilterBar"));
+    guestBar_->setMovable(false);
+    auto *guestLabel = new QLabel(tr("Guest: "), guestBar_);
+    guestBox_ = new QComboBox(guestBar_);
+    guestBox_->setObjectName(QStringLiteral("guestFilter"));
+    guestBox_->setToolTip(tr("Show one Xen guest in every view, or all of them"));
+    guestBar_->addWidget(guestLabel);
+    guestBar_->addWidget(guestBox_);
+    guestBar_->hide();
+    connect(guestBox_, &QComboBox::currentIndexChanged, this, [this](int index) {
+        if (index >= 0)
+            selection_->setGuestFilter(guestBox_->itemData(index).toInt());
+    });
+    connect(selection_, &Selection::guestFilterChanged, this, [this](int guest) {
+        const int index = guestBox_->findData(guest);
+        if (index >= 0 && index != guestBox_->currentIndex()) {
+            const QSignalBlocker block(guestBox_);
+            guestBox_->setCurrentIndex(index);
+        }
+        updateSelectionStatus();
+    });
 
     connect(selection_, &Selection::revealRequested, this, &MainWindow::showView);
     connect(selection_, &Selection::itemChanged, this, &MainWindow::updateSelectionStatus);
@@ -224,6 +250,8 @@ bool MainWindow::openDatabase(const QString &path, QString *error)
     setWindowTitle(QFileInfo(path).fileName() + QStringLiteral(" — teescope"));
     selection_->select({});
     selection_->setRange({});
+    selection_->setGuestFilter(Selection::kAllGuests);
+    updateGuestFilterBox();
     inspector_->setTrace(info);
     for (ViewPage *p : pages_)
         p->openTrace(info);
@@ -344,9 +372,25 @@ void MainWindow::updateBanner()
     banner_->show();
 }
 
+void MainWindow::updateGuestFilterBox()
+{
+    const QSignalBlocker block(guestBox_);
+    guestBox_->clear();
+    guestBox_->addItem(tr("All guests"), Selection::kAllGuests);
+    if (trace_.hasNative && !trace_.guests.isEmpty())
+        guestBox_->addItem(guestLabel(0), 0);
+    for (int guest : trace_.guests)
+        guestBox_->addItem(guestLabel(guest), guest);
+    guestBox_->setCurrentIndex(std::max(0, guestBox_->findData(selection_->guestFilter())));
+    // Restoring the window state may have shown it; only a trace with guests needs it.
+    guestBar_->setVisible(!trace_.guests.isEmpty());
+}
+
 void MainWindow::updateSelectionStatus()
 {
     QStringList parts;
+    if (selection_->guestFilter() != Selection::kAllGuests)
+        parts << tr("showing %1").arg(guestLabel(selection_->guestFilter()));
     const ItemRef item = selection_->item();
     if (item.isValid())
         parts << tr("selected: %1 %2").arg(kindName(item.kind)).arg(item.id);

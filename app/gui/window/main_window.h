@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The main window: a page per view (summary, graph, timeline, leaks, latency) sharing one
-// selection, the inspector dock, a banner for data loss and incomplete imports, menus with the
-// usual shortcuts, export, light / dark palettes and a remembered layout.
+// selection (and its guest filter, chosen in a tool bar when the trace has Xen guests), the
+// inspector dock, a banner for data loss and incomplete imports, menus with the usual shortcuts,
+// export, light / dark palettes and a remembered layout.
 #pragma once
 
 #include "core/selection.h"
@@ -9,8 +10,10 @@
 
 #include <QMainWindow>
 
+class QComboBox;
 class QLabel;
 class QFrame;
+class QToolBar;
 class QTabWidget;
 class QDockWidget;
 class QProgressDialog;
@@ -49,6 +52,8 @@ public:
     const TraceInfo &trace() const { return trace_; }
     // The banner's text ("" when hidden).
     QString bannerText() const;
+    // The guest filter's box (shown when the trace has Xen guests): "All guests", then each guest.
+    QComboBox *guestFilterBox() const { return guestBox_; }
     void setDarkPalette(bool dark);
     bool isDarkPalette() const { return dark_; }
 
@@ -67,6 +72,7 @@ private:
     void updateSelectionStatus();
     void exportCurrent();
     void restoreLayout();
+    void updateGuestFilterBox();
 
     Selection *selection_;
     QList<ViewPage *> pages_;
@@ -76,6 +82,8 @@ private:
     Inspector *inspector_;
     QDockWidget *inspectorDock_;
     QLabel *selectionStatus_;
+    QToolBar *guestBar_;
+    QComboBox *guestBox_;
     ImportRunner *importer_ = nullptr;
     QProgressDialog *importProgress_ = nullptr;
     QAction *darkAction_ = nullptr;

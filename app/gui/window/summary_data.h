@@ -10,10 +10,20 @@
 
 namespace teescope::gui {
 
+// Counts of one guest under the guest filter (guest >= 0), of the whole trace otherwise.
 struct SummaryCounts {
     TraceInfo info;
+    int guest = -1;
     qint64 processes = 0, threads = 0, contexts = 0, objects = 0, handles = 0, invocations = 0,
-           callbackRequests = 0, asyncReleases = 0, shm = 0, sessions = 0;
+           callbackRequests = 0, asyncReleases = 0, shm = 0, sessions = 0, rpcs = 0, guests = 0;
+};
+
+struct GuestSummary {
+    qint64 guest = 0;
+    qint64 threads = -1; // -1: unknown
+    qint64 createdTs = -1, destroyedTs = -1;
+    qint64 contextsDropped = 0, sessionsDropped = 0, shmDropped = 0;
+    QString endKind;
 };
 
 struct ProcessSummary {
@@ -36,20 +46,22 @@ struct LeakCount {
 };
 
 struct ServiceLatency {
-    QString serviceClass;
+    QString serviceClass; // a class of objects, or an OP-TEE TA
     qint64 op = 0, count = 0, p99 = 0, max = 0;
+    QString opName;       // the op in words
 };
 
 struct SummaryDetails {
     QList<ProcessSummary> processes;
+    QList<GuestSummary> guests;
     QList<ImportStat> stats;
     QList<LeakCount> leaks;      // per leak kind
     qint64 sharedObjects = 0;    // rows of sharing_objects
     QList<ServiceLatency> slowest; // by p99, at most 8
 };
 
-// Both throw store::Error.
-SummaryCounts loadSummaryCounts(const store::Database &db);
-SummaryDetails loadSummaryDetails(const store::Database &db);
+// Both throw store::Error. guest >= 0: what belongs to that guest only.
+SummaryCounts loadSummaryCounts(const store::Database &db, int guest = -1);
+SummaryDetails loadSummaryDetails(const store::Database &db, int guest = -1);
 
 } // namespace teescope::gui

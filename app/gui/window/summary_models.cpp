@@ -46,7 +46,7 @@ QVariant ProcessesModel::data(const QModelIndex &index, int role) const
         return {};
     switch (index.column()) {
     case Process: return processLabel(p.name, p.pid);
-    case Guest: return p.guest == 0 ? QStringLiteral("native") : QString::number(p.guest - 1);
+    case Guest: return guestLabel(p.guest);
     case Start: return formatTraceTime(p.startTs, traceStart_);
     case End:
         if (p.endTs < 0)

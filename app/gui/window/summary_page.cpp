@@ -71,11 +71,30 @@ SummaryPage::SummaryPage(Selection *selection, QWidget *parent)
     leaksCard_ = addCard(tr("leaks"), 1, 2);
     sharedCard_ = addCard(tr("shared objects"), 1, 3);
     lostCard_ = addCard(tr("lost events"), 1, 4);
+    sessionsCard_ = addCard(tr("OP-TEE sessions"), 2, 0);
+    rpcsCard_ = addCard(tr("RPCs to tee-supplicant"), 2, 1);
+    shmCard_ = addCard(tr("shared memory"), 2, 2);
+    guestsCard_ = addCard(tr("Xen guests"), 2, 3);
     for (QPushButton *card : {processesCard_, threadsCard_, contextsCard_, objectsCard_, handlesCard_,
-                              invocationsCard_, requestsCard_, leaksCard_, sharedCard_, lostCard_}) {
+                              invocationsCard_, requestsCard_, leaksCard_, sharedCard_, lostCard_, sessionsCard_,
+                              rpcsCard_, shmCard_, guestsCard_}) {
         cards->addWidget(card, card->property("row").toInt(), card->property("column").toInt());
     }
+    for (QPushButton *card : {sessionsCard_, rpcsCard_, shmCard_, guestsCard_})
+        card->hide();
     layout->addLayout(cards);
+    guestsLabel_ = plainLabel(this);
+    guestsLabel_->setWordWrap(true);
+    guestsLabel_->hide();
+    layout->addWidget(guestsLabel_);
+    connect(sessionsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Graph); });
+    connect(guestsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Graph); });
+    connect(rpcsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Timeline); });
+    connect(shmCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Leaks); });
+    connect(selection, &Selection::guestFilterChanged, this, [this] {
+        if (!trace_.dbPath.isEmpty())
+            refresh();
+    });
 
     connect(invocationsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Timeline); });
     connect(requestsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Timeline); });
@@ -159,8 +178,10 @@ void SummaryPage::refresh()
 {
     const int generation = generation_.next();
     const QString path = trace_.dbPath;
+    const int guest = selection()->guestFilter();
+    setReady(false);
     runJob<SummaryCounts>(
-        this, [path] { return loadSummaryCounts(openTraceDb(path)); },
+        this, [path, guest] { return loadSummaryCounts(openTraceDb(path), guest); },
         [this, generation](JobResult<SummaryCounts> r) {
             if (!generation_.isCurrent(generation))
                 return;
@@ -173,7 +194,7 @@ void SummaryPage::refresh()
             showCounts(*r.value);
         });
     runJob<SummaryDetails>(
-        this, [path] { return loadSummaryDetails(openTraceDb(path)); },
+        this, [path, guest] { return loadSummaryDetails(openTraceDb(path), guest); },
         [this, generation](JobResult<SummaryDetails> r) {
             if (!generation_.isCurrent(generation))
                 return;
@@ -190,6 +211,10 @@ void SummaryPage::showCounts(const SummaryCounts &c)
     counts_ = c;
     const TraceInfo &i = c.info;
     QStringList parts;
+    if (!i.stacks.isEmpty())
+        parts << i.stacks;
+    if (c.guest >= 0)
+        parts << tr("showing %1 only").arg(guestLabel(c.guest));
     parts << tr("%1 long").arg(formatDuration(i.duration()));
     parts << tr("%1 events").arg(formatCount(i.events));
     parts << (i.complete ? tr("import complete") : tr("import INCOMPLETE"));
@@ -205,6 +230,14 @@ void SummaryPage::showCounts(const SummaryCounts &c)
     setCard(invocationsCard_, c.invocations, tr("invocations"));
     setCard(requestsCard_, c.callbackRequests, tr("callback requests"));
     setCard(lostCard_, i.lostEvents, tr("lost events"));
+    setCard(sessionsCard_, c.sessions, tr("OP-TEE sessions"));
+    setCard(rpcsCard_, c.rpcs, tr("RPCs to tee-supplicant"));
+    setCard(shmCard_, c.shm, tr("shared memory"));
+    setCard(guestsCard_, c.guests, tr("Xen guests"));
+    for (QPushButton *card : {sessionsCard_, rpcsCard_, shmCard_})
+        card->setVisible(i.hasOptee);
+    guestsCard_->setVisible(!i.guests.isEmpty());
+    slowestList_->headerItem()->setText(0, i.hasOptee ? tr("Slowest services and TAs") : tr("Slowest services"));
     if (i.hasDataLoss()) {
         QPalette p = lostCard_->palette();
         p.setColor(QPalette::ButtonText, dataLossColor(isDark(palette())));
@@ -212,8 +245,35 @@ void SummaryPage::showCounts(const SummaryCounts &c)
     }
 }
 
+QString SummaryPage::stacksText() const
+{
+    return counts_.info.stacks;
+}
+
+QString SummaryPage::guestsText() const
+{
+    return guestsLabel_->isHidden() ? QString() : guestsLabel_->text();
+}
+
 void SummaryPage::showDetails(const SummaryDetails &d)
 {
+    QStringList guests;
+    for (const GuestSummary &g : d.guests) {
+        QString line = guestLabel(g.guest);
+        if (g.threads >= 0)
+            line += g.threads == 1 ? tr(" (1 OP-TEE thread)") : tr(" (%1 OP-TEE threads)").arg(g.threads);
+        if (g.destroyedTs >= 0)
+            line += tr(", destroyed at %1 dropping %2 contexts, %3 sessions, %4 shm")
+                        .arg(formatTraceTime(g.destroyedTs, trace_.firstTs))
+                        .arg(g.contextsDropped)
+                        .arg(g.sessionsDropped)
+                        .arg(g.shmDropped);
+        else
+            line += tr(", alive at the end");
+        guests << line;
+    }
+    guestsLabel_->setText(guests.isEmpty() ? QString() : tr("Xen guests: %1").arg(guests.join(QStringLiteral("; "))));
+    guestsLabel_->setVisible(!guests.isEmpty());
     processes_->setProcesses(d.processes, trace_.firstTs);
     processesView_->resizeColumnsToContents();
     stats_->setStats(d.stats);
@@ -242,7 +302,8 @@ void SummaryPage::showDetails(const SummaryDetails &d)
 
     slowestList_->clear();
     for (const ServiceLatency &s : d.slowest) {
-        auto *item = new QTreeWidgetItem(slowestList_, {s.serviceClass, opName(s.op), formatCount(s.count),
+        auto *item = new QTreeWidgetItem(slowestList_, {s.serviceClass, s.opName.isEmpty() ? opName(s.op) : s.opName,
+                                                        formatCount(s.count),
                                                         formatDuration(s.p99), formatDuration(s.max)});
         for (int c = 2; c < 5; ++c)
             item->setTextAlignment(c, Qt::AlignRight | Qt::AlignVCenter);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The first page: what the trace holds (counts), its processes, leaks by kind, the slowest
-// services and the import statistics (with data loss first). Counts arrive first, the
-// breakdowns next; clicking a number goes to the view that explains it.
+// The first page: the TEE stacks the trace holds, what it holds (counts; OP-TEE sessions and Xen
+// guests), its processes, leaks by kind, the slowest services or TAs and the import statistics
+// (with data loss first). Counts arrive first, the breakdowns next; clicking a number goes to the
+// view that explains it. Under the guest filter everything is of that guest.
 #pragma once
 
 #include "core/jobs.h"
@@ -34,6 +35,9 @@ public:
     ImportStatsModel *statsModel() const { return stats_; }
     // The counts shown, once loaded.
     const SummaryCounts &counts() const { return counts_; }
+    // The stacks line ("OP-TEE under Xen, 2 guests") and the guests line, as shown.
+    QString stacksText() const;
+    QString guestsText() const;
 
 private:
     void showCounts(const SummaryCounts &c);
@@ -48,6 +52,9 @@ private:
     QLabel *subtitle_;
     QPushButton *processesCard_, *threadsCard_, *contextsCard_, *objectsCard_, *handlesCard_,
         *invocationsCard_, *requestsCard_, *leaksCard_, *sharedCard_, *lostCard_;
+    // OP-TEE: shown when the trace holds it.
+    QPushButton *sessionsCard_, *rpcsCard_, *shmCard_, *guestsCard_;
+    QLabel *guestsLabel_;
     ProcessesModel *processes_;
     QSortFilterProxyModel *processesSort_;
     ImportStatsModel *stats_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/store/report.h"
 
+#include "teescope/store/latency.h"
 #include "teescope/store/statement.h"
 
 #include <sqlite3.h>
@@ -322,15 +323,34 @@ void write_json(std::ostream &out, const Report &report)
 
 } // namespace
 
+namespace {
+
+bool holds(const Database &db, const char *sql)
+{
+    Statement s(db.handle(), sql, db.path());
+    return s.next() && s.int_at(0) != 0;
+}
+
+} // namespace
+
 Report query_report(const Database &db, ReportKind kind)
 {
+    // Columns and sections that only an OP-TEE trace, or one with Xen guests, has.
+    const bool optee = holds(db, "SELECT EXISTS (SELECT 1 FROM stacks WHERE stack = 'OP-TEE')");
+    const bool guests = holds(db, "SELECT EXISTS (SELECT 1 FROM stacks WHERE guests > 0)");
     Report r;
     switch (kind) {
     case ReportKind::leaks:
         r.tables.push_back(run(db, "leaks", "Leaks",
-                               "SELECT kind, object_id, class, uid, sw_id, creator_pid, creator_name, created_ts, "
-                               "age_ns, produced_by, provenance, holders FROM leaks "
-                               "ORDER BY kind, created_ts, object_id"));
+                               guests ? "SELECT kind, object_id, class, uid, sw_id, creator_pid, creator_name, created_ts, "
+                                        "age_ns, produced_by, provenance, holders, guest FROM leaks "
+                                        "ORDER BY guest, kind, created_ts, object_id"
+                                      : "SELECT kind, object_id, class, uid, sw_id, creator_pid, creator_name, created_ts, "
+                                        "age_ns, produced_by, provenance, holders FROM leaks "
+                                        "ORDER BY kind, created_ts, object_id"));
+        if (guests)
+            r.tables.push_back(run(db, "leaks_per_guest", "Leaks per guest",
+                                   "SELECT guest, kind, leaks FROM leaks_per_guest ORDER BY guest, kind"));
         break;
     case ReportKind::sharing:
         r.tables.push_back(run(db, "sharing_objects",
@@ -341,16 +361,23 @@ Report query_report(const Database &db, ReportKind kind)
                                "SELECT context_id, serial, opener_pid, opener_name, processes, users, first_ts, "
                                "last_ts, calls FROM sharing_contexts ORDER BY context_id"));
         r.tables.push_back(run(db, "callback_flows", "Callbacks served by one process for another",
-                               "SELECT invoker_pid, invoker_name, owner_pid, owner_name, owner_context_id, requests, "
-                               "answered, min_ns, avg_ns, max_ns, total_ns FROM callback_flows "
-                               "ORDER BY invoker_pid, invoker_process_id, owner_context_id"));
+                               optee ? "SELECT invoker_pid, invoker_name, owner_pid, owner_name, owner_context_id, kind, "
+                                       "requests, answered, min_ns, avg_ns, max_ns, total_ns FROM callback_flows "
+                                       "ORDER BY invoker_pid, invoker_process_id, owner_context_id, kind"
+                                     : "SELECT invoker_pid, invoker_name, owner_pid, owner_name, owner_context_id, requests, "
+                                       "answered, min_ns, avg_ns, max_ns, total_ns FROM callback_flows "
+                                       "ORDER BY invoker_pid, invoker_process_id, owner_context_id"));
         break;
     case ReportKind::latency:
-        r.tables.push_back(run(db, "latency", "Latency per service and op",
-                               "SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
-                               "FROM latency ORDER BY class, op"));
+        r.tables.push_back(run(db, "latency", optee ? "Latency per service or TA and op" : "Latency per service and op",
+                               optee ? "SELECT class, op, op_name, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
+                                       "FROM latency_ops ORDER BY class, op"
+                                     : "SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
+                                       "FROM latency ORDER BY class, op"));
         break;
     case ReportKind::stats:
+        r.tables.push_back(run(db, "stacks", "TEE stacks",
+                               "SELECT stack, contexts, guests, description FROM stacks"));
         r.tables.push_back(run(db, "metadata", "Import", "SELECT key, value FROM metadata ORDER BY key"));
         r.tables.push_back(run(db, "tables", "Rows per table",
                                "SELECT 'processes' AS 'table', count(*) AS rows FROM processes "
@@ -362,7 +389,14 @@ Report query_report(const Database &db, ReportKind kind)
                                "UNION ALL SELECT 'callback_requests', count(*) FROM callback_requests "
                                "UNION ALL SELECT 'async_releases', count(*) FROM async_releases "
                                "UNION ALL SELECT 'shm', count(*) FROM shm "
-                               "UNION ALL SELECT 'sessions', count(*) FROM sessions"));
+                               "UNION ALL SELECT 'shm_uses', count(*) FROM shm_uses "
+                               "UNION ALL SELECT 'sessions', count(*) FROM sessions "
+                               "UNION ALL SELECT 'optee_waits', count(*) FROM optee_waits "
+                               "UNION ALL SELECT 'guests', count(*) FROM guests"));
+        if (guests)
+            r.tables.push_back(run(db, "guests", "Xen guests",
+                                   "SELECT guest, threads, created_ts, destroyed_ts, contexts_dropped, sessions_dropped, "
+                                   "shm_dropped, end_kind, origin_unknown, end_inferred FROM guests ORDER BY guest, id"));
         r.tables.push_back(run(db, "import_stats", "Import statistics (data loss and bad input)",
                                "SELECT scope, name, severity, count, example FROM import_summary "
                                "ORDER BY scope = 'total', name"));
@@ -374,6 +408,16 @@ Report query_report(const Database &db, ReportKind kind)
                                "o.release_done_ts, o.freed_ts, o.end_kind, o.origin_unknown, o.end_inferred "
                                "FROM objects o LEFT JOIN contexts c ON c.id = o.context_id "
                                "LEFT JOIN processes p ON p.id = o.creator_process_id ORDER BY o.id"));
+        if (optee)
+            r.tables.push_back(run(db, "sessions", "OP-TEE sessions",
+                                   "SELECT s.id, s.session, COALESCE(t.name, s.uuid) AS ta, s.uuid, s.login, s.guest, "
+                                   "c.serial AS context_serial, p.pid AS creator_pid, p.name AS creator_name, s.open_ts, "
+                                   "s.close_ts, s.ret, s.origin, s.opened_by, s.closed_by, "
+                                   "(SELECT count(*) FROM invocations i WHERE i.session_id = s.id AND i.call = 'invoke') "
+                                   "AS invokes, s.end_kind, s.origin_unknown, s.end_inferred "
+                                   "FROM sessions s LEFT JOIN ta_names t ON t.uuid = s.uuid "
+                                   "LEFT JOIN contexts c ON c.id = s.context_id "
+                                   "LEFT JOIN processes p ON p.id = COALESCE(s.process_id, c.process_id) ORDER BY s.id"));
         break;
     }
     return r;
@@ -463,12 +507,16 @@ std::optional<P99Limit> parse_p99_limit(std::string_view text, std::string &why)
     const std::string op(target.substr(colon + 1));
     if (op == "release") {
         limit.op = 65535;
+    } else if (op == "open") {
+        limit.op = -1;
+    } else if (op == "close") {
+        limit.op = -2;
     } else {
         char *end = nullptr;
         errno = 0;
         const long long v = std::strtoll(op.c_str(), &end, 10);
         if (errno || *end || v < 0 || !std::isdigit(static_cast<unsigned char>(op[0]))) {
-            why = "OP must be a number or 'release', not '" + op + "'";
+            why = "OP must be a number, 'release', 'open' or 'close', not '" + op + "'";
             return std::nullopt;
         }
         limit.op = v;
@@ -503,7 +551,8 @@ CheckResult check(const Database &db, const CheckLimits &limits)
         Statement s(db.handle(), "SELECT p99_ns, count FROM latency WHERE class = ?1 AND op = ?2", db.path());
         s.bind(1, limit.service);
         s.bind(2, limit.op);
-        const std::string what = "p99 of " + plain_text(limit.service) + ":" + std::to_string(limit.op);
+        const std::string what = "p99 of " + plain_text(limit.service) + ":" +
+                                 (limit.op < 0 ? op_text(limit.op) : std::to_string(limit.op));
         if (!s.next()) {
             result.notes.push_back(what + ": no invocations in the database");
             continue;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/store/writer.h"
 
-#include "teescope/store/statement.h"
 #include "teescope/store/database.h"
+#include "teescope/store/latency.h"
+#include "teescope/store/statement.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -86,13 +87,17 @@ struct Writer::Batch {
     Slots<AsyncReleaseRow> async_releases;
     Slots<DataLossRow> data_loss;
     Slots<ShmRow> shm;
+    Slots<ShmUseRow> shm_uses;
     Slots<SessionRow> sessions;
+    Slots<OpteeWaitRow> waits;
+    Slots<GuestRow> guests;
     size_t rows = 0;
 
     void clear()
     {
         processes.n = threads.n = contexts.n = context_users.n = objects.n = handles.n = 0;
         invocations.n = requests.n = async_releases.n = data_loss.n = shm.n = sessions.n = 0;
+        shm_uses.n = waits.n = guests.n = 0;
         rows = 0;
     }
 };
@@ -110,12 +115,15 @@ public:
           object_(prepare("INSERT INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
           handle_(prepare("INSERT INTO handles VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
           invocation_(prepare("INSERT INTO invocations VALUES "
-                              "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-          request_(prepare("INSERT INTO callback_requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+                              "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          request_(prepare("INSERT INTO callback_requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
           async_release_(prepare("INSERT INTO async_releases VALUES (?,?,?,?,?)")),
           data_loss_(prepare("INSERT INTO data_loss VALUES (?,?,?,?,?,?)")),
-          shm_(prepare("INSERT INTO shm VALUES (?,?,?,?,?,?,?,?,?,?)")),
-          session_(prepare("INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)"))
+          shm_(prepare("INSERT INTO shm VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          shm_use_(prepare("INSERT INTO shm_uses VALUES (?,?,?,?,?,?,?,?,?)")),
+          session_(prepare("INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          wait_(prepare("INSERT INTO optee_waits VALUES (?,?,?,?,?,?,?,?,?)")),
+          guest_(prepare("INSERT INTO guests VALUES (?,?,?,?,?,?,?,?,?,?,?)"))
     {
     }
 
@@ -160,13 +168,13 @@ public:
             insert(invocation_, r.id, r.serial, r.user_serial, r.context_id, r.process_id, r.thread_id,
                    r.object_id, r.handle, r.op, r.bi, r.bo, r.oi, r.oo, r.in_bytes, r.out_bytes, r.user_begin_ts,
                    r.user_end_ts, r.drv_begin_ts, r.drv_end_ts, r.err, r.ret, r.depth, r.parent_request_id,
-                   r.internal, r.end_inferred);
+                   r.internal, r.end_inferred, OrNull{r.call}, r.session_id, r.origin, r.guest, r.wait_ns);
         }
         for (size_t i = 0; i < b.requests.n; ++i) {
             const CallbackRequestRow &r = b.requests.rows[i];
             insert(request_, r.id, r.context_id, r.request, r.object_id, r.op, r.invocation_id,
                    r.invoker_process_id, r.queue_ts, r.pick_ts, r.answer_ts, r.supplicant_thread_id, r.ret, r.err,
-                   r.end_kind, r.end_inferred);
+                   r.end_kind, r.end_inferred, r.kind, r.return_ts, r.guest);
         }
         for (size_t i = 0; i < b.async_releases.n; ++i) {
             const AsyncReleaseRow &r = b.async_releases.rows[i];
@@ -179,12 +187,27 @@ public:
         for (size_t i = 0; i < b.shm.n; ++i) {
             const ShmRow &r = b.shm.rows[i];
             insert(shm_, r.id, r.context_id, r.shm, r.size, r.how, r.process_id, r.created_ts, r.freed_ts,
-                   r.end_kind, r.end_inferred);
+                   r.end_kind, r.end_inferred, r.freed_by, r.guest, r.rpc_request_id, r.origin_unknown);
+        }
+        for (size_t i = 0; i < b.shm_uses.n; ++i) {
+            const ShmUseRow &r = b.shm_uses.rows[i];
+            insert(shm_use_, r.id, r.shm_id, r.invocation_id, r.param, r.shm, r.offset, r.size, r.dir, r.ts);
         }
         for (size_t i = 0; i < b.sessions.n; ++i) {
             const SessionRow &r = b.sessions.rows[i];
             insert(session_, r.id, r.context_id, r.session, OrNull{r.uuid}, r.login, r.guest, r.open_ts,
-                   r.close_ts, r.ret, r.origin, r.end_kind);
+                   r.close_ts, r.ret, r.origin, r.end_kind, r.process_id, r.thread_id, r.opened_by, r.closed_by,
+                   r.err, r.origin_unknown, r.end_inferred);
+        }
+        for (size_t i = 0; i < b.waits.n; ++i) {
+            const OpteeWaitRow &r = b.waits.rows[i];
+            insert(wait_, r.id, r.invocation_id, r.context_id, r.thread_id, r.guest, r.reason, r.begin_ts, r.end_ts,
+                   r.end_inferred);
+        }
+        for (size_t i = 0; i < b.guests.n; ++i) {
+            const GuestRow &r = b.guests.rows[i];
+            insert(guest_, r.id, r.guest, r.threads, r.created_ts, r.destroyed_ts, r.contexts_dropped,
+                   r.sessions_dropped, r.shm_dropped, r.end_kind, r.origin_unknown, r.end_inferred);
         }
         db_.exec("COMMIT");
     }
@@ -205,57 +228,51 @@ public:
                  "CREATE INDEX requests_invocation ON callback_requests(invocation_id);"
                  "CREATE INDEX shm_context ON shm(context_id);"
                  "CREATE INDEX sessions_context ON sessions(context_id);"
+                 "CREATE INDEX shm_uses_shm ON shm_uses(shm_id);"
+                 "CREATE INDEX shm_uses_invocation ON shm_uses(invocation_id);"
+                 "CREATE INDEX optee_waits_invocation ON optee_waits(invocation_id);"
+                 // Only OP-TEE calls have a session: a partial index costs a QTEE trace one scan.
+                 "CREATE INDEX invocations_session ON invocations(session_id) WHERE session_id IS NOT NULL;"
                  "COMMIT;");
     }
 
-    // latency: per class and op, nearest-rank percentiles of the driver-side durations. The
-    // durations are streamed out of the invocations without a join or a sort in SQL (objects
-    // are few; invocations are millions) and each group is ranked with nth_element.
+    // The TA names and command names: the catalogue, then the user's file (which wins); for a
+    // trace that holds OP-TEE (there are no TAs to name otherwise).
+    void write_ta_names(const TaCatalogue &user)
+    {
+        {
+            Statement optee(db_.handle(),
+                            "SELECT EXISTS (SELECT 1 FROM sessions) OR EXISTS (SELECT 1 FROM contexts WHERE impl = 1)",
+                            file_);
+            if (!optee.next() || optee.int_at(0) == 0)
+                return;
+        }
+        db_.exec("BEGIN");
+        Statement name = prepare("INSERT OR REPLACE INTO ta_names VALUES (?,?,?)");
+        Statement command = prepare("INSERT OR REPLACE INTO ta_commands VALUES (?,?,?,?)");
+        const std::string builtin = "builtin", from_user = "user";
+        for (const TaName &n : builtin_ta_catalogue().names)
+            insert(name, n.uuid, n.name, builtin);
+        for (const TaCommand &c : builtin_ta_catalogue().commands)
+            insert(command, c.uuid, c.func, c.name, builtin);
+        for (const TaName &n : user.names)
+            insert(name, n.uuid, n.name, from_user);
+        for (const TaCommand &c : user.commands)
+            insert(command, c.uuid, c.func, c.name, from_user);
+        db_.exec("COMMIT");
+    }
+
+    // latency: per class and op, nearest-rank percentiles of the driver-side durations.
     void compute_latency()
     {
-        std::unordered_map<int64_t, std::string> object_class;
-        Statement objects(db_.handle(), "SELECT id, class FROM objects", file_);
-        while (objects.next())
-            object_class.emplace(objects.int_at(0), objects.text_at(1));
-
-        std::map<std::pair<std::string, int64_t>, std::vector<int64_t>> groups;
-        Statement in(db_.handle(),
-                     "SELECT object_id, op, drv_end_ts - drv_begin_ts FROM invocations "
-                     "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL",
-                     file_);
-        const std::string unknown = "unknown";
-        std::pair<std::string, int64_t> key;
-        std::vector<int64_t> *group = nullptr;
-        while (in.next()) {
-            auto it = in.null_at(0) ? object_class.end() : object_class.find(in.int_at(0));
-            const std::string &klass = it == object_class.end() ? unknown : it->second;
-            int64_t op = in.int_at(1);
-            if (!group || key.first != klass || key.second != op) {
-                key = {klass, op};
-                group = &groups[key];
-            }
-            group->push_back(in.int_at(2));
-        }
-
+        const std::vector<LatencyGroup> groups = compute_latency_groups(db_.handle(), file_);
         db_.exec("BEGIN");
         Statement out = prepare("INSERT INTO latency VALUES (?,?,?,?,?,?,?,?,?)");
-        for (auto &[k, durations] : groups) {
-            const size_t n = durations.size();
-            // Nearest rank: the ceil(p * n)-th smallest (1-based). Ranks are selected in increasing
-            // order, each within what lies above the previous one, and read at once (a later
-            // selection may move the elements it does not fix).
-            size_t from = 0;
-            auto rank = [&](size_t per_mille) {
-                size_t r = std::max<size_t>((n * per_mille + 999) / 1000, 1) - 1;
-                std::nth_element(durations.begin() + static_cast<std::ptrdiff_t>(from),
-                                 durations.begin() + static_cast<std::ptrdiff_t>(r), durations.end());
-                from = r;
-                return durations[r];
-            };
-            auto [lo, hi] = std::minmax_element(durations.begin(), durations.end());
-            int64_t min = *lo, max = *hi;
-            int64_t p50 = rank(500), p90 = rank(900), p99 = rank(990), p999 = rank(999);
-            insert(out, k.first, k.second, static_cast<int64_t>(n), min, p50, p90, p99, p999, max);
+        Statement name = prepare("INSERT INTO latency_op_names VALUES (?,?,?)");
+        for (const LatencyGroup &g : groups) {
+            insert(out, g.klass, g.op, g.count, g.min_ns, g.p50_ns, g.p90_ns, g.p99_ns, g.p999_ns, g.max_ns);
+            if (g.named)
+                insert(name, g.klass, g.op, g.op_name);
         }
         db_.exec("COMMIT");
     }
@@ -277,7 +294,7 @@ public:
     void close()
     {
         for (Statement *s : {&process_, &thread_, &context_, &context_user_, &object_, &handle_, &invocation_,
-                             &request_, &async_release_, &data_loss_, &shm_, &session_})
+                             &request_, &async_release_, &data_loss_, &shm_, &shm_use_, &session_, &wait_, &guest_})
             *s = Statement();
         db_.close();
     }
@@ -288,7 +305,7 @@ private:
     Database db_;
     std::string file_;
     Statement process_, thread_, context_, context_user_, object_, handle_, invocation_, request_,
-        async_release_, data_loss_, shm_, session_;
+        async_release_, data_loss_, shm_, shm_use_, session_, wait_, guest_;
 };
 
 Writer::Writer(std::string path) : Writer(std::move(path), Options{}) {}
@@ -408,7 +425,12 @@ void Writer::add(const CallbackRequestRow &r) { current_->requests.put(r), rows_
 void Writer::add(const AsyncReleaseRow &r) { current_->async_releases.put(r), rows_added(); }
 void Writer::add(const DataLossRow &r) { current_->data_loss.put(r), rows_added(); }
 void Writer::add(const ShmRow &r) { current_->shm.put(r), rows_added(); }
+void Writer::add(const ShmUseRow &r) { current_->shm_uses.put(r), rows_added(); }
 void Writer::add(const SessionRow &r) { current_->sessions.put(r), rows_added(); }
+void Writer::add(const OpteeWaitRow &r) { current_->waits.put(r), rows_added(); }
+void Writer::add(const GuestRow &r) { current_->guests.put(r), rows_added(); }
+
+void Writer::set_user_ta_names(TaCatalogue names) { user_ta_names_ = std::move(names); }
 
 void Writer::count(const std::string &name, const std::string &severity, uint64_t n, const std::string &example)
 {
@@ -437,6 +459,7 @@ void Writer::finish()
     rethrow_failure();
 
     inserter_->create_indexes();
+    inserter_->write_ta_names(user_ta_names_);
     inserter_->compute_latency();
     auto metadata = metadata_;
     metadata["complete"] = "1";

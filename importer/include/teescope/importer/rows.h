@@ -100,12 +100,21 @@ struct InvocationRow {
     OptId parent_request_id;
     bool internal = false;
     bool end_inferred = false;
+    std::string call;              // OP-TEE: open_session | invoke | close_session; empty (NULL) for QTEE OBJECT_INVOKE
+    OptId session_id;
+    OptInt origin;
+    int64_t guest = 0;
+    OptInt wait_ns;
 };
+
+// invocations.op of the OP-TEE session calls that have no TA command.
+inline constexpr int64_t kOpOpenSession = -1;
+inline constexpr int64_t kOpCloseSession = -2;
 
 struct CallbackRequestRow {
     Id id;
-    Id context_id;
-    int64_t request;
+    OptId context_id;
+    OptInt request;
     OptId object_id;
     int64_t op;
     OptId invocation_id, invoker_process_id;
@@ -114,6 +123,9 @@ struct CallbackRequestRow {
     OptInt ret, err;
     std::string end_kind;
     bool end_inferred = false;
+    std::string kind = "callback"; // callback | rpc
+    OptTs return_ts;
+    int64_t guest = 0;
 };
 
 struct AsyncReleaseRow {
@@ -140,6 +152,21 @@ struct ShmRow {
     OptTs created_ts, freed_ts;
     std::string end_kind;          // freed | held_at_exit | alive_at_end
     bool end_inferred = false;
+    std::optional<std::string> freed_by; // client | process_exit | guest_destroy
+    int64_t guest = 0;
+    OptId rpc_request_id;
+    bool origin_unknown = false;
+};
+
+struct ShmUseRow {
+    Id id;
+    OptId shm_id;
+    OptId invocation_id;
+    int64_t param = 0;
+    int64_t shm = -1;
+    OptInt offset, size;
+    std::string dir;               // in | out | inout
+    OptTs ts;
 };
 
 struct SessionRow {
@@ -151,7 +178,31 @@ struct SessionRow {
     int64_t guest = 0;
     OptTs open_ts, close_ts;
     OptInt ret, origin;
-    std::string end_kind;          // closed | failed | open_at_end
+    std::string end_kind;          // closed | closed_at_release | closed_by_guest_destroy | failed | open_at_end
+    OptId process_id, thread_id, opened_by, closed_by;
+    OptInt err;
+    bool origin_unknown = false;
+    bool end_inferred = false;
+};
+
+struct OpteeWaitRow {
+    Id id;
+    OptId invocation_id, context_id, thread_id;
+    int64_t guest = 0;
+    std::string reason;            // no_thread | guest_limit
+    OptTs begin_ts, end_ts;
+    bool end_inferred = false;
+};
+
+struct GuestRow {
+    Id id;
+    int64_t guest = 0;
+    OptInt threads;
+    OptTs created_ts, destroyed_ts;
+    OptInt contexts_dropped, sessions_dropped, shm_dropped;
+    std::string end_kind;          // destroyed | alive_at_end
+    bool origin_unknown = false;
+    bool end_inferred = false;
 };
 
 // Where trackers put finished rows (the SQLite writer, or a test's collector).
@@ -169,7 +220,10 @@ public:
     virtual void add(const AsyncReleaseRow &) = 0;
     virtual void add(const DataLossRow &) = 0;
     virtual void add(const ShmRow &) = 0;
+    virtual void add(const ShmUseRow &) = 0;
     virtual void add(const SessionRow &) = 0;
+    virtual void add(const OpteeWaitRow &) = 0;
+    virtual void add(const GuestRow &) = 0;
     // A named import statistic (import_stats): count += n; the first example is kept.
     virtual void count(const std::string &name, const std::string &severity, uint64_t n,
                        const std::string &example) = 0;

@@ -51,15 +51,15 @@ std::optional<int64_t> parse_duration(std::string_view text);
 // 1234567 -> "1.23ms"
 std::string format_duration(int64_t ns);
 
-// A latency limit: the p99 of the invocations of SERVICE (objects.class) with OP must not exceed
-// max_ns.
+// A latency limit: the p99 of the invocations of SERVICE (objects.class, or an OP-TEE TA's name)
+// with OP must not exceed max_ns.
 struct P99Limit {
     std::string service;
     int64_t op = 0;
     int64_t max_ns = 0;
 };
-// "SERVICE:OP=DURATION"; OP is a number or "release". The last ':' before '=' separates SERVICE,
-// so classes like "uid:42" work. On failure, `why` says what was wrong.
+// "SERVICE:OP=DURATION"; OP is a number, "release" (65535), or "open" / "close" (the OP-TEE
+// session calls, -1 / -2). The last ':' before '=' separates SERVICE, so classes like "uid:42" work. On failure, `why` says what was wrong.
 std::optional<P99Limit> parse_p99_limit(std::string_view text, std::string &why);
 
 struct CheckLimits {

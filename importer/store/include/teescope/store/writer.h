@@ -6,6 +6,7 @@
 #pragma once
 
 #include "teescope/importer/rows.h"
+#include "teescope/store/ta_names.h"
 
 #include <condition_variable>
 #include <cstddef>
@@ -45,7 +46,10 @@ public:
     void add(const importer::AsyncReleaseRow &) override;
     void add(const importer::DataLossRow &) override;
     void add(const importer::ShmRow &) override;
+    void add(const importer::ShmUseRow &) override;
     void add(const importer::SessionRow &) override;
+    void add(const importer::OpteeWaitRow &) override;
+    void add(const importer::GuestRow &) override;
     void count(const std::string &name, const std::string &severity, uint64_t n,
                const std::string &example) override;
 
@@ -53,11 +57,15 @@ public:
     // `schema_version` are the writer's own.
     void set_metadata(const std::string &key, const std::string &value);
 
+    // TA names and command names of the user's TA name file, written by finish() after teescope's
+    // own catalogue (builtin_ta_catalogue()), which is always written.
+    void set_user_ta_names(TaCatalogue names);
+
     // Hands the rows collected so far to the writing thread and waits until they are committed
     // (live imports; a plain import never needs it). Throws Error if writing failed.
     void flush();
 
-    // Commits everything, creates the indexes, computes the latency table, writes the import
+    // Commits everything, creates the indexes, writes the TA names, computes the latency table, writes the import
     // statistics and the metadata (complete = 1) and renames PATH.partial to PATH (replacing it).
     // Throws Error (the .partial file is then deleted by the destructor).
     void finish();
@@ -96,6 +104,7 @@ private:
     };
     std::map<std::string, Stat> stats_;
     std::map<std::string, std::string> metadata_;
+    TaCatalogue user_ta_names_;
     bool finished_ = false;
 };
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // The trackers: state machines that follow every lifetime of a trace (processes, threads,
-// contexts, handle bindings, object instances, invocations, callback requests, shm, sessions)
-// and hand each finished lifetime to a RowSink. Only what is alive is kept, so memory follows
+// contexts, handle bindings, object instances, invocations, callback requests, OP-TEE RPCs and
+// thread waits, shm and its uses, sessions, Xen guests) and hand each finished lifetime to a
+// RowSink. Only what is alive is kept, so memory follows
 // the live state of the traced system, not the length of the trace.
 //
 // Trackers is the trace's sink: it hands each event to the tracker of its entity (one per
 // concern, in importer/trackers/: processes and threads, contexts, objects and handles,
-// invocations, callback requests, shm, OP-TEE sessions), which share only the ids, the
-// statistics and the row sink.
+// invocations, callback requests, OP-TEE RPCs, waits for an OP-TEE thread, shm, OP-TEE
+// sessions, Xen guests), which share only the ids, the statistics and the row sink.
 #pragma once
 
 #include "teescope/importer/event.h"
@@ -56,6 +57,11 @@ public:
     void on_drv_optee_close(const EventHeader &, const teescope_drv_optee_close &) override;
     void on_drv_optee_rpc_begin(const EventHeader &, const teescope_drv_optee_rpc_begin &) override;
     void on_drv_optee_rpc_end(const EventHeader &, const teescope_drv_optee_rpc_end &) override;
+    void on_drv_optee_wait_begin(const EventHeader &, const teescope_drv_optee_wait_begin &) override;
+    void on_drv_optee_wait_end(const EventHeader &, const teescope_drv_optee_wait_end &) override;
+    void on_drv_optee_memref(const EventHeader &, const teescope_drv_optee_memref &) override;
+    void on_drv_guest_create(const EventHeader &, const teescope_drv_guest_create &) override;
+    void on_drv_guest_destroy(const EventHeader &, const teescope_drv_guest_destroy &) override;
 
     // User side.
     void on_user_dev_open(const EventHeader &, const teescope_user_dev_open &) override;

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// Latency per class and operation, computed from the invocations: what the import stores in the
+// latency table, and what the GUI computes for one guest. The class of a QTEE invocation is the
+// class of the object invoked; of an OP-TEE call, its TA (ta_names, else the uuid).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace teescope::store {
+
+struct LatencyGroup {
+    std::string klass;   // latency.class
+    int64_t op = 0;
+    int64_t count = 0;   // invocations with both driver times
+    int64_t min_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
+    std::string op_name; // the op in words (latency_ops.op_name)
+    bool named = false;  // op_name is a TA command's name (a row of latency_op_names)
+};
+
+// Nearest-rank percentiles of the driver-side durations per (class, op), sorted by class and
+// op; only the invocations of `guest` when given. Needs the objects, sessions and ta_names /
+// ta_commands tables to be filled. Throws Error naming `file`.
+std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string &file,
+                                                 std::optional<int64_t> guest = std::nullopt);
+
+// The operation in words: "open" (-1) and "close" (-2) for OP-TEE session calls, "release" for
+// 65535 (QTEE RELEASE), else the number.
+std::string op_text(int64_t op);
+
+} // namespace teescope::store

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+#include "teescope/store/latency.h"
+
+#include "teescope/store/statement.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+namespace teescope::store {
+
+std::string op_text(int64_t op)
+{
+    if (op == -1)
+        return "open";
+    if (op == -2)
+        return "close";
+    if (op == 65535)
+        return "release";
+    return std::to_string(op);
+}
+
+// The durations are streamed out of the invocations without a join or a sort in SQL (objects and
+// sessions are few; invocations are millions) and each group is ranked with nth_element.
+std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string &file, std::optional<int64_t> guest)
+{
+    std::unordered_map<int64_t, std::string> object_class;
+    {
+        Statement objects(db, "SELECT id, class FROM objects", file);
+        while (objects.next())
+            object_class.emplace(objects.int_at(0), objects.text_at(1));
+    }
+    // Sessions: their TA's class, and the uuid for the command names.
+    struct Ta {
+        std::string klass, uuid;
+    };
+    std::unordered_map<int64_t, Ta> session_ta;
+    {
+        Statement sessions(db,
+                           "SELECT s.id, COALESCE(t.name, s.uuid, 'unknown'), COALESCE(s.uuid, '') FROM sessions s"
+                           " LEFT JOIN ta_names t ON t.uuid = s.uuid",
+                           file);
+        while (sessions.next())
+            session_ta.emplace(sessions.int_at(0), Ta{sessions.text_at(1), sessions.text_at(2)});
+    }
+    std::map<std::pair<std::string, int64_t>, std::string> command_name;
+    {
+        Statement commands(db, "SELECT uuid, func, name FROM ta_commands", file);
+        while (commands.next())
+            command_name.emplace(std::make_pair(commands.text_at(0), commands.int_at(1)), commands.text_at(2));
+    }
+
+    struct Group {
+        std::vector<int64_t> durations;
+        std::string uuid; // the TA's, for OP-TEE groups
+        bool optee = false;
+    };
+    std::map<std::pair<std::string, int64_t>, Group> groups;
+    Statement in(db,
+                 guest ? "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id FROM invocations "
+                         "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL AND guest = ?1"
+                       : "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id FROM invocations "
+                         "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL",
+                 file);
+    if (guest)
+        in.bind(1, *guest);
+    const std::string unknown = "unknown";
+    std::pair<std::string, int64_t> key;
+    Group *group = nullptr;
+    while (in.next()) {
+        const std::string *klass = &unknown;
+        const std::string *uuid = nullptr;
+        if (!in.null_at(0)) {
+            if (auto it = object_class.find(in.int_at(0)); it != object_class.end())
+                klass = &it->second;
+        } else if (!in.null_at(3)) {
+            if (auto it = session_ta.find(in.int_at(3)); it != session_ta.end()) {
+                klass = &it->second.klass;
+                uuid = &it->second.uuid;
+            }
+        }
+        const int64_t op = in.int_at(1);
+        if (!group || key.first != *klass || key.second != op) {
+            key = {*klass, op};
+            group = &groups[key];
+            if (uuid) {
+                group->optee = true;
+                if (group->uuid.empty())
+                    group->uuid = *uuid;
+            }
+        }
+        group->durations.push_back(in.int_at(2));
+    }
+
+    std::vector<LatencyGroup> out;
+    out.reserve(groups.size());
+    for (auto &[k, g] : groups) {
+        std::vector<int64_t> &durations = g.durations;
+        const size_t n = durations.size();
+        // Nearest rank: the ceil(p * n)-th smallest (1-based). Ranks are selected in increasing
+        // order, each within what lies above the previous one, and read at once (a later
+        // selection may move the elements it does not fix).
+        size_t from = 0;
+        auto rank = [&](size_t per_mille) {
+            size_t r = std::max<size_t>((n * per_mille + 999) / 1000, 1) - 1;
+            std::nth_element(durations.begin() + static_cast<std::ptrdiff_t>(from),
+                             durations.begin() + static_cast<std::ptrdiff_t>(r), durations.end());
+            from = r;
+            return durations[r];
+        };
+        LatencyGroup row;
+        row.klass = k.first;
+        row.op = k.second;
+        row.count = static_cast<int64_t>(n);
+        auto [lo, hi] = std::minmax_element(durations.begin(), durations.end());
+        row.min_ns = *lo;
+        row.max_ns = *hi;
+        row.p50_ns = rank(500);
+        row.p90_ns = rank(900);
+        row.p99_ns = rank(990);
+        row.p999_ns = rank(999);
+        if (g.optee) {
+            auto name = command_name.find({g.uuid, row.op});
+            row.named = name != command_name.end();
+            row.op_name = row.named ? name->second : row.op < 0 ? op_text(row.op) : std::to_string(row.op);
+        } else {
+            row.op_name = op_text(row.op);
+        }
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+} // namespace teescope::store
