@@ -841,8 +841,10 @@ TEST_F(OpteeRows, ORP_06_OtherCommandsReachTheSupplicantAsTheyAre)
 
 TEST_F(OpteeRows, ORP_07_CallWaitingForTheSupplicantHoldsItsThread)
 {
-    // Two opens wait for a supplicant that is not there: both threads are held, so a third call
-    // (an invoke that needs no supplicant) waits too.
+    // Two opens wait for a supplicant that does not serve: both threads are held, so a third call
+    // (an invoke that needs no supplicant) waits too. The late supplicant holds the device before
+    // the opens start: a close reaches the daemon later than the kernel's release would, and
+    // requests queued before the early one's release would be failed by it.
     TempDir fs;
     int a = open_client(), b = open_client(), c = open_client();
     uint32_t s = 0;
@@ -850,12 +852,13 @@ TEST_F(OpteeRows, ORP_07_CallWaitingForTheSupplicantHoldsItsThread)
         OpteeSupplicant early(ta_dir(), fs.path);
         s = open_ok(c, cat::kWorkloadUuid);
     }
+    OpteeSupplicant late(ta_dir(), fs.path, {}, OpteeSupplicant::kDeferred);
     auto o1 = std::async(std::launch::async, [&] { return open_session(a, cat::kHelloWorldUuid); });
     auto o2 = std::async(std::launch::async, [&] { return open_session(b, cat::kHelloWorldUuid); });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     auto third = std::async(std::launch::async, [&] { return invoke(c, s, cat::kWorkloadCmdWork); });
     EXPECT_EQ(third.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
-    OpteeSupplicant late(ta_dir(), fs.path);
+    late.start();
     ASSERT_EQ(third.wait_for(std::chrono::seconds(5)), std::future_status::ready);
     EXPECT_EQ(third.get().ret, TEEC_SUCCESS);
     EXPECT_EQ(o1.get().ret, TEEC_SUCCESS);

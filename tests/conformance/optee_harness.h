@@ -282,13 +282,22 @@ public:
     // Returns true when it answered the request itself (already sent).
     using Hook = std::function<bool(int fd, SuppBuffer &b, const SuppRequest &r)>;
 
-    OpteeSupplicant(std::string ta_dir, std::string fs_dir, Hook hook = {})
+    // Serving starts at once, or with start() when constructed with kDeferred: the device is held
+    // (the previous supplicant's release is over) while requests queue unserved.
+    static constexpr bool kDeferred = true;
+    OpteeSupplicant(std::string ta_dir, std::string fs_dir, Hook hook = {}, bool deferred = false)
         : ta_dir_(std::move(ta_dir)), fs_dir_(std::move(fs_dir)), hook_(std::move(hook))
     {
         install_interrupt_signal();
         fd = open_supplicant_when_free();
         EXPECT_GE(fd, 0) << strerror(errno);
-        thread_ = std::thread([this] { run(); });
+        if (!deferred)
+            start();
+    }
+    void start()
+    {
+        if (!thread_.joinable())
+            thread_ = std::thread([this] { run(); });
     }
     ~OpteeSupplicant() { stop(); }
     OpteeSupplicant(const OpteeSupplicant &) = delete;
