@@ -56,7 +56,7 @@ CREATE TABLE contexts (
     release_ts INTEGER,            -- context_release (freed: no callback object of it held by the TEE)
     handles_at_close INTEGER,      -- handles still bound at close (reclaimed by the driver)
     requests_at_close INTEGER,     -- callback requests pending at close
-    end_kind TEXT NOT NULL,        -- released | closed (never released) | open_at_end
+    end_kind TEXT NOT NULL,        -- released | closed (never released) | dropped_by_guest_destroy (open when its Xen guest was destroyed; close_ts is then) | open_at_end
     origin_unknown INTEGER NOT NULL DEFAULT 0, -- 1 if its open is not in the trace
     end_inferred INTEGER NOT NULL DEFAULT 0    -- 1 if data loss hides how it ended
 );
@@ -154,7 +154,7 @@ CREATE TABLE callback_requests (
     pick_ts INTEGER,               -- request_pick (PROCESSING)
     answer_ts INTEGER,             -- request_answer (PROCESSED) or request_abandon
     supplicant_thread_id INTEGER,  -- threads.id of the supplicant thread that served it
-    ret INTEGER,                   -- result given by the supplicant (RPC not answered: the result optee_rpc_end returned)
+    ret INTEGER,                   -- result given by the supplicant; RPC: its GP result, unsigned (not answered: the result optee_rpc_end returned)
     err INTEGER,                   -- errno of SUPPL_SEND, if refused
     end_kind TEXT NOT NULL,        -- answered | delivered (RELEASE notice) | invoker_died | owner_closed | bad_answer | bad_request | not_served (RPC returned without a supplicant taking it) | pending_at_end
     end_inferred INTEGER NOT NULL DEFAULT 0, -- 1 if data loss hides how it ended

@@ -92,6 +92,7 @@ void ContextTracker::drop_guest(int64_t guest, Ts ts) {
         if (c.row.guest != guest || c.closed)
             continue;
         c.closed = true;
+        c.dropped = true;
         c.row.close_ts = ts;
         for (const auto &u : c.users)
             processes_.context_closed(u.process_id);
@@ -205,7 +206,7 @@ void ContextTracker::on_drv_context_release(const EventHeader &h, const teescope
 void ContextTracker::finish(Ts last_ts) {
     auto v = in_id_order(contexts_);
     for (ContextState *c : v) {
-        c->row.end_kind = c->closed ? "closed" : "open_at_end";
+        c->row.end_kind = c->dropped ? "dropped_by_guest_destroy" : c->closed ? "closed" : "open_at_end";
         c->row.end_inferred = core_.data_lost();
         emit_context(*c);
     }

@@ -60,6 +60,7 @@ private:
         ContextRow row;
         std::vector<ContextUserRow> users; // calls == 0: opener that never called
         bool closed = false;
+        bool dropped = false; // its guest was destroyed while it was open
     };
 
     ContextState *context_for(uint64_t serial, Ts ts, const char *event);

@@ -154,7 +154,7 @@ void RpcTracker::on_drv_request_answer(const EventHeader &h, const teescope_drv_
         contexts_.note_call(e.ctx, *process_id, h.ts, "request_answer");
     r->answered = true;
     r->row.answer_ts = h.ts;
-    r->row.ret = e.ret;
+    r->row.ret = static_cast<uint32_t>(e.ret); // a GP result (TEEC_*), as invocations.ret
     r->row.err = e.err;
     stop_serving(*r);
     taken_.erase({e.ctx, e.request});
