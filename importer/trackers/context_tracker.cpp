@@ -89,8 +89,8 @@ int ContextTracker::device_of(uint64_t serial) const {
 
 void ContextTracker::drop_guest(int64_t guest, Ts ts) {
     for (auto &[serial, c] : contexts_) {
-        if (c.row.guest != guest || c.closed)
-            continue;
+        if (c.row.guest != guest || c.closed || (c.row.open_ts && *c.row.open_ts > ts))
+            continue; // not of that guest, gone already, or opened after it was destroyed
         c.closed = true;
         c.dropped = true;
         c.row.close_ts = ts;

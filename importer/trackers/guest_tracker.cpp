@@ -61,6 +61,11 @@ bool GuestTracker::destroyed(int64_t guest) const {
     return it != guests_.end() && it->second.destroyed;
 }
 
+bool GuestTracker::dropped_with(int64_t guest, OptTs since) const {
+    const OptTs ts = destroyed_ts(guest);
+    return ts && (!since || *since <= *ts);
+}
+
 OptTs GuestTracker::destroyed_ts(int64_t guest) const {
     auto it = guests_.find(guest);
     return it != guests_.end() && it->second.destroyed ? it->second.row.destroyed_ts : std::nullopt;

@@ -31,6 +31,9 @@ public:
     // Guest `guest` was destroyed and not created again since; when.
     bool destroyed(int64_t guest) const;
     OptTs destroyed_ts(int64_t guest) const;
+    // Something of guest `guest` that began at `since` (unknown: before the trace) went away
+    // with it: the guest was destroyed after it began.
+    bool dropped_with(int64_t guest, OptTs since) const;
     // The guests destroyed and not created again, by client id.
     std::vector<std::pair<int64_t, Ts>> destroyed_guests() const;
 

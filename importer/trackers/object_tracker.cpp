@@ -279,8 +279,15 @@ void ObjectTracker::on_drv_handle_bind(const EventHeader &h, const teescope_drv_
         core_.stat("unmatched_handle_bind", "data_loss", 1, h.ts,
                    "handle " + std::to_string(e.handle) + " of context " + std::to_string(e.ctx) +
                        " bound again without an unbind");
+        // The unbind was lost: the old binding ended by this bind at the latest.
         old->second.end_inferred = true;
+        old->second.unbind_ts = h.ts;
         core_.rows().add(old->second);
+        for (auto &[address, held] : objects_) // rare (data loss): a scan is fine
+            if (held.row.id == old->second.object_id && held.bound > 0) {
+                --held.bound;
+                break;
+            }
         handles_.erase(old);
     }
     HandleRow &r = handles_[key];

@@ -164,6 +164,13 @@ void ProcessTracker::on_user_proc_fork(const EventHeader &h, const teescope_user
     (void)thread;
     if (e.child <= 0)
         return;
+    // A child runs its parent's image until exec (read before a reused pid ends any lifetime).
+    std::string image;
+    if (parent) {
+        auto pit = processes_.find(*parent);
+        if (pit != processes_.end())
+            image = pit->second.row.name;
+    }
     auto cur = pid_current_.find(e.child);
     if (cur != pid_current_.end()) {
         auto it = processes_.find(cur->second);
@@ -177,8 +184,7 @@ void ProcessTracker::on_user_proc_fork(const EventHeader &h, const teescope_user
     p.row.parent_id = parent;
     p.row.start_ts = h.ts;
     p.last_ts = h.ts;
-    if (parent)
-        p.row.name = processes_[*parent].row.name; // a child runs its parent's image until exec
+    p.row.name = std::move(image);
     pid_current_[e.child] = id;
 }
 

@@ -41,7 +41,9 @@ RpcTracker::Rpc *RpcTracker::by_request(uint64_t ctx, uint64_t request) {
     if (t == taken_.end())
         return nullptr;
     auto it = rpcs_.find(t->second);
-    return it != rpcs_.end() ? &it->second : nullptr;
+    // Only an RPC a supplicant holds: a stale name (its RPC ended unseen) finds nothing.
+    return it != rpcs_.end() && it->second.taken && !it->second.answered && it->second.abandoned < 0 ? &it->second
+                                                                                                     : nullptr;
 }
 
 bool RpcTracker::waiting(uint64_t ctx, uint64_t request) const {
@@ -61,6 +63,13 @@ void RpcTracker::on_drv_optee_rpc_begin(const EventHeader &h, const teescope_drv
         old->second.row.end_inferred = true;
         stop_serving(old->second);
         queued_.erase(old->second.row.id);
+        // Its names go with it, lest a later pick or answer find the new RPC under them.
+        if (old->second.ctx && old->second.row.request) {
+            const PairKey name{old->second.ctx, static_cast<uint64_t>(*old->second.row.request)};
+            auto &names = old->second.taken ? taken_ : named_;
+            if (auto n = names.find(name); n != names.end() && n->second == e.invocation)
+                names.erase(n);
+        }
         emit(old->second, "pending_at_end");
         rpcs_.erase(old);
     }
@@ -96,7 +105,8 @@ void RpcTracker::on_drv_request_pick(const EventHeader &h, const teescope_drv_re
     if (auto n = named_.find({e.ctx, e.request}); n != named_.end()) {
         serial = n->second;
         named_.erase(n);
-        found = rpcs_.count(serial) > 0;
+        auto live = rpcs_.find(serial);
+        found = live != rpcs_.end() && !live->second.taken; // not one taken already under another name
     }
     if (!found) {
         // The oldest RPC of the supplicant's guest that is still waiting for a supplicant.
@@ -109,6 +119,9 @@ void RpcTracker::on_drv_request_pick(const EventHeader &h, const teescope_drv_re
                 continue; // returned before any supplicant took it
             serial = it->second;
             queued_.erase(it);
+            auto live = rpcs_.find(serial);
+            if (live == rpcs_.end() || live->second.row.id != id || live->second.taken)
+                continue; // ended, replaced or taken while it waited (events were lost)
             found = true;
             break;
         }
@@ -119,7 +132,8 @@ void RpcTracker::on_drv_request_pick(const EventHeader &h, const teescope_drv_re
                        std::to_string(e.ctx) + " with no RPC waiting");
         return;
     }
-    Rpc &r = rpcs_[serial];
+    Rpc &r = rpcs_.at(serial);
+    queued_.erase(r.row.id); // taken, however it was found
     if (process_id)
         contexts_.note_call(e.ctx, *process_id, h.ts, "request_pick");
     r.taken = true;

@@ -135,7 +135,7 @@ void SessionTracker::finish(Ts last_ts) {
     std::sort(v.begin(), v.end(), [](const auto &a, const auto &b) { return a.first->id < b.first->id; });
     uint64_t inferred = 0;
     for (auto &[s, ctx] : v) {
-        if (ctx && guests_.destroyed(s->guest)) {
+        if (ctx && guests_.dropped_with(s->guest, s->open_ts)) {
             // Dropped with its guest, which said so (guest_destroy counts its sessions).
             s->end_kind = "closed_by_guest_destroy";
             s->close_ts = guests_.destroyed_ts(s->guest);

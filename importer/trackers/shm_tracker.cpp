@@ -87,7 +87,7 @@ void ShmTracker::on_drv_shm_free(const EventHeader &h, const teescope_drv_shm_fr
     // Who freed it: its guest going away; the client, which closed its last descriptor of it (the
     // driver may free it later), or freed it while it ran; else its process's exit (or its
     // process gave up every context before).
-    r.freed_by = guests_.destroyed(r.guest)                                               ? "guest_destroy"
+    r.freed_by = guests_.dropped_with(r.guest, r.created_ts)                               ? "guest_destroy"
                  : it->second.client_released || !processes_.process_ended(r.process_id) ? "client"
                                                                                          : "process_exit";
     core_.rows().add(r);
@@ -189,7 +189,7 @@ void ShmTracker::finish(Ts last_ts) {
     auto v = in_id_order(shms_);
     uint64_t open = 0;
     for (Shm *s : v) {
-        if (guests_.destroyed(s->row.guest)) {
+        if (guests_.dropped_with(s->row.guest, s->row.created_ts)) {
             // Dropped with its guest, which said so (guest_destroy counts its shm).
             s->row.end_kind = "freed";
             s->row.freed_by = "guest_destroy";

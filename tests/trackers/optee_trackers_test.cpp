@@ -527,7 +527,7 @@ TEST(OpteeTrackers, WhatADestroyedGuestHeldEndsWithItWithoutFollowingEvents) {
     EXPECT_EQ(f.rows.shms[0].freed_by, "guest_destroy");
     EXPECT_EQ(f.rows.shms[0].freed_ts, destroyed);
     ASSERT_EQ(f.rows.contexts.size(), 1u);
-    EXPECT_EQ(f.rows.contexts[0].end_kind, "closed");
+    EXPECT_EQ(f.rows.contexts[0].end_kind, "dropped_by_guest_destroy");
     EXPECT_EQ(f.rows.contexts[0].close_ts, destroyed);
 }
 
@@ -897,3 +897,21 @@ TEST(OpteeTrackers, SameInputGivesSameRows) {
 }
 
 } // namespace
+
+TEST(OpteeTrackers, WhatAGuestOpensAfterItsDestructionIsNotDroppedWithIt) {
+    // A guest destroyed, then (its guest_create lost) the client id in use again: what begins
+    // afterwards did not go away with the destroyed guest.
+    Fixture f;
+    f.feed.guest_create(3, 2);
+    f.feed.guest_destroy(3, 0, 0, 0);
+    f.feed.open_ctx(1, 300, 3);
+    f.feed.shm_alloc(1, 1, 300);
+    f.feed.open_session(1, 10, 1, 300, 300, 3);
+    f.feed.end();
+    ASSERT_EQ(f.rows.sessions.size(), 1u);
+    EXPECT_NE(f.rows.sessions[0].end_kind, "closed_by_guest_destroy");
+    ASSERT_EQ(f.rows.shms.size(), 1u);
+    EXPECT_NE(f.rows.shms[0].freed_by, "guest_destroy");
+    ASSERT_EQ(f.rows.contexts.size(), 1u);
+    EXPECT_EQ(f.rows.contexts[0].end_kind, "open_at_end");
+}

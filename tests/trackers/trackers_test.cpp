@@ -237,6 +237,36 @@ TEST(Trackers, HandleReusedGivesTwoBindings) {
     EXPECT_EQ(b.invocation_id, f.rows.invocation_serial(3).id);
 }
 
+TEST(Trackers, HandleBoundAgainWithoutItsUnbindEndsTheOldBindingThere) {
+    // The unbind was lost: the old binding ends (inferred) when the handle is bound again, so it
+    // is not reported as still held at the end.
+    Fixture f;
+    f.context();
+    f.feed.create(1, 0x20, TEESCOPE_OBJECT_KIND_QTEE, 143, 0, 100);
+    f.feed.create(1, 0x30, TEESCOPE_OBJECT_KIND_QTEE, 3, 0, 100);
+    f.feed.bind(1, 0, 0x20, 0, 100);
+    f.feed.bind(1, 0, 0x30, 0, 100);
+    const int64_t rebound = f.feed.ts;
+    f.feed.end();
+    ASSERT_EQ(f.rows.handles.size(), 2u);
+    const HandleRow &a = f.rows.handles[0], &b = f.rows.handles[1];
+    EXPECT_EQ(a.unbind_ts, rebound);
+    EXPECT_TRUE(a.end_inferred);
+    EXPECT_FALSE(b.unbind_ts.has_value());
+    EXPECT_EQ(f.rows.stats.count("unmatched_handle_bind"), 1u);
+}
+
+TEST(Trackers, ForkOfTheParentsOwnPidMakesNoNamelessProcess) {
+    Fixture f;
+    f.context();
+    teescope_user_proc_fork e{};
+    e.child = 100; // a fork event naming its own process (a damaged trace)
+    f.trackers.on_user_proc_fork(f.feed.user(100, 100), e);
+    f.feed.end();
+    for (const auto &p : f.rows.processes)
+        EXPECT_GT(p.id, 0) << "pid " << p.pid;
+}
+
 TEST(Trackers, AddressReusedGivesTwoObjects) {
     Fixture f;
     f.context();
