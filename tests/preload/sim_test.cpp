@@ -116,6 +116,9 @@ TEST(PreloadSim, ThreadsShareOneContextWhileASupplicantWaits)
     for (auto &t : threads)
         t.join();
     EXPECT_EQ(ok.load(), 100);
+    // Back in SUPPL_RECV (it may be between two waits, having just taken a RELEASE notice).
+    for (int i = 0; i < 200 && !client.supplicant->waiting.load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_TRUE(client.supplicant->waiting.load());
     // A signal handled without SA_RESTART ends the supplicant's wait with EINTR (the kernel waits
     // interruptibly); the supplicant waits again and still serves.

@@ -260,6 +260,7 @@ IoctlReply Core::ioctl(const Caller &caller, uint64_t token, uint32_t cmd, uint6
     Lock lk(mu);
     if (dropped_)
         return error(EIO); // the guest is gone
+    shm.sync(); // the shm whose last descriptor the caller closed are gone, as in the kernel
     Context *c = context(token);
     if (!c || c->closed)
         return error(EBADF);

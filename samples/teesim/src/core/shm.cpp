@@ -191,24 +191,38 @@ bool ShmTable::write_at(const Shm &s, uint64_t offset, const void *from, uint64_
 
 void ShmTable::watch()
 {
-    alignas(inotify_event) char buf[4096];
+    // Reads only under the lock, so that sync() sees every report the watcher has not handled.
     while (wait_readable(inotify_fd_, wake_[0])) {
-        ssize_t n = ::read(inotify_fd_, buf, sizeof buf);
-        if (n <= 0)
-            continue;
         std::lock_guard lk(mu_);
+        sync();
+    }
+}
+
+void ShmTable::sync()
+{
+    if (inotify_fd_ < 0)
+        return;
+    alignas(inotify_event) char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(inotify_fd_, buf, sizeof buf); // non-blocking
+        if (n <= 0)
+            return;
         for (char *p = buf; p < buf + n;) {
             auto *e = reinterpret_cast<inotify_event *>(p);
             p += sizeof(inotify_event) + e->len;
-            if (!(e->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)))
-                continue;
-            for (auto &[id, s] : shms_) {
-                if (s.wd == e->wd) {
-                    s.file_alive = false;
-                    maybe_free(s);
-                    break;
-                }
-            }
+            if (e->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE))
+                closed(e->wd);
+        }
+    }
+}
+
+void ShmTable::closed(int wd)
+{
+    for (auto &[id, s] : shms_) {
+        if (s.wd == wd) {
+            s.file_alive = false;
+            maybe_free(s);
+            return;
         }
     }
 }

@@ -45,6 +45,11 @@ public:
     // Starts the watcher thread; stop() ends it.
     void start();
     void stop();
+    // Frees at once what inotify has already reported closed. In the kernel the last fput() of
+    // an shm frees it before close() returns; here the report comes later, so every ioctl first
+    // takes in what is queued: a descriptor closed before the call is gone for the call (its id
+    // free again) however fast the watcher thread is. The caller holds the lock.
+    void sync();
 
     // Creates a watched file and a new shm with the lowest free id from 1 of its device (ids are
     // per device, shared by all its contexts, tee_shm.c: idr_alloc(&teedev->idr, NULL, 1, 0)).
@@ -67,6 +72,7 @@ public:
 
 private:
     void watch();
+    void closed(int wd);
     void maybe_free(Shm &s);
 
     std::mutex &mu_;
