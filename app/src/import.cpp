@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/cli/import.h"
 
+#include "import_heartbeat.h"
+#include "output_lock.h"
+
 #include "teescope/importer/trace_reader.h"
 #include "teescope/importer/session.h"
 
@@ -12,11 +15,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <optional>
 
 namespace teescope::cli {
 
@@ -73,7 +78,8 @@ std::string progress_bar(double fraction, uint64_t events, double events_per_s, 
 
 namespace {
 
-int import_here(const ImportOptions &o, const std::string &db, std::ostream &out, std::ostream &err)
+int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &heartbeat, std::ostream &out,
+                std::ostream &err)
 {
     ProgressStyle style = o.progress;
     if (style == ProgressStyle::Auto)
@@ -97,8 +103,12 @@ int import_here(const ImportOptions &o, const std::string &db, std::ostream &out
     uint64_t events = 0;
     try {
         importer::TraceReader reader(o.trace);
+        reader.on_phase([&](importer::ReadPhase phase, const std::string &where) {
+            heartbeat.enter(phase == importer::ReadPhase::Indexing ? ImportPhase::Indexing : ImportPhase::Reading, where);
+        });
         auto session = importer::make_import_session(db, o.trace);
         reader.run(*session, [&](const importer::Progress &p) {
+            heartbeat.advance(p.messages);
             events = p.events;
             if (style == ProgressStyle::Json)
                 out << progress_json(p.fraction, p.events, p.events_per_s) << std::endl;
@@ -108,12 +118,13 @@ int import_here(const ImportOptions &o, const std::string &db, std::ostream &out
         });
         read_error = session->read_error();
         events = session->events();
+        heartbeat.enter(ImportPhase::Writing, db);
         session->finish();
     } catch (const importer::Cancelled &) {
         if (style == ProgressStyle::Bar)
             err << "\n";
         err << "teescope import: cancelled; " << db << " was not written\n";
-        return 130;
+        return kImportCancelled;
     } catch (const std::exception &e) {
         if (style == ProgressStyle::Bar)
             err << "\n";
@@ -133,18 +144,76 @@ int import_here(const ImportOptions &o, const std::string &db, std::ostream &out
     return 0;
 }
 
-volatile sig_atomic_t importer_pid = 0;
+// The signal (SIGINT, SIGTERM) that asked the parent to stop the import, 0 until then.
+volatile sig_atomic_t stop_signal = 0;
 
-void forward_to_importer(int sig)
+void on_stop(int sig) { stop_signal = sig; }
+
+using Clock = std::chrono::steady_clock;
+
+// How long a child asked to stop (SIGTERM) may take to clean up before it is killed. A child
+// stuck in a Babeltrace2 call never looks at its stop flag.
+constexpr auto kStopGrace = std::chrono::milliseconds(500);
+
+std::chrono::milliseconds to_ms(double seconds)
 {
-    if (importer_pid > 0)
-        ::kill(importer_pid, sig);
+    return std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, seconds) * 1000));
+}
+
+// Runs the importer child and supervises it: forwards a stop request (SIGTERM, SIGKILL after a
+// grace), and kills it when the reader stops advancing for the stall timeout.
+struct Supervision {
+    int status = 0;
+    bool stopped = false; // a stop request ended the child
+    bool stalled = false; // the watchdog ended the child
+    ImportPhase stalled_phase = ImportPhase::Starting;
+    std::string stalled_where;
+};
+
+Supervision supervise(pid_t child, ImportHeartbeat &heartbeat, double stall_timeout_s)
+{
+    Supervision s;
+    const auto stall_limit = to_ms(stall_timeout_s);
+    uint64_t last_beat = heartbeat.beat();
+    auto last_change = Clock::now();
+    std::optional<Clock::time_point> term_sent;
+    bool killed = false;
+    for (;;) {
+        const pid_t r = ::waitpid(child, &s.status, WNOHANG);
+        if (r == child || (r < 0 && errno != EINTR))
+            break;
+        const auto now = Clock::now();
+        if (stop_signal && !term_sent) {
+            ::kill(child, SIGTERM);
+            term_sent = now;
+            s.stopped = true;
+        }
+        if (term_sent && !killed && now - *term_sent >= kStopGrace) {
+            ::kill(child, SIGKILL);
+            killed = true;
+        }
+        const uint64_t beat = heartbeat.beat();
+        if (beat != last_beat) {
+            last_beat = beat;
+            last_change = now;
+        } else if (stall_timeout_s > 0 && !killed && heartbeat.phase() != ImportPhase::Writing
+                   && now - last_change >= stall_limit) {
+            s.stalled = true;
+            s.stalled_phase = heartbeat.phase();
+            s.stalled_where = heartbeat.where();
+            ::kill(child, SIGKILL);
+            killed = true;
+        }
+        // A signal cuts the sleep short: a stop request is acted on at once.
+        ::usleep(20000);
+    }
+    return s;
 }
 
 } // namespace
 
-// The import runs in a child process: libbabeltrace2 2.0 can crash, or allocate without bound,
-// on some corrupted packets, and a bad trace must end in a message, not in a crash.
+// The import runs in a child process: libbabeltrace2 2.0 can crash, spin or allocate without
+// bound on some damaged traces, and a bad trace must end in a message, not in a crash or a hang.
 int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
 {
     const std::string db = o.db.empty() ? default_db(o.trace) : o.db;
@@ -154,6 +223,46 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
         err << "teescope import: cannot write " << db << ": the directory " << dir.string() << " does not exist\n";
         return 1;
     }
+
+    // Stop requests count from here on: waiting for the lock is interruptible too.
+    stop_signal = 0;
+    struct sigaction sa {}, old_int {}, old_term {};
+    sa.sa_handler = on_stop;
+    ::sigaction(SIGINT, &sa, &old_int);
+    ::sigaction(SIGTERM, &sa, &old_term);
+    struct RestoreSignals {
+        struct sigaction i, t;
+        ~RestoreSignals()
+        {
+            ::sigaction(SIGINT, &i, nullptr);
+            ::sigaction(SIGTERM, &t, nullptr);
+        }
+    } restore{old_int, old_term};
+
+    OutputLock lock(db);
+    const auto locked = lock.acquire(
+        to_ms(o.lock_timeout_s), [] { return stop_signal != 0; },
+        [&](pid_t holder) {
+            err << "teescope import: another import" << (holder > 0 ? " (pid " + std::to_string(holder) + ")" : "")
+                << " is writing " << db << "; waiting for it to end\n"
+                << std::flush;
+        });
+    switch (locked) {
+    case OutputLock::Result::Held: break;
+    case OutputLock::Result::Stopped:
+        err << "teescope import: cancelled; " << db << " was not written\n";
+        return kImportCancelled;
+    case OutputLock::Result::TimedOut:
+        err << "teescope import: " << db << ": another import"
+            << (lock.holder() > 0 ? " (pid " + std::to_string(lock.holder()) + ")" : "") << " was still writing it after "
+            << o.lock_timeout_s << " s (--lock-timeout); nothing was written\n";
+        return kImportOutputBusy;
+    case OutputLock::Result::Failed: err << "teescope import: " << db << ": " << lock.error() << "\n"; return 1;
+    }
+    // Under the lock, any partial file of this database was left by an import that is gone.
+    lock.remove_partials();
+
+    ImportHeartbeat heartbeat;
     out.flush();
     err.flush();
     const pid_t parent = ::getpid();
@@ -171,26 +280,29 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
         // Far above what an import needs (it streams), far below what would hurt the machine.
         rlimit limit{kAddressSpaceLimit, kAddressSpaceLimit};
         ::setrlimit(RLIMIT_AS, &limit);
-        int code = import_here(o, db, out, err);
+        int code = import_here(o, db, heartbeat, out, err);
         out.flush();
         err.flush();
         ::_exit(code);
     }
-    importer_pid = child;
-    struct sigaction sa {}, old_int {}, old_term {};
-    sa.sa_handler = forward_to_importer;
-    ::sigaction(SIGINT, &sa, &old_int);
-    ::sigaction(SIGTERM, &sa, &old_term);
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    const Supervision s = supervise(child, heartbeat, o.stall_timeout_s);
+    if (WIFEXITED(s.status) && !s.stalled)
+        return WEXITSTATUS(s.status); // the child's own outcome, also when it honoured a stop request
+    // Killed: what it wrote is of no use, and the lock is still ours.
+    lock.remove_partials();
+    if (s.stalled) {
+        err << "\nteescope import: " << o.trace << ": no progress for " << o.stall_timeout_s << " s while "
+            << describe(s.stalled_phase) << (s.stalled_where.empty() ? "" : " of " + s.stalled_where)
+            << "; the importer was stopped (--stall-timeout). The trace is probably damaged (a truncated "
+               "metadata or stream file?). "
+            << db << " was not written.\n";
+        return kImportStalled;
     }
-    importer_pid = 0;
-    ::sigaction(SIGINT, &old_int, nullptr);
-    ::sigaction(SIGTERM, &old_term, nullptr);
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    std::remove((db + ".partial").c_str());
+    if (s.stopped) {
+        err << "\nteescope import: cancelled; " << db << " was not written\n";
+        return kImportCancelled;
+    }
+    int sig = WIFSIGNALED(s.status) ? WTERMSIG(s.status) : 0;
     err << "\nteescope import: reading " << o.trace << " failed: the importer was ended by signal " << sig
         << " (" << ::strsignal(sig) << "); the trace is probably corrupt. " << db << " was not written.\n";
     return 1;
