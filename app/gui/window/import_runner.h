@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QProcess>
 #include <QString>
+#include <QTimer>
 
 namespace teescope::gui {
 
@@ -24,9 +25,13 @@ public:
 
     // Starts the import; finished() follows (also on failure to start).
     void start(const QString &traceDir, const QString &db);
-    // Asks the import to stop (it writes nothing); finished() follows with cancelled = true.
+    // Asks the import to stop (it writes nothing): SIGTERM, then SIGKILL if it has not ended
+    // after kCancelGraceMs. finished() follows with cancelled = true.
     void cancel();
+    static constexpr int kCancelGraceMs = 2000;
     bool isRunning() const;
+    // The pid of `teescope import` while it runs, else 0.
+    qint64 processId() const { return process_->processId(); }
 
 Q_SIGNALS:
     void progress(double fraction, qint64 events);
@@ -39,6 +44,7 @@ private:
     void onFinished(int exitCode, QProcess::ExitStatus status);
 
     QProcess *process_;
+    QTimer *killTimer_;
     QString db_;
     QString trace_;
     QByteArray pending_;
