@@ -180,8 +180,12 @@ Supervision supervise(pid_t child, ImportHeartbeat &heartbeat, double stall_time
     bool killed = false;
     for (;;) {
         const pid_t r = ::waitpid(child, &s.status, WNOHANG);
-        if (r == child || (r < 0 && errno != EINTR))
+        if (r == child)
             break;
+        if (r < 0 && errno != EINTR) {
+            s.status = W_EXITCODE(0, SIGKILL); // lost track of the child: never report success
+            break;
+        }
         const auto now = Clock::now();
         if (stop_signal && !term_sent) {
             ::kill(child, SIGTERM);
@@ -262,6 +266,8 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
     // Under the lock, any partial file of this database was left by an import that is gone.
     lock.remove_partials();
 
+    // An inherited SIG_IGN for SIGCHLD would reap the child behind waitpid()'s back.
+    ::signal(SIGCHLD, SIG_DFL);
     ImportHeartbeat heartbeat;
     out.flush();
     err.flush();
