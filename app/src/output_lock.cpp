@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,27 @@
 namespace teescope::cli {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// `file` is PARTIAL.PID.XXXXXX (Writer's mkstemp name), and not just any file that begins so.
+bool is_partial_of(const std::string &file, const std::string &partial)
+{
+    if (file.rfind(partial + ".", 0) != 0)
+        return false;
+    const std::string rest = file.substr(partial.size() + 1); // PID.XXXXXX
+    const size_t dot = rest.find('.');
+    if (dot == 0 || dot == std::string::npos || rest.size() - dot - 1 != 6)
+        return false;
+    for (size_t i = 0; i < rest.size(); ++i) {
+        const auto c = static_cast<unsigned char>(rest[i]);
+        if ((i < dot && !std::isdigit(c)) || (i > dot && !std::isalnum(c)))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
 
 OutputLock::OutputLock(std::string db) : db_(std::move(db)) {}
 
@@ -79,8 +101,7 @@ int OutputLock::remove_partials() const
     const fs::path dir = prefix.has_parent_path() ? prefix.parent_path() : fs::path(".");
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string file = it->path().filename().string();
-        // FILE.db.partial (older teescope) and FILE.db.partial.PID.XXXXXX
-        if (file == name || file.rfind(name + ".", 0) == 0) {
+        if (file == name || is_partial_of(file, name)) { // FILE.db.partial: an older teescope's
             std::error_code rm;
             if (fs::remove(it->path(), rm))
                 ++removed;

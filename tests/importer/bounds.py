@@ -316,6 +316,21 @@ def busy_database_times_out(env):
     expect(dump(db) == before, "the previous database was changed")
 
 
+@case
+def only_partial_files_of_the_database_are_removed(env):
+    db = os.path.join(env.tmp, "r.db")
+    stale = [db + ".partial", db + ".partial.99999.AbC123"]
+    kept = [db + ".partial.x.db", db + ".partial.1.toolong1", os.path.join(env.tmp, "other.db.partial.1.AbC123")]
+    for f in stale + kept:
+        with open(f, "w", encoding="utf-8") as out:
+            out.write("x")
+    r = subprocess.run([env.teescope, "import", os.path.join(env.samples, "clean"), "-o", db, "--progress=none"],
+                       capture_output=True, text=True, timeout=60, check=False)
+    expect(r.returncode == 0, f"import exited {r.returncode}: {r.stderr!r}")
+    expect(not any(os.path.exists(f) for f in stale), f"stale partial files kept: {[f for f in stale if os.path.exists(f)]}")
+    expect(all(os.path.exists(f) for f in kept), f"other files removed: {[f for f in kept if not os.path.exists(f)]}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--teescope", required=True)
