@@ -2,6 +2,7 @@
 #include "teescope/cli/import.h"
 
 #include "import_heartbeat.h"
+#include "import_supervisor.h"
 #include "output_lock.h"
 
 #include "teescope/importer/trace_reader.h"
@@ -15,13 +16,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <optional>
 
 namespace teescope::cli {
 
@@ -144,76 +143,6 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
     return 0;
 }
 
-// The signal (SIGINT, SIGTERM) that asked the parent to stop the import, 0 until then.
-volatile sig_atomic_t stop_signal = 0;
-
-void on_stop(int sig) { stop_signal = sig; }
-
-using Clock = std::chrono::steady_clock;
-
-// How long a child asked to stop (SIGTERM) may take to clean up before it is killed. A child
-// stuck in a Babeltrace2 call never looks at its stop flag.
-constexpr auto kStopGrace = std::chrono::milliseconds(500);
-
-std::chrono::milliseconds to_ms(double seconds)
-{
-    return std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, seconds) * 1000));
-}
-
-// Runs the importer child and supervises it: forwards a stop request (SIGTERM, SIGKILL after a
-// grace), and kills it when the reader stops advancing for the stall timeout.
-struct Supervision {
-    int status = 0;
-    bool stopped = false; // a stop request ended the child
-    bool stalled = false; // the watchdog ended the child
-    ImportPhase stalled_phase = ImportPhase::Starting;
-    std::string stalled_where;
-};
-
-Supervision supervise(pid_t child, ImportHeartbeat &heartbeat, double stall_timeout_s)
-{
-    Supervision s;
-    const auto stall_limit = to_ms(stall_timeout_s);
-    uint64_t last_beat = heartbeat.beat();
-    auto last_change = Clock::now();
-    std::optional<Clock::time_point> term_sent;
-    bool killed = false;
-    for (;;) {
-        const pid_t r = ::waitpid(child, &s.status, WNOHANG);
-        if (r == child)
-            break;
-        if (r < 0 && errno != EINTR) {
-            s.status = W_EXITCODE(0, SIGKILL); // lost track of the child: never report success
-            break;
-        }
-        const auto now = Clock::now();
-        if (stop_signal && !term_sent) {
-            ::kill(child, SIGTERM);
-            term_sent = now;
-            s.stopped = true;
-        }
-        if (term_sent && !killed && now - *term_sent >= kStopGrace) {
-            ::kill(child, SIGKILL);
-            killed = true;
-        }
-        const uint64_t beat = heartbeat.beat();
-        if (beat != last_beat) {
-            last_beat = beat;
-            last_change = now;
-        } else if (stall_timeout_s > 0 && !killed && heartbeat.phase() != ImportPhase::Writing
-                   && now - last_change >= stall_limit) {
-            s.stalled = true;
-            s.stalled_phase = heartbeat.phase();
-            s.stalled_where = heartbeat.where();
-            ::kill(child, SIGKILL);
-            killed = true;
-        }
-        // A signal cuts the sleep short: a stop request is acted on at once.
-        ::usleep(20000);
-    }
-    return s;
-}
-
 } // namespace
 
 // The import runs in a child process: libbabeltrace2 2.0 can crash, spin or allocate without
@@ -229,23 +158,10 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
     }
 
     // Stop requests count from here on: waiting for the lock is interruptible too.
-    stop_signal = 0;
-    struct sigaction sa {}, old_int {}, old_term {};
-    sa.sa_handler = on_stop;
-    ::sigaction(SIGINT, &sa, &old_int);
-    ::sigaction(SIGTERM, &sa, &old_term);
-    struct RestoreSignals {
-        struct sigaction i, t;
-        ~RestoreSignals()
-        {
-            ::sigaction(SIGINT, &i, nullptr);
-            ::sigaction(SIGTERM, &t, nullptr);
-        }
-    } restore{old_int, old_term};
-
+    StopRequests stop;
     OutputLock lock(db);
     const auto locked = lock.acquire(
-        to_ms(o.lock_timeout_s), [] { return stop_signal != 0; },
+        to_ms(o.lock_timeout_s), [&] { return stop.requested(); },
         [&](pid_t holder) {
             err << "teescope import: another import" << (holder > 0 ? " (pid " + std::to_string(holder) + ")" : "")
                 << " is writing " << db << "; waiting for it to end\n"
@@ -291,7 +207,7 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
         err.flush();
         ::_exit(code);
     }
-    const Supervision s = supervise(child, heartbeat, o.stall_timeout_s);
+    const Supervision s = supervise(child, heartbeat, stop, o.stall_timeout_s);
     if (WIFEXITED(s.status) && !s.stalled)
         return WEXITSTATUS(s.status); // the child's own outcome, also when it honoured a stop request
     // Killed: what it wrote is of no use, and the lock is still ours.
