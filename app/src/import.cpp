@@ -166,6 +166,8 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
             err << "teescope import: another import" << (holder > 0 ? " (pid " + std::to_string(holder) + ")" : "")
                 << " is writing " << db << "; waiting for it to end\n"
                 << std::flush;
+            if (o.progress == ProgressStyle::Json) // for a program that shows the progress
+                out << "{\"waiting_for\":" << holder << "}" << std::endl;
         });
     switch (locked) {
     case OutputLock::Result::Held: break;

@@ -137,6 +137,8 @@ void ImportRunner::readProgress()
         const QByteArray line = pending_.left(newline).trimmed();
         pending_.remove(0, newline + 1);
         const QJsonObject o = QJsonDocument::fromJson(line).object();
+        if (o.contains(QLatin1String("waiting_for")))
+            Q_EMIT waiting(qint64(o.value(QLatin1String("waiting_for")).toDouble()));
         if (o.contains(QLatin1String("fraction")))
             Q_EMIT progress(o.value(QLatin1String("fraction")).toDouble(),
                             qint64(o.value(QLatin1String("events")).toDouble()));

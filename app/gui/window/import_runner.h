@@ -35,6 +35,9 @@ public:
 
 Q_SIGNALS:
     void progress(double fraction, qint64 events);
+    // Another import (process `pid`, 0 if unknown) is writing the same database: this one waits
+    // for it to end.
+    void waiting(qint64 pid);
     // ok: the database was written (exit 0, or 3 when the trace could not be read to its end:
     // `message` says so). Otherwise `message` says why, in the importer's own words.
     void finished(bool ok, bool cancelled, const QString &db, const QString &message);

@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <sys/file.h>
+
 using namespace teescope::gui;
 using namespace teescope::gui::test;
 
@@ -190,6 +192,27 @@ private Q_SLOTS:
         QVERIFY(!isAlive(cli));
         qInfo("cancel of a stuck import: ended in %lld ms", static_cast<long long>(clock.elapsed()));
         QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("stuck.db"))));
+    }
+
+    void reportsWaitingForAnotherImport()
+    {
+        // Another import (this test, holding the database's lock) writes the database: the
+        // runner says that it waits, and the import goes on once the lock is released.
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("busy.db"));
+        QFile lock(db + QStringLiteral(".lock"));
+        QVERIFY(lock.open(QIODevice::ReadWrite));
+        QCOMPARE(::flock(lock.handle(), LOCK_EX), 0);
+        ImportRunner runner;
+        QSignalSpy waiting(&runner, &ImportRunner::waiting);
+        QSignalSpy finished(&runner, &ImportRunner::finished);
+        runner.start(qEnvironmentVariable("TEESCOPE_SAMPLES") + QStringLiteral("/clean"), db);
+        QTRY_COMPARE_WITH_TIMEOUT(waiting.size(), 1, 10000);
+        QVERIFY(finished.isEmpty());
+        ::flock(lock.handle(), LOCK_UN); // the other import ends: this one goes on
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
+        QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(3).toString()));
+        QVERIFY(openTraceDb(db).complete());
     }
 
     void databasePathIsStablePerTrace()
