@@ -15,6 +15,7 @@
 #include "teescope/cli/import.h"
 #endif
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -40,10 +41,16 @@ commands:
         --kernel also enables the kernel tee_* tracepoints (a kernel with the teescope patch).
   summary TRACE_DIR
         Count the events of a trace per name and report data loss.
-  import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none]
+  import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none] [--stall-timeout SECONDS]
+         [--lock-timeout SECONDS]
         Read a trace into a SQLite database (default TRACE_DIR.db): lifetimes of contexts,
         handles, objects, invocations, callback requests, shm and sessions, provenance, leaks,
-        sharing and latency. Exit 3 when the trace could not be read to its end.
+        sharing and latency. The reader is stopped when it makes no progress for
+        --stall-timeout (default 30, 0: never); an import to a database another import is
+        writing waits for it up to --lock-timeout (default 600). Exit 0 imported; 1 not a
+        trace or not writable; 3 the trace could not be read to its end (the database says
+        so); 4 stopped by the stall timeout; 5 the other import did not end in time;
+        130 cancelled (SIGINT, SIGTERM). Only exit 0 and 3 write the database.
   report {leaks|sharing|latency|stats|objects} FILE.db [--format text|csv|json]
         Print one view of an imported trace.
   check FILE.db [--max-leaks N] [--max-p99 SERVICE:OP=DURATION]...
@@ -155,6 +162,18 @@ int cmd_summary(int argc, char **argv)
 }
 
 #ifdef TEESCOPE_HAVE_IMPORT
+// A duration in seconds, >= 0 (fractions allowed).
+bool parse_seconds(const std::string &text, double &seconds)
+{
+    char *end = nullptr;
+    errno = 0;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || errno != 0 || *end != '\0' || !(v >= 0) || v > 1e9)
+        return false;
+    seconds = v;
+    return true;
+}
+
 int cmd_import(int argc, char **argv)
 {
     ImportOptions o;
@@ -163,6 +182,12 @@ int cmd_import(int argc, char **argv)
         std::string_view arg = argv[i];
         if (take_value(argc, argv, i, "-o", value) || take_value(argc, argv, i, "--output", value)) {
             o.db = value;
+        } else if (take_value(argc, argv, i, "--stall-timeout", value)) {
+            if (!parse_seconds(value, o.stall_timeout_s))
+                return usage_error("import: --stall-timeout takes a number of seconds, not '" + value + "'");
+        } else if (take_value(argc, argv, i, "--lock-timeout", value)) {
+            if (!parse_seconds(value, o.lock_timeout_s))
+                return usage_error("import: --lock-timeout takes a number of seconds, not '" + value + "'");
         } else if (take_value(argc, argv, i, "--progress", value)) {
             if (value == "auto")
                 o.progress = ProgressStyle::Auto;

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/cli/import.h"
 
+#include "import_heartbeat.h"
+#include "import_supervisor.h"
+#include "output_lock.h"
+
 #include "teescope/importer/trace_reader.h"
 #include "teescope/importer/session.h"
 
@@ -73,7 +77,8 @@ std::string progress_bar(double fraction, uint64_t events, double events_per_s, 
 
 namespace {
 
-int import_here(const ImportOptions &o, const std::string &db, std::ostream &out, std::ostream &err)
+int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &heartbeat, std::ostream &out,
+                std::ostream &err)
 {
     ProgressStyle style = o.progress;
     if (style == ProgressStyle::Auto)
@@ -97,8 +102,12 @@ int import_here(const ImportOptions &o, const std::string &db, std::ostream &out
     uint64_t events = 0;
     try {
         importer::TraceReader reader(o.trace);
+        reader.on_phase([&](importer::ReadPhase phase, const std::string &where) {
+            heartbeat.enter(phase == importer::ReadPhase::Indexing ? ImportPhase::Indexing : ImportPhase::Reading, where);
+        });
         auto session = importer::make_import_session(db, o.trace);
         reader.run(*session, [&](const importer::Progress &p) {
+            heartbeat.advance(p.messages);
             events = p.events;
             if (style == ProgressStyle::Json)
                 out << progress_json(p.fraction, p.events, p.events_per_s) << std::endl;
@@ -108,12 +117,13 @@ int import_here(const ImportOptions &o, const std::string &db, std::ostream &out
         });
         read_error = session->read_error();
         events = session->events();
+        heartbeat.enter(ImportPhase::Writing, db);
         session->finish();
     } catch (const importer::Cancelled &) {
         if (style == ProgressStyle::Bar)
             err << "\n";
         err << "teescope import: cancelled; " << db << " was not written\n";
-        return 130;
+        return kImportCancelled;
     } catch (const std::exception &e) {
         if (style == ProgressStyle::Bar)
             err << "\n";
@@ -133,18 +143,10 @@ int import_here(const ImportOptions &o, const std::string &db, std::ostream &out
     return 0;
 }
 
-volatile sig_atomic_t importer_pid = 0;
-
-void forward_to_importer(int sig)
-{
-    if (importer_pid > 0)
-        ::kill(importer_pid, sig);
-}
-
 } // namespace
 
-// The import runs in a child process: libbabeltrace2 2.0 can crash, or allocate without bound,
-// on some corrupted packets, and a bad trace must end in a message, not in a crash.
+// The import runs in a child process: libbabeltrace2 2.0 can crash, spin or allocate without
+// bound on some damaged traces, and a bad trace must end in a message, not in a crash or a hang.
 int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
 {
     const std::string db = o.db.empty() ? default_db(o.trace) : o.db;
@@ -154,6 +156,37 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
         err << "teescope import: cannot write " << db << ": the directory " << dir.string() << " does not exist\n";
         return 1;
     }
+
+    // Stop requests count from here on: waiting for the lock is interruptible too.
+    StopRequests stop;
+    OutputLock lock(db);
+    const auto locked = lock.acquire(
+        to_ms(o.lock_timeout_s), [&] { return stop.requested(); },
+        [&](pid_t holder) {
+            err << "teescope import: another import" << (holder > 0 ? " (pid " + std::to_string(holder) + ")" : "")
+                << " is writing " << db << "; waiting for it to end\n"
+                << std::flush;
+            if (o.progress == ProgressStyle::Json) // for a program that shows the progress
+                out << "{\"waiting_for\":" << holder << "}" << std::endl;
+        });
+    switch (locked) {
+    case OutputLock::Result::Held: break;
+    case OutputLock::Result::Stopped:
+        err << "teescope import: cancelled; " << db << " was not written\n";
+        return kImportCancelled;
+    case OutputLock::Result::TimedOut:
+        err << "teescope import: " << db << ": another import"
+            << (lock.holder() > 0 ? " (pid " + std::to_string(lock.holder()) + ")" : "") << " was still writing it after "
+            << o.lock_timeout_s << " s (--lock-timeout); nothing was written\n";
+        return kImportOutputBusy;
+    case OutputLock::Result::Failed: err << "teescope import: " << db << ": " << lock.error() << "\n"; return 1;
+    }
+    // Under the lock, any partial file of this database was left by an import that is gone.
+    lock.remove_partials();
+
+    // An inherited SIG_IGN for SIGCHLD would reap the child behind waitpid()'s back.
+    ::signal(SIGCHLD, SIG_DFL);
+    ImportHeartbeat heartbeat;
     out.flush();
     err.flush();
     const pid_t parent = ::getpid();
@@ -171,26 +204,29 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
         // Far above what an import needs (it streams), far below what would hurt the machine.
         rlimit limit{kAddressSpaceLimit, kAddressSpaceLimit};
         ::setrlimit(RLIMIT_AS, &limit);
-        int code = import_here(o, db, out, err);
+        int code = import_here(o, db, heartbeat, out, err);
         out.flush();
         err.flush();
         ::_exit(code);
     }
-    importer_pid = child;
-    struct sigaction sa {}, old_int {}, old_term {};
-    sa.sa_handler = forward_to_importer;
-    ::sigaction(SIGINT, &sa, &old_int);
-    ::sigaction(SIGTERM, &sa, &old_term);
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    const Supervision s = supervise(child, heartbeat, stop, o.stall_timeout_s);
+    if (WIFEXITED(s.status) && !s.stalled)
+        return WEXITSTATUS(s.status); // the child's own outcome, also when it honoured a stop request
+    // Killed: what it wrote is of no use, and the lock is still ours.
+    lock.remove_partials();
+    if (s.stalled) {
+        err << "\nteescope import: " << o.trace << ": no progress for " << o.stall_timeout_s << " s while "
+            << describe(s.stalled_phase) << (s.stalled_where.empty() ? "" : " of " + s.stalled_where)
+            << "; the importer was stopped (--stall-timeout). The trace is probably damaged (a truncated "
+               "metadata or stream file?). "
+            << db << " was not written.\n";
+        return kImportStalled;
     }
-    importer_pid = 0;
-    ::sigaction(SIGINT, &old_int, nullptr);
-    ::sigaction(SIGTERM, &old_term, nullptr);
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    std::remove((db + ".partial").c_str());
+    if (s.stopped) {
+        err << "\nteescope import: cancelled; " << db << " was not written\n";
+        return kImportCancelled;
+    }
+    int sig = WIFSIGNALED(s.status) ? WTERMSIG(s.status) : 0;
     err << "\nteescope import: reading " << o.trace << " failed: the importer was ended by signal " << sig
         << " (" << ::strsignal(sig) << "); the trace is probably corrupt. " << db << " was not written.\n";
     return 1;

@@ -6,10 +6,12 @@
   determinism.py --teescope BIN --trace DIR killed
 
 same-contents: two imports of one trace hold the same rows in every table (and the same schema).
-killed: `teescope import` is sent SIGKILL as soon as its .partial file appears; afterwards no
-file exists at the target path (a .partial may remain, and then it does not claim completeness).
+killed: `teescope import` is sent SIGKILL as soon as its partial file (DB.partial.PID.XXXXXX)
+appears; afterwards no file exists at the target path (a partial file may remain, and then it
+does not claim completeness).
 """
 import argparse
+import glob
 import os
 import signal
 import sqlite3
@@ -66,19 +68,21 @@ def same_contents(teescope, trace, tmp):
 
 def killed(teescope, trace, tmp):
     db = os.path.join(tmp, "killed.db")
-    partial = db + ".partial"
+
+    def partials():
+        return glob.glob(glob.escape(db) + ".partial*")
     # A session of its own, so whatever the import leaves running can be found and ended here.
     p = subprocess.Popen([teescope, "import", trace, "-o", db, "--progress=none"], start_new_session=True,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
-        while not os.path.exists(partial) and p.poll() is None and time.monotonic() < deadline:
+        while not partials() and p.poll() is None and time.monotonic() < deadline:
             time.sleep(0.0005)
         if p.poll() is not None:
             print(f"FAIL: the import ended (exit {p.returncode}) before it could be killed; use a larger trace")
             return 1
-        if not os.path.exists(partial):
-            print(f"FAIL: no {partial} appeared within 30 s")
+        if not partials():
+            print(f"FAIL: no {db}.partial* appeared within 30 s")
             return 1
         os.kill(p.pid, signal.SIGKILL)
         p.wait()
@@ -93,7 +97,7 @@ def killed(teescope, trace, tmp):
     if os.path.exists(db):
         print(f"FAIL: {db} exists after the import was killed (complete = {complete_flag(db)})")
         failed += 1
-    if os.path.exists(partial):
+    for partial in partials():
         flag = complete_flag(partial)
         if flag == "1":
             print(f"FAIL: {partial} claims to be complete")

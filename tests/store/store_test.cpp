@@ -10,6 +10,8 @@
 #include <numeric>
 #include <random>
 
+#include <unistd.h>
+
 namespace teescope::store::test {
 namespace {
 
@@ -62,6 +64,7 @@ TEST(Writer, RowsReadBack)
 {
     TempDir dir;
     const std::string path = dir.file("t.db");
+    std::string partial_path;
     {
         Writer w(path);
         write_one_of_each(w);
@@ -114,18 +117,37 @@ TEST(Writer, PartialUntilFinished)
 {
     TempDir dir;
     const std::string path = dir.file("t.db");
+    std::string partial_path;
     {
         Writer w(path);
         write_one_of_each(w);
         w.flush();
-        EXPECT_TRUE(fs::exists(path + ".partial"));
+        partial_path = w.partial_path();
+        EXPECT_EQ(partial_path.rfind(path + ".partial." + std::to_string(::getpid()) + ".", 0), 0u) << partial_path;
+        EXPECT_TRUE(fs::exists(partial_path));
         EXPECT_FALSE(fs::exists(path));
-        auto partial = Database::open_read_only(path + ".partial");
+        auto partial = Database::open_read_only(partial_path);
         EXPECT_FALSE(partial.complete());
         EXPECT_EQ(rows(partial, "SELECT count(*) FROM processes"), std::vector<std::string>{"1"});
     } // destroyed without finish(), as when an import fails
     EXPECT_FALSE(fs::exists(path));
-    EXPECT_FALSE(fs::exists(path + ".partial"));
+    EXPECT_FALSE(fs::exists(partial_path));
+}
+
+TEST(Writer, TwoWritersOfOnePathHaveFilesOfTheirOwn)
+{
+    TempDir dir;
+    const std::string path = dir.file("t.db");
+    Writer a(path);
+    Writer b(path);
+    EXPECT_NE(a.partial_path(), b.partial_path());
+    a.add(process(1, 11, "a", "exited"));
+    b.add(process(1, 22, "b", "exited"));
+    b.finish();
+    EXPECT_TRUE(fs::exists(a.partial_path())); // b's finish() did not take a's file
+    a.finish();
+    auto db = Database::open_read_only(path);
+    EXPECT_EQ(rows(db, "SELECT name FROM processes"), std::vector<std::string>{"a"});
 }
 
 TEST(Writer, FailedImportKeepsThePreviousDatabase)

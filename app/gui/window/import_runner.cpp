@@ -15,10 +15,31 @@
 #include <QRegularExpression>
 #include <QStandardPaths>
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 namespace teescope::gui {
 
-ImportRunner::ImportRunner(QObject *parent) : QObject(parent), process_(new QProcess(this))
+ImportRunner::ImportRunner(QObject *parent)
+    : QObject(parent), process_(new QProcess(this)), killTimer_(new QTimer(this))
 {
+    killTimer_->setSingleShot(true);
+    killTimer_->setInterval(kCancelGraceMs);
+    // `teescope import` stops its importer within a second of SIGTERM; if it has not ended by
+    // then, nothing will end it but SIGKILL (its importer child dies with it).
+    connect(killTimer_, &QTimer::timeout, this, [this] {
+        if (isRunning())
+            process_->kill();
+    });
+    // The importer ends with this process, whatever ends it: a GUI that crashes or is killed
+    // must not leave an import running. The GUI may already be gone when the child runs this.
+    const pid_t gui = ::getpid();
+    process_->setChildProcessModifier([gui] {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::getppid() != gui)
+            ::_exit(143);
+    });
     process_->setProcessChannelMode(QProcess::SeparateChannels);
     connect(process_, &QProcess::readyReadStandardOutput, this, &ImportRunner::readProgress);
     connect(process_, &QProcess::finished, this, &ImportRunner::onFinished);
@@ -101,8 +122,9 @@ void ImportRunner::cancel()
     if (!isRunning())
         return;
     cancelled_ = true;
-    // SIGTERM: the importer stops at its next batch and removes what it wrote.
+    // SIGTERM: the importer stops and removes what it wrote.
     process_->terminate();
+    killTimer_->start();
 }
 
 bool ImportRunner::isRunning() const { return process_->state() != QProcess::NotRunning; }
@@ -115,6 +137,8 @@ void ImportRunner::readProgress()
         const QByteArray line = pending_.left(newline).trimmed();
         pending_.remove(0, newline + 1);
         const QJsonObject o = QJsonDocument::fromJson(line).object();
+        if (o.contains(QLatin1String("waiting_for")))
+            Q_EMIT waiting(qint64(o.value(QLatin1String("waiting_for")).toDouble()));
         if (o.contains(QLatin1String("fraction")))
             Q_EMIT progress(o.value(QLatin1String("fraction")).toDouble(),
                             qint64(o.value(QLatin1String("events")).toDouble()));
@@ -123,6 +147,7 @@ void ImportRunner::readProgress()
 
 void ImportRunner::onFinished(int exitCode, QProcess::ExitStatus status)
 {
+    killTimer_->stop();
     readProgress();
     const QString stderrText = QString::fromLocal8Bit(process_->readAllStandardError()).trimmed();
     if (cancelled_) {

@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QProcess>
 #include <QString>
+#include <QTimer>
 
 namespace teescope::gui {
 
@@ -24,12 +25,19 @@ public:
 
     // Starts the import; finished() follows (also on failure to start).
     void start(const QString &traceDir, const QString &db);
-    // Asks the import to stop (it writes nothing); finished() follows with cancelled = true.
+    // Asks the import to stop (it writes nothing): SIGTERM, then SIGKILL if it has not ended
+    // after kCancelGraceMs. finished() follows with cancelled = true.
     void cancel();
+    static constexpr int kCancelGraceMs = 2000;
     bool isRunning() const;
+    // The pid of `teescope import` while it runs, else 0.
+    qint64 processId() const { return process_->processId(); }
 
 Q_SIGNALS:
     void progress(double fraction, qint64 events);
+    // Another import (process `pid`, 0 if unknown) is writing the same database: this one waits
+    // for it to end.
+    void waiting(qint64 pid);
     // ok: the database was written (exit 0, or 3 when the trace could not be read to its end:
     // `message` says so). Otherwise `message` says why, in the importer's own words.
     void finished(bool ok, bool cancelled, const QString &db, const QString &message);
@@ -39,6 +47,7 @@ private:
     void onFinished(int exitCode, QProcess::ExitStatus status);
 
     QProcess *process_;
+    QTimer *killTimer_;
     QString db_;
     QString trace_;
     QByteArray pending_;

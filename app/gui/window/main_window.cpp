@@ -290,6 +290,11 @@ void MainWindow::openTraceDirectory(const QString &traceDir)
             importProgress_->setValue(int(fraction * 1000));
             importProgress_->setLabelText(tr("Importing… %1 events").arg(formatCount(events)));
         });
+        connect(importer_, &ImportRunner::waiting, this, [this](qint64 pid) {
+            if (importProgress_)
+                importProgress_->setLabelText(pid > 0 ? tr("Waiting for another import of this trace (process %1)…").arg(pid)
+                                                      : tr("Waiting for another import of this trace…"));
+        });
         connect(importer_, &ImportRunner::finished, this,
                 [this](bool ok, bool cancelled, const QString &dbPath, const QString &message) {
                     if (importProgress_) {

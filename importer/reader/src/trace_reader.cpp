@@ -127,6 +127,7 @@ std::string add_time_range(const bt_component_class_source *ctf_fs, const std::s
 struct RunState {
     explicit RunState(TraceSink &sink) : decoder(sink) {}
     MessageDecoder decoder;
+    uint64_t messages = 0;
     std::exception_ptr failure; // thrown by the sink, rethrown outside of the graph
 };
 
@@ -143,6 +144,7 @@ bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *
     default: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
     }
     auto status = BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+    state.messages += count;
     uint64_t i = 0;
     try {
         for (; i < count; ++i) {
@@ -178,6 +180,8 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
     int64_t range_begin = INT64_MAX, range_end = INT64_MIN;
     std::vector<std::string> readable, refused;
     for (const auto &dir : dirs) {
+        if (on_phase_)
+            on_phase_(ReadPhase::Indexing, dir);
         std::string why = add_time_range(ctf_fs, dir, range_begin, range_end);
         if (why.empty())
             readable.push_back(dir);
@@ -198,6 +202,8 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
         return;
     }
 
+    if (on_phase_)
+        on_phase_(ReadPhase::Reading, path_);
     // Declared before the graph: the graph (and its sink) goes first.
     RunState state(sink);
     GraphRef graph(bt_graph_create(0));
@@ -241,7 +247,7 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
     const auto start = clock::now();
     auto next_report = start;
     auto progress = [&](bool final) {
-        Progress p{0.0, state.decoder.events(), 0.0};
+        Progress p{0.0, state.decoder.events(), 0.0, state.messages};
         const int64_t ts = state.decoder.last_ts();
         if (final)
             p.fraction = 1.0;

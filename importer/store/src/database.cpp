@@ -96,10 +96,11 @@ Database Database::open_read_only(const std::string &path)
     return Database(c.release(), path);
 }
 
-Database Database::create(const std::string &path)
+Database Database::create(const std::string &path, Replace replace)
 {
     std::error_code ec;
-    std::filesystem::remove(path, ec);
+    if (replace == Replace::Yes)
+        std::filesystem::remove(path, ec);
     if (ec)
         throw Error(path + ": cannot replace: " + ec.message());
 

@@ -6,10 +6,13 @@
 #include "teescope/store/statement.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -73,6 +76,19 @@ void sync_path(const std::string &path, int flags)
     ::close(fd);
 }
 
+// A new file beside `path`, created exclusively (mkstemp): no other writer, even one of the same
+// path in the same process, can be handed it. The pid in the name tells whose it is.
+std::string create_partial(const std::string &path)
+{
+    std::string name = Writer::partial_prefix(path) + "." + std::to_string(::getpid()) + ".XXXXXX";
+    int fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd < 0)
+        throw Error(path + ": cannot create " + name + ": " + std::strerror(errno));
+    ::fchmod(fd, 0644); // mkstemp makes it 0600; a database is as readable as any other output
+    ::close(fd);
+    return name;
+}
+
 } // namespace
 
 struct Writer::Batch {
@@ -107,7 +123,7 @@ struct Writer::Batch {
 class Writer::Inserter {
 public:
     explicit Inserter(const std::string &file)
-        : db_(Database::create(file)), file_(file),
+        : db_(Database::create(file, Database::Replace::No)), file_(file),
           process_(prepare("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?)")),
           thread_(prepare("INSERT INTO threads VALUES (?,?,?,?,?)")),
           context_(prepare("INSERT INTO contexts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
@@ -308,10 +324,23 @@ private:
         async_release_, data_loss_, shm_, shm_use_, session_, wait_, guest_;
 };
 
+// The partial file is removed when it cannot be made a database (no destructor runs then).
+std::unique_ptr<Writer::Inserter> Writer::make_inserter(const std::string &partial)
+{
+    try {
+        return std::make_unique<Inserter>(partial);
+    } catch (...) {
+        std::error_code ec;
+        std::filesystem::remove(partial, ec);
+        throw;
+    }
+}
+
 Writer::Writer(std::string path) : Writer(std::move(path), Options{}) {}
 
 Writer::Writer(std::string path, Options options)
-    : path_(std::move(path)), options_(options), inserter_(std::make_unique<Inserter>(partial_path())),
+    : path_(std::move(path)), partial_(create_partial(path_)), options_(options),
+      inserter_(make_inserter(partial_)),
       current_(std::make_unique<Batch>())
 {
     options_.batch_rows = std::max<size_t>(options_.batch_rows, 1);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `teescope import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none]`.
+// `teescope import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none] [--stall-timeout S]
+// [--lock-timeout S]`.
 #pragma once
 
 #include <ostream>
@@ -13,11 +14,21 @@ struct ImportOptions {
     std::string trace;
     std::string db;                    // default: TRACE_DIR.db next to the trace
     ProgressStyle progress = ProgressStyle::Auto;
+    // The importer is ended when the reader has not advanced for this long (a damaged trace can
+    // make Babeltrace2 spin where it cannot be stopped otherwise). 0: never.
+    double stall_timeout_s = 30;
+    // How long to wait while another import writes the same database.
+    double lock_timeout_s = 600;
 };
 
 // Exit codes: 0 imported; 1 the trace or the database could not be used (nothing written);
 // 3 imported, but the trace could not be read to its end (the database says so);
-// 130 cancelled (nothing written).
+// 4 the reader made no progress for the stall timeout and was stopped (nothing written);
+// 5 another import kept writing the same database for the whole lock timeout (nothing written);
+// 130 cancelled by SIGINT or SIGTERM (nothing written).
+inline constexpr int kImportStalled = 4;
+inline constexpr int kImportOutputBusy = 5;
+inline constexpr int kImportCancelled = 130;
 int import_trace(const ImportOptions &options, std::ostream &out, std::ostream &err);
 
 // Renders progress: a bar on a terminal, or one JSON object per line for programs.

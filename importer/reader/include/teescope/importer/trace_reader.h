@@ -29,7 +29,13 @@ struct Progress {
     double fraction;     // 0..1: time of the current event within the trace's time range
     uint64_t events;     // events read so far, of every provider
     double events_per_s; // since the start of run()
+    uint64_t messages = 0; // Babeltrace2 messages consumed so far (events, packets, streams...)
 };
+
+// Where run() is: one src.ctf.fs trace-infos query per CTF trace directory (Babeltrace2 indexes
+// its stream files), then the graph that reads them. Neither can be stopped from inside: a watchdog
+// outside the process bounds them (see `teescope import --stall-timeout`).
+enum class ReadPhase { Indexing, Reading };
 
 class TraceReader {
 public:
@@ -43,10 +49,15 @@ public:
     // unless an exception leaves run(). Exceptions of the sink propagate.
     void run(TraceSink &sink, const std::function<bool(const Progress &)> &on_progress = {});
 
+    // Called by run() as each phase starts; `dir` is the CTF trace directory indexed, or the
+    // trace path when reading.
+    void on_phase(std::function<void(ReadPhase, const std::string &dir)> handler) { on_phase_ = std::move(handler); }
+
     const std::string &path() const { return path_; }
 
 private:
     std::string path_;
+    std::function<void(ReadPhase, const std::string &)> on_phase_;
 };
 
 } // namespace teescope::importer

@@ -20,9 +20,11 @@ public:
     // Opens an existing trace database for queries. Throws Error if the file is missing, is not
     // a teescope database, or was written by a newer teescope.
     static Database open_read_only(const std::string &path);
-    // Creates a new database at `path` (an existing file there is replaced) with the tables and
-    // views, metadata.schema_version set and metadata.complete = 0.
-    static Database create(const std::string &path);
+    // Creates a new database at `path` with the tables and views, metadata.schema_version set
+    // and metadata.complete = 0. Replace::Yes replaces an existing file there; Replace::No fills
+    // the empty file the caller created (and owns) at `path`.
+    enum class Replace { Yes, No };
+    static Database create(const std::string &path, Replace replace = Replace::Yes);
 
     Database(Database &&) noexcept;
     Database &operator=(Database &&) noexcept;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The bulk writer of a trace database. Rows are collected into batches on the importer's thread
 // and inserted by a thread of their own, so decoding overlaps with SQLite. The file is written as
-// PATH.partial and renamed to PATH only by finish(), once everything is committed: an import that
-// dies never leaves a PATH that claims to be complete.
+// PATH.partial.PID.XXXXXX (a name of its own, created exclusively) and renamed to PATH only by
+// finish(), once everything is committed: an import that dies never leaves a PATH that claims to
+// be complete, and two writers of one PATH never share a file.
 #pragma once
 
 #include "teescope/importer/rows.h"
@@ -27,10 +28,10 @@ public:
         size_t queued_batches = 3; // batches waiting for the writing thread before add() blocks
     };
 
-    // Creates PATH.partial afresh (tables, views, metadata.complete = 0). Throws Error.
+    // Creates a new partial file beside PATH (tables, views, metadata.complete = 0). Throws Error.
     explicit Writer(std::string path);
     Writer(std::string path, Options options);
-    // Without finish(): stops writing and deletes PATH.partial (PATH is left as it was).
+    // Without finish(): stops writing and deletes the partial file (PATH is left as it was).
     ~Writer() override;
     Writer(const Writer &) = delete;
     Writer &operator=(const Writer &) = delete;
@@ -66,17 +67,21 @@ public:
     void flush();
 
     // Commits everything, creates the indexes, writes the TA names, computes the latency table, writes the import
-    // statistics and the metadata (complete = 1) and renames PATH.partial to PATH (replacing it).
+    // statistics and the metadata (complete = 1) and renames the partial file to PATH (replacing it).
     // Throws Error (the .partial file is then deleted by the destructor).
     void finish();
 
     const std::string &path() const { return path_; }
-    std::string partial_path() const { return path_ + ".partial"; }
+    // The file being written: PATH.partial.PID.XXXXXX.
+    const std::string &partial_path() const { return partial_; }
+    // What every partial file of PATH starts with (for removing those of dead imports).
+    static std::string partial_prefix(const std::string &path) { return path + ".partial"; }
 
     struct Batch; // rows of every table, reused from batch to batch
     class Inserter;
 
 private:
+    static std::unique_ptr<Inserter> make_inserter(const std::string &partial);
     void rows_added();
     void hand_over();
     void write_loop();
@@ -84,6 +89,7 @@ private:
     void rethrow_failure();
 
     std::string path_;
+    std::string partial_;
     Options options_;
     std::unique_ptr<Inserter> inserter_;
 
