@@ -239,6 +239,25 @@ def truncated_stream_keeps_complete_packets(env):
 
 
 @case
+def index_past_end_of_stream(env):
+    # An index entry whose packet offset lies past the end of its stream file: libbabeltrace2
+    # 2.0 trusts it and aborts. The index is only a map of the packets: the stream file is read
+    # without it and nothing is lost.
+    trace = env.copy("clean")
+    size = os.path.getsize(os.path.join(stream_dir(trace), "teescope_1"))
+    idx = os.path.join(stream_dir(trace), "index", "teescope_1.idx")
+    with open(idx, "r+b") as f:
+        f.seek(16)  # offset of the first packet
+        f.write(struct.pack(">Q", 3 * size))
+    want = teescope_events_of(os.path.join(env.samples, "clean"))
+    db = os.path.join(env.tmp, "index.db")
+    r = env.import_(trace, db)
+    expect(r.returncode == 0, f"exit {r.returncode}, expected 0; stderr: {r.stderr[-500:]!r}")
+    m = metadata(db)
+    expect(int(m["events"]) == want and m["read_error"] == "0", f"metadata {m}, expected {want} events")
+
+
+@case
 def zeroed_packet(env):
     # 64 zero bytes in the middle of the first packet of a stream: what came before is imported,
     # the rest is lost, the import exits 3 and the database says read_error = 1.

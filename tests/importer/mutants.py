@@ -18,7 +18,8 @@ imported under `timeout -s KILL` and must end as documented:
 
 Never a crash (the importer ended by a signal, a Babeltrace2 precondition abort). A stream file
 truncated mid-packet must be salvaged: exit 3 and at least the teescope events that the trace
-holds once that stream is cut to its last complete packet (counted with babeltrace2).
+holds once that stream is cut to its last complete packet (counted with babeltrace2). Damage to
+an index file loses nothing: exit 0 and every event.
 Prints a summary: mutants tried, by kind and outcome, events salvaged. Exit 1 if any failed.
 """
 import argparse
@@ -44,6 +45,8 @@ KINDS = [
     "missing_index", "index_truncate", "missing_metadata", "stream_flip",
 ]
 SALVAGE_KINDS = {"stream_truncate", "stream_truncate_no_index"}
+# An index only says where packets are: losing or damaging one loses no event.
+LOSSLESS_KINDS = {"index_flip", "index_truncate", "missing_index"}
 
 
 def stream_dirs(trace):
@@ -105,6 +108,7 @@ class Mutant:
         self.what = ""
         self.cut = None  # (stream dir, stream file, bytes kept) for truncations
         self.seconds = 0.0  # how long the import took
+        self.notes = []  # tolerated oddities, printed
 
     def build(self, to):
         shutil.copytree(self.source, to, symlinks=False)
@@ -182,6 +186,17 @@ class Expected:
         self.tmp = tmp
         self.cache = {}
         self.lock = threading.Lock()
+
+    def events_of_sample(self, trace_name):
+        with self.lock:
+            if trace_name in self.cache:
+                return self.cache[trace_name]
+        r = subprocess.run(["babeltrace2", os.path.join(self.samples, trace_name)], capture_output=True, text=True,
+                           timeout=120, check=False)
+        n = sum(1 for line in r.stdout.splitlines() if " teescope_" in line) if r.returncode == 0 else None
+        with self.lock:
+            self.cache[trace_name] = n
+        return n
 
     def events(self, trace_name, rel_dir, stream, cut):
         src = os.path.join(self.samples, trace_name)
@@ -269,8 +284,8 @@ def run_one(a, m, expected, tmp):
             # limit) is reported; one where the CLI copes is ours to fix.
             if babeltrace2_crashes(trace):
                 outcome = "library_crash"
-                if not a.tolerate_library_crashes:
-                    problems.append(f"babeltrace2 crashes too ({', '.join(crashed) or f'exit {rc}'})")
+                why = f"babeltrace2 crashes too ({', '.join(crashed) or f'exit {rc}'}): {err.strip()[:300]!r}"
+                (m.notes if a.tolerate_library_crashes else problems).append(why)
             else:
                 outcome = "crashed"
                 problems.append(f"crash where babeltrace2 copes ({', '.join(crashed) or f'exit {rc}'}): "
@@ -295,6 +310,10 @@ def run_one(a, m, expected, tmp):
                                    check=False, timeout=60)
                 if s.returncode != 0:
                     problems.append(f"report stats exited {s.returncode}: {s.stderr[-300:]!r}")
+        if m.kind in LOSSLESS_KINDS and outcome != "stalled":
+            want = expected.events_of_sample(m.trace_name)
+            if rc != 0 or events != want:
+                problems.append(f"exit {rc} with {events} events, expected 0 with all {want}; stderr: {err[-300:]!r}")
         if m.cut is not None and outcome != "stalled":
             d, stream, cut = m.cut
             want = expected.events(m.trace_name, os.path.relpath(d, trace), stream, cut)
@@ -306,7 +325,7 @@ def run_one(a, m, expected, tmp):
                 problems.append(f"{events} events salvaged, the complete packets hold {want}")
         return outcome, problems, events, want
     finally:
-        if a.keep and problems:
+        if a.keep and (problems or m.notes):
             keep = os.path.join(a.keep, f"mutant-{m.number}")
             shutil.rmtree(keep, ignore_errors=True)
             shutil.copytree(work, keep, symlinks=True)
@@ -328,6 +347,7 @@ def main():
     ap.add_argument("--no-tolerate-library-crashes", dest="tolerate_library_crashes", action="store_false",
                     default=True, help="count a crash that the babeltrace2 CLI shares as a failure")
     ap.add_argument("--keep", help="copy the mutants that fail into this directory")
+    ap.add_argument("--kinds", help="only these kinds of damage (comma-separated), e.g. stream_truncate")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
     a.teescope = os.path.abspath(a.teescope)
@@ -342,9 +362,12 @@ def main():
     salvage_expected = 0
     salvage_got = 0
     slowest = (0.0, None)
+    empty_salvages = 0
     with tempfile.TemporaryDirectory(prefix="teescope-mutants-") as tmp:
         expected = Expected(samples, tmp)
         mutants = [Mutant(n, a.seed, samples) for n in range(a.first, a.first + a.count)]
+        if a.kinds:
+            mutants = [m for m in mutants if m.kind in a.kinds.split(",")]
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
             futures = {pool.submit(run_one, a, m, expected, tmp): m for m in mutants}
             for future in concurrent.futures.as_completed(futures):
@@ -359,7 +382,9 @@ def main():
                 by_kind[m.kind][outcome] += 1
                 if outcome == "salvaged" and events:
                     salvaged_events += events
-                if want is not None and events is not None:
+                if outcome == "salvaged" and not events:
+                    empty_salvages += 1
+                if m.cut is not None and want is not None and events is not None:
                     salvage_expected += want
                     salvage_got += events
                 line = f"mutant {m.number:4d} {m.kind:24s} {m.trace_name:14s} {outcome:9s} {m.what}"
@@ -368,17 +393,22 @@ def main():
                     print("FAIL " + line)
                     for p in problems:
                         print("       " + p)
+                elif m.notes:
+                    print("note " + line)
+                    for n in m.notes:
+                        print("       " + n)
                 elif a.verbose:
                     print("ok   " + line + (f" events={events}" if events is not None else "")
                           + (f" expected>={want}" if want is not None else ""))
 
-    print(f"\nmutants tried: {a.count} (seed {a.seed}, numbers {a.first}..{a.first + a.count - 1}, "
+    print(f"\nmutants tried: {sum(by_outcome.values())} (seed {a.seed}, numbers {a.first}..{a.first + a.count - 1}, "
           f"time limit {a.timeout}s, stalls {'tolerated' if a.tolerate_stalls else 'fail'}, "
           f"library crashes {'tolerated' if a.tolerate_library_crashes else 'fail'})")
     print("by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(by_outcome.items())))
     for kind in sorted(by_kind):
         print(f"  {kind:24s} " + ", ".join(f"{k} {v}" for k, v in sorted(by_kind[kind].items())))
-    print(f"events in the databases of salvaged imports: {salvaged_events}")
+    print(f"events in the databases of salvaged imports: {salvaged_events} "
+          f"({empty_salvages} of {by_outcome['salvaged']} hold none)")
     print(f"truncated streams: {salvage_got} events imported, their complete packets hold {salvage_expected}")
     if slowest[1] is not None:
         print(f"slowest import that ended by itself: {slowest[0]:.2f}s (mutant {slowest[1]})")

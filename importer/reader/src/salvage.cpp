@@ -147,29 +147,51 @@ struct PacketEntry {
 };
 
 // The packets an index lists, from the start of the stream, as long as they follow each other.
-std::vector<PacketEntry> read_index(const fs::path &idx)
+// `whole`, if given, tells whether every entry does (and the file holds nothing else).
+std::vector<PacketEntry> read_index(const fs::path &idx, bool *whole = nullptr)
 {
     std::vector<PacketEntry> packets;
+    if (whole)
+        *whole = false;
     const std::string b = read_file(idx, uint64_t{256} << 20);
     if (b.size() < 16 || load_be(b, 0, 4) != 0xC1F1DCC1)
         return packets;
     const uint64_t entry = load_be(b, 12, 4);
-    if (entry < 40) // offset, packet_size, content_size, timestamp_begin, timestamp_end
+    if (entry < 40 || entry > 4096) // offset, packet_size, content_size, timestamp_begin, timestamp_end
         return packets;
     uint64_t expected = 0;
-    for (size_t at = 16; at + entry <= b.size(); at += entry) {
+    size_t at = 16;
+    for (; at + entry <= b.size(); at += entry) {
         PacketEntry p;
         p.offset = load_be(b, at, 8);
         const uint64_t packet_bits = load_be(b, at + 8, 8), content_bits = load_be(b, at + 16, 8);
         p.ts_begin = load_be(b, at + 24, 8);
         p.ts_end = load_be(b, at + 32, 8);
-        if (p.offset != expected || packet_bits == 0 || packet_bits % 8 || content_bits > packet_bits)
-            break;
+        if (p.offset != expected || packet_bits == 0 || packet_bits % 8 || content_bits > packet_bits
+            || packet_bits / 8 > UINT64_MAX - p.offset || p.ts_begin > p.ts_end)
+            return packets;
         p.bytes = packet_bits / 8;
         expected = p.offset + p.bytes;
         packets.push_back(p);
     }
+    if (whole)
+        *whole = at == b.size();
     return packets;
+}
+
+// Whether src.ctf.fs may use an index for its stream file: Babeltrace2 2.0 trusts the offsets
+// of an index and aborts (an assertion) on one past the end of the file, and reads no packet
+// the index does not list (LTTng writes the entry of a packet after the packet).
+bool index_fits(const fs::path &idx, uint64_t stream_size)
+{
+    bool whole = false;
+    const auto packets = read_index(idx, &whole);
+    return whole && (packets.empty() ? stream_size == 0 : packets.back().offset + packets.back().bytes == stream_size);
+}
+
+fs::path index_of(const fs::path &stream)
+{
+    return stream.parent_path() / "index" / (stream.filename().string() + ".idx");
 }
 
 // Where packets may start when there is no usable index: the offsets holding the CTF packet
@@ -245,7 +267,7 @@ struct Checker {
         if (whole) {
             link_or_throw(stream, dir / stream.filename());
             std::error_code ec;
-            if (!idx.empty() && fs::is_regular_file(idx, ec)) {
+            if (!idx.empty()) {
                 fs::create_directory(dir / "index", ec);
                 link_or_throw(idx, dir / "index" / idx.filename());
             }
@@ -277,7 +299,30 @@ bool is_stream_file(const fs::directory_entry &e)
     return e.is_regular_file(ec) && name != "metadata" && !name.empty() && name[0] != '.';
 }
 
+std::vector<fs::path> stream_files(const fs::path &dir)
+{
+    std::vector<fs::path> streams;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+        if (is_stream_file(*it))
+            streams.push_back(it->path());
+    std::sort(streams.begin(), streams.end());
+    return streams;
+}
+
 } // namespace
+
+bool index_files_fit(const std::string &trace_dir)
+{
+    std::error_code ec;
+    for (const fs::path &stream : stream_files(trace_dir)) {
+        const fs::path idx = index_of(stream);
+        const uint64_t size = fs::file_size(stream, ec);
+        if (fs::exists(idx, ec) && (ec || !index_fits(idx, size)))
+            return false;
+    }
+    return true;
+}
 
 ScratchDir::~ScratchDir()
 {
@@ -382,33 +427,37 @@ SalvagedTrace salvage_trace(const bt_component_class_source *ctf_fs, const std::
     Checker checker{ctf_fs, fs::path(scratch), dir / "metadata"};
     const Clock clock = trace_clock(dir / "metadata");
 
-    std::vector<fs::path> streams;
+    const std::vector<fs::path> streams = stream_files(dir);
     std::error_code ec;
-    for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
-        if (is_stream_file(*it))
-            streams.push_back(it->path());
-    if (ec || streams.empty())
+    if (streams.empty())
         return out;
-    std::sort(streams.begin(), streams.end());
 
     struct Kept {
         fs::path stream;
-        uint64_t bytes; // UINT64_MAX: the whole file, with its index
+        uint64_t bytes; // UINT64_MAX: the whole file
+        fs::path idx;   // its index, if it has one that fits
     };
     std::vector<Kept> kept;
+    bool index_left_out = false;
     for (const fs::path &stream : streams) {
-        const fs::path idx = dir / "index" / (stream.filename().string() + ".idx");
-        const std::string why = checker.check(stream, 0, true, idx);
-        if (why.empty()) {
-            kept.push_back({stream, UINT64_MAX});
-            continue;
-        }
         const uint64_t size = fs::file_size(stream, ec);
         if (ec)
             continue; // vanished or unreadable: nothing to keep, and nothing known to lose
+        fs::path idx = index_of(stream);
+        if (!fs::exists(idx, ec)) {
+            idx.clear();
+        } else if (!index_fits(idx, size)) {
+            idx.clear(); // src.ctf.fs indexes the stream file itself then
+            index_left_out = true;
+        }
+        const std::string why = checker.check(stream, 0, true, idx);
+        if (why.empty()) {
+            kept.push_back({stream, UINT64_MAX, idx});
+            continue;
+        }
 
         // The packet boundaries: from the index, else where packets seem to start.
-        std::vector<PacketEntry> packets = read_index(idx);
+        std::vector<PacketEntry> packets = read_index(index_of(stream));
         std::vector<uint64_t> ends; // candidate cut points: ends of packets, ascending
         for (const auto &p : packets)
             if (p.offset + p.bytes <= size)
@@ -460,9 +509,9 @@ SalvagedTrace salvage_trace(const bt_component_class_source *ctf_fs, const std::
         }
         out.losses.push_back(loss);
         if (lo > 0)
-            kept.push_back({stream, loss.kept_bytes});
+            kept.push_back({stream, loss.kept_bytes, {}});
     }
-    if (kept.empty() || out.losses.empty())
+    if (kept.empty() || (out.losses.empty() && !index_left_out))
         return out; // nothing readable, or nothing damaged: the trace fails for another reason
 
     unsigned n = 0;
@@ -475,10 +524,9 @@ SalvagedTrace salvage_trace(const bt_component_class_source *ctf_fs, const std::
             continue;
         }
         link_or_throw(k.stream, salvaged / k.stream.filename());
-        const fs::path idx = dir / "index" / (k.stream.filename().string() + ".idx");
-        if (fs::is_regular_file(idx, ec)) {
+        if (!k.idx.empty()) {
             fs::create_directory(salvaged / "index", ec);
-            link_or_throw(idx, salvaged / "index" / idx.filename());
+            link_or_throw(k.idx, salvaged / "index" / k.idx.filename());
         }
     }
     if (check_ctf_trace(ctf_fs, salvaged.string()).empty())

@@ -137,7 +137,8 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
     std::vector<StreamLoss> losses;
     ScratchDir scratch; // declared before the graph: the copies outlive the sources reading them
     for (const auto &dir : dirs) {
-        const std::string why = check_ctf_trace(ctf_fs, dir);
+        const std::string why = index_files_fit(dir) ? check_ctf_trace(ctf_fs, dir)
+                                                     : "an index file does not fit its stream file";
         if (why.empty()) {
             query_time_range(ctf_fs, dir, range_begin, range_end);
             readable.push_back(dir);

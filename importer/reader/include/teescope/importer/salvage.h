@@ -45,13 +45,21 @@ private:
     std::string path_;
 };
 
-// Called when the `babeltrace.trace-infos` query of src.ctf.fs fails on `trace_dir` (a directory
-// with a `metadata` file). Checks each stream file on its own and builds, below `scratch`, a copy
-// of the trace (symbolic links to the intact files, truncated copies of the damaged ones) that
-// the query accepts. `dir` is empty when nothing can be salvaged (the metadata is the problem, or
+// Called when src.ctf.fs refuses `trace_dir` (a directory with a `metadata` file), or when one of
+// its index files does not fit. Checks each stream file on its own and builds, below `scratch`, a
+// copy of the trace (symbolic links to the intact files and the index files that fit, truncated
+// copies of the damaged stream files) that src.ctf.fs accepts. `dir` is empty when nothing can be salvaged (the metadata is the problem, or
 // no stream file has a readable packet); `losses` then still names the damaged stream files.
 SalvagedTrace salvage_trace(const bt_component_class_source *ctf_fs, const std::string &trace_dir,
                             const std::string &scratch);
+
+// Whether every LTTng index file (index/<stream>.idx) of the trace in `dir` lists exactly the
+// packets of its stream file. Babeltrace2 2.0 trusts the packet offsets of an index (it aborts
+// the process on one past the end of the file, and skips packets it does not list): a trace with
+// an index that does not fit is read through
+// salvage_trace(), whose copy leaves such an index out (src.ctf.fs then indexes the stream file
+// itself; nothing is lost).
+bool index_files_fit(const std::string &trace_dir);
 
 // Whether src.ctf.fs accepts the trace in `dir`: empty if a source component reading it can be
 // created (src.ctf.fs indexes every stream file then), else why not. The thread's Babeltrace2
