@@ -466,7 +466,7 @@ TEST(ReaderErrors, TruncatedStreamKeepsItsCompletePacketsAndTheOtherStreams)
         ASSERT_EQ(sink.events[i].ts, expected[i].ts) << i;
     ASSERT_EQ(sink.read_errors.size(), 1u);
     EXPECT_NE(sink.read_errors[0].find(stream.string()), std::string::npos) << sink.read_errors[0];
-    EXPECT_NE(sink.read_errors[0].find("ends inside a packet"), std::string::npos) << sink.read_errors[0];
+    EXPECT_NE(sink.read_errors[0].find("bytes are not a complete packet"), std::string::npos) << sink.read_errors[0];
     EXPECT_EQ(sink.unreadable_packets, ends.size() - ends.size() / 2 - 1);
     EXPECT_TRUE(sink.ended);
     EXPECT_EQ(sink.calls_after_end, 0);

@@ -459,6 +459,7 @@ SalvagedTrace salvage_trace(const bt_component_class_source *ctf_fs, const std::
         // The packet boundaries: from the index, else where packets seem to start.
         std::vector<PacketEntry> packets = read_index(index_of(stream));
         std::vector<uint64_t> ends; // candidate cut points: ends of packets, ascending
+        bool guessed = false;       // from the packet magic: the last one is the end of the file
         for (const auto &p : packets)
             if (p.offset + p.bytes <= size)
                 ends.push_back(p.offset + p.bytes);
@@ -470,6 +471,7 @@ SalvagedTrace salvage_trace(const bt_component_class_source *ctf_fs, const std::
                 ends.push_back(starts[i]);
             if (!starts.empty())
                 ends.push_back(size);
+            guessed = true;
         }
         // The longest prefix src.ctf.fs accepts: a shorter prefix of packets that it accepts is
         // accepted too, so a binary search over the candidate ends finds it. A stream that was
@@ -491,10 +493,14 @@ SalvagedTrace salvage_trace(const bt_component_class_source *ctf_fs, const std::
         }
         StreamLoss loss;
         loss.stream = stream.string();
-        const bool ends_inside_a_packet = std::find(ends.begin(), ends.end(), size) == ends.end();
-        if (ends_inside_a_packet && lo == ends.size())
-            loss.why = "it ends inside a packet, " + std::to_string(size - (lo ? ends[lo - 1] : 0))
-                       + " bytes after the end of its last complete packet";
+        // Cut short (or written past its end): every packet is readable but what follows the
+        // last one, which is shorter than a packet (LTTng's packets of a stream are of one size).
+        const uint64_t tail = size - (lo ? ends[lo - 1] : 0);
+        const bool cut_short = guessed ? !ends.empty() && lo + 1 == ends.size() && tail < ends[0]
+                                       : lo == ends.size() && (ends.empty() || ends.back() != size);
+        if (cut_short)
+            loss.why = "its last " + std::to_string(tail)
+                       + " bytes are not a complete packet (the file was cut short, or written past its end)";
         else
             loss.why = "src.ctf.fs cannot index it: " + about_user_trace(why, scratch, trace_dir);
         loss.file_bytes = size;

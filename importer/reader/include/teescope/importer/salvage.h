@@ -23,7 +23,7 @@ struct StreamLoss {
     uint64_t kept_bytes = 0, file_bytes = 0;
     int64_t begin_ns = -1;    // the loss is after this time (-1: unknown, from the trace's start)
     int64_t end_ns = -1;      // and before this time (-1: unknown, up to the trace's end)
-    std::string why;          // what src.ctf.fs said of the damaged file
+    std::string why;          // what is wrong with the file, in words
 };
 
 struct SalvagedTrace {
@@ -48,8 +48,8 @@ private:
 // Called when src.ctf.fs refuses `trace_dir` (a directory with a `metadata` file), or when one of
 // its index files does not fit. Checks each stream file on its own and builds, below `scratch`, a
 // copy of the trace (symbolic links to the intact files and the index files that fit, truncated
-// copies of the damaged stream files) that src.ctf.fs accepts. `dir` is empty when nothing can be salvaged (the metadata is the problem, or
-// no stream file has a readable packet); `losses` then still names the damaged stream files.
+// copies of the damaged stream files) that src.ctf.fs accepts. `dir` is empty when nothing can be
+// salvaged (the metadata is the problem, or no stream file has a readable packet).
 SalvagedTrace salvage_trace(const bt_component_class_source *ctf_fs, const std::string &trace_dir,
                             const std::string &scratch);
 
