@@ -276,7 +276,11 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
                 std::rethrow_exception(state.failure);
             }
             // What was read stands; the trackers close what is open at on_end.
-            sink.on_read_error(take_bt_error("the trace could not be read further"), state.decoder.last_ts());
+            std::string what = take_bt_error("the trace could not be read further");
+            for (const auto &[copy, dir] : salvaged) // name the user's files, not the copy's
+                for (size_t at = what.find(copy); at != std::string::npos; at = what.find(copy, at + dir.size()))
+                    what.replace(at, copy.size(), dir);
+            sink.on_read_error(what, state.decoder.last_ts());
             break;
         }
         if (on_progress) {
