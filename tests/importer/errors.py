@@ -168,6 +168,10 @@ def import_salvaged(env, trace, stream, expected_events):
     before = tree_digest(trace)
     scratch = os.path.join(env.tmp, "scratch")
     os.mkdir(scratch)
+    # What an import killed while salvaging left behind: its pid is in the name.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    os.makedirs(os.path.join(scratch, f"teescope-salvage-{dead.pid}-AbCdEf", "salvaged-0"))
     db = os.path.join(env.tmp, "salvaged.db")
     r = subprocess.run([env.teescope, "import", trace, "-o", db, "--progress=none"], capture_output=True,
                        text=True, check=False, timeout=120, env={**os.environ, "TMPDIR": scratch})
@@ -175,7 +179,7 @@ def import_salvaged(env, trace, stream, expected_events):
     expect(trace in r.stderr and "could not be read to its end" in r.stderr, f"message: {r.stderr!r}")
     expect(os.path.exists(db) and not os.path.exists(db + ".partial"), "no database written")
     expect(tree_digest(trace) == before, "the import changed the trace")
-    expect(not os.listdir(scratch), f"left in TMPDIR: {os.listdir(scratch)}")
+    expect(not os.listdir(scratch), f"left in TMPDIR (or not cleaned up): {os.listdir(scratch)}")
     m = metadata(db)
     expect(m.get("read_error") == "1" and m.get("complete") == "1", f"metadata: {m}")
     events = int(m.get("events", -1))

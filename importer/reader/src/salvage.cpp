@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/importer/salvage.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -339,7 +342,19 @@ const std::string &ScratchDir::path()
         fs::path base = fs::temp_directory_path(ec);
         if (ec)
             base = "/tmp";
-        std::string templ = (base / "teescope-salvage-XXXXXX").string();
+        // The scratch directories of imports that were killed (a time limit, a crash in
+        // libbabeltrace2) go with the next salvage: their names carry the importer's pid.
+        const std::string prefix = "teescope-salvage-";
+        for (fs::directory_iterator it(base, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (name.compare(0, prefix.size(), prefix) != 0)
+                continue;
+            const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+            std::error_code rm;
+            if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+                fs::remove_all(it->path(), rm);
+        }
+        std::string templ = (base / (prefix + std::to_string(::getpid()) + "-XXXXXX")).string();
         if (!::mkdtemp(templ.data()))
             throw std::runtime_error("cannot create a scratch directory in " + base.string() + ": "
                                      + std::strerror(errno));

@@ -38,7 +38,8 @@ public:
     ScratchDir(const ScratchDir &) = delete;
     ScratchDir &operator=(const ScratchDir &) = delete;
     ~ScratchDir();
-    // Creates the directory on first use (under $TMPDIR); throws std::runtime_error if it cannot.
+    // Creates the directory on first use (under $TMPDIR, named with the pid, after removing the
+    // directories of importers that are gone); throws std::runtime_error if it cannot.
     const std::string &path();
 
 private:
