@@ -173,7 +173,7 @@ CREATE TABLE async_releases (
 
 CREATE TABLE data_loss (
     id INTEGER PRIMARY KEY,        -- assigned, in the order the losses were read
-    what TEXT NOT NULL,            -- events | packets: what the tracer discarded
+    what TEXT NOT NULL,            -- events | packets: what the tracer discarded; unreadable_packets: packets of a damaged stream file (cut by a crash or a full disk) that the importer could not read
     count INTEGER NOT NULL,        -- how many were lost
     begin_ts INTEGER,              -- the loss happened after this time (NULL if the stream has no clock)
     end_ts INTEGER,                -- and before this time

@@ -36,6 +36,11 @@ public:
     {
         trackers_.on_discarded_packets(begin_ts, end_ts, count, stream);
     }
+    void on_unreadable_packets(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream,
+                               std::string_view why) override
+    {
+        trackers_.on_unreadable_packets(begin_ts, end_ts, count, stream, why);
+    }
     void on_foreign_event(std::string_view name, int64_t ts) override { trackers_.on_foreign_event(name, ts); }
     void on_malformed_event(std::string_view name, std::string_view why, int64_t ts) override
     {

@@ -38,6 +38,24 @@ void TrackerCore::on_discarded(const char *what, int64_t begin_ts, int64_t end_t
              std::to_string(begin_ts) + " and");
 }
 
+void TrackerCore::on_unreadable(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream,
+                               std::string_view why) {
+    data_lost_ = true;
+    DataLossRow r{};
+    r.id = new_id(Table::data_loss);
+    r.what = "unreadable_packets";
+    r.count = static_cast<int64_t>(count);
+    if (begin_ts > 0)
+        r.begin_ts = begin_ts;
+    if (end_ts > 0)
+        r.end_ts = end_ts;
+    r.stream = std::string(stream);
+    rows_.add(r);
+    stat("unreadable_packets", "data_loss", count, begin_ts,
+         std::to_string(count) + " packets of stream " + std::string(stream) + " could not be read (" +
+             std::string(why) + "); the loss starts");
+}
+
 void TrackerCore::on_foreign_event(std::string_view name, int64_t ts) {
     stat("foreign_events", "info", 1, ts, "event " + std::string(name) + " of another provider");
 }

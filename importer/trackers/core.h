@@ -63,6 +63,9 @@ public:
     void on_foreign_event(std::string_view name, int64_t ts);
     void on_malformed_event(std::string_view name, std::string_view why, int64_t ts);
     void on_read_error(std::string_view what, int64_t last_ts);
+    // Packets of a damaged stream file that could not be read: a data_loss row too.
+    void on_unreadable(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream,
+                       std::string_view why);
 
 private:
     RowSink &rows_;

@@ -306,6 +306,11 @@ void Trackers::on_discarded_packets(int64_t begin_ts, int64_t end_ts, uint64_t c
     t_->core.on_discarded("packets", begin_ts, end_ts, count, stream);
 }
 
+void Trackers::on_unreadable_packets(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream,
+                                     std::string_view why) {
+    t_->core.on_unreadable(begin_ts, end_ts, count, stream, why);
+}
+
 void Trackers::on_foreign_event(std::string_view name, int64_t ts) { t_->core.on_foreign_event(name, ts); }
 
 void Trackers::on_malformed_event(std::string_view name, std::string_view why, int64_t ts) {

@@ -17,6 +17,7 @@ public:
     void on_event(const EventHeader &, const contract::EventDesc &, const void *) override { ++events_; }
     void on_discarded_events(int64_t, int64_t, uint64_t count, std::string_view) override { discarded_ += count; }
     void on_discarded_packets(int64_t, int64_t, uint64_t, std::string_view) override {}
+    void on_unreadable_packets(int64_t, int64_t, uint64_t, std::string_view, std::string_view) override {}
     void on_foreign_event(std::string_view, int64_t) override { ++foreign_; }
     void on_malformed_event(std::string_view, std::string_view, int64_t) override { ++malformed_; }
     void on_read_error(std::string_view, int64_t) override { ++read_errors_; }

@@ -22,6 +22,7 @@ struct Counter : contract::EventForwarder<TraceSink> {
     void on_event(const EventHeader &, const contract::EventDesc &, const void *) override { ++counts["events"]; }
     void on_discarded_events(int64_t, int64_t, uint64_t n, std::string_view) override { counts["discarded"] += static_cast<int64_t>(n); }
     void on_discarded_packets(int64_t, int64_t, uint64_t, std::string_view) override {}
+    void on_unreadable_packets(int64_t, int64_t, uint64_t n, std::string_view, std::string_view) override { counts["unreadable"] += static_cast<int64_t>(n); }
     void on_foreign_event(std::string_view, int64_t) override { ++counts["foreign"]; }
     void on_malformed_event(std::string_view, std::string_view, int64_t) override { ++counts["malformed"]; }
     void on_read_error(std::string_view, int64_t) override { ++counts["read_errors"]; }

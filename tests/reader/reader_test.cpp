@@ -75,7 +75,7 @@ class RecordingSink : public contract::EventForwarder<TraceSink> {
 public:
     std::vector<Decoded> events;
     std::vector<std::string> foreign, malformed, read_errors;
-    uint64_t discarded_events = 0, discarded_packets = 0;
+    uint64_t discarded_events = 0, discarded_packets = 0, unreadable_packets = 0;
     int64_t end_ts = -2;
     int calls_after_end = 0;
     bool ended = false;
@@ -108,6 +108,11 @@ public:
     {
         touch();
         discarded_packets += count;
+    }
+    void on_unreadable_packets(int64_t, int64_t, uint64_t count, std::string_view, std::string_view) override
+    {
+        touch();
+        unreadable_packets += count;
     }
     void on_foreign_event(std::string_view name, int64_t) override
     {
@@ -416,6 +421,56 @@ TEST(ReaderErrors, TruncatedStreamIsAReadError)
     EXPECT_NE(sink.read_errors[0].find("teescope_1"), std::string::npos) << sink.read_errors[0];
     EXPECT_TRUE(sink.ended);
     EXPECT_EQ(sink.calls_after_end, 0);
+}
+
+// LTTng's index of a stream file: where its packets end (bytes), from index/<stream>.idx.
+std::vector<uint64_t> packet_ends(const fs::path &idx)
+{
+    const std::string b = read_file(idx);
+    auto be = [&](size_t at, int n) {
+        uint64_t v = 0;
+        for (int i = 0; i < n; ++i)
+            v = (v << 8) | static_cast<uint8_t>(b[at + static_cast<size_t>(i)]);
+        return v;
+    };
+    std::vector<uint64_t> ends;
+    const uint64_t entry = be(12, 4);
+    for (size_t at = 16; entry && at + entry <= b.size(); at += entry)
+        ends.push_back(be(at, 8) + be(at + 8, 8) / 8);
+    return ends;
+}
+
+TEST(ReaderErrors, TruncatedStreamKeepsItsCompletePacketsAndTheOtherStreams)
+{
+    TempDir dir;
+    const fs::path trace = copy_trace(dir, "lossy");
+    const fs::path stream = stream_dir(trace) / "teescope_1";
+    const auto ends = packet_ends(stream_dir(trace) / "index" / "teescope_1.idx");
+    ASSERT_GT(ends.size(), 10u);
+    const uint64_t cut = ends[ends.size() / 2] + 1000; // 1000 bytes into a packet
+    fs::resize_file(stream, cut);
+    const std::string damaged = read_file(stream);
+
+    // What babeltrace2 reads of the same trace with the stream cut to its complete packets.
+    TempDir other;
+    const fs::path reference = copy_trace(other, "lossy");
+    fs::resize_file(stream_dir(reference) / "teescope_1", ends[ends.size() / 2]);
+    fs::remove_all(stream_dir(reference) / "index");
+    const auto expected = babeltrace_text(reference);
+    ASSERT_GT(expected.size(), babeltrace_text(samples / "lossy").size() / 2);
+
+    RecordingSink sink;
+    TraceReader(trace.string()).run(sink);
+    ASSERT_EQ(sink.events.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i)
+        ASSERT_EQ(sink.events[i].ts, expected[i].ts) << i;
+    ASSERT_EQ(sink.read_errors.size(), 1u);
+    EXPECT_NE(sink.read_errors[0].find(stream.string()), std::string::npos) << sink.read_errors[0];
+    EXPECT_NE(sink.read_errors[0].find("bytes are not a complete packet"), std::string::npos) << sink.read_errors[0];
+    EXPECT_EQ(sink.unreadable_packets, ends.size() - ends.size() / 2 - 1);
+    EXPECT_TRUE(sink.ended);
+    EXPECT_EQ(sink.calls_after_end, 0);
+    EXPECT_EQ(read_file(stream), damaged); // the user's trace is left as it was
 }
 
 TEST(ReaderErrors, CorruptedPacketStopsWithAReadError)

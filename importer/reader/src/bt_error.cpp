@@ -11,12 +11,13 @@ std::string take_bt_error(const std::string &fallback)
     if (!error)
         return fallback;
     std::string text;
-    // Cause 0 is the most recent (the outermost); the root cause, the one that says what is
-    // wrong with the trace, comes last. A few of them are enough to locate the problem.
+    // Babeltrace2 2.0 appends causes as the error travels up: cause 0 is the root cause, the one
+    // that says what is wrong with the trace, and the last one is the outermost (the library's
+    // "method failed", with addresses). A few from the root are enough to locate the problem.
     const uint64_t n = bt_error_get_cause_count(error);
     const uint64_t shown = n < 4 ? n : 4;
     for (uint64_t i = 0; i < shown; ++i) {
-        const bt_error_cause *cause = bt_error_borrow_cause_by_index(error, n - 1 - i);
+        const bt_error_cause *cause = bt_error_borrow_cause_by_index(error, i);
         const char *message = bt_error_cause_get_message(cause);
         if (!message || !*message)
             continue;

@@ -447,6 +447,15 @@ void MessageDecoder::consume_discarded(const bt_message *message, bool packets)
     if (!name) {
         stream_.assign("stream ").append(std::to_string(bt_stream_get_id(stream)));
         name = stream_.c_str();
+    } else {
+        for (const auto &[from, to] : renames_) {
+            const size_t n = from.size();
+            if (std::strncmp(name, from.c_str(), n) == 0 && (name[n] == '/' || name[n] == '\0')) {
+                stream_.assign(to).append(name + n);
+                name = stream_.c_str();
+                break;
+            }
+        }
     }
     if (packets)
         sink_.on_discarded_packets(begin, end, count, name);

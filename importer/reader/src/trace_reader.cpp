@@ -13,6 +13,7 @@
 #include "teescope/importer/bt_error.h"
 #include "teescope/importer/bt_ref.h"
 #include "teescope/importer/message_decoder.h"
+#include "teescope/importer/salvage.h"
 
 namespace teescope::importer {
 
@@ -76,53 +77,6 @@ ValueRef inputs_params(const std::string &dir)
     return params;
 }
 
-bool integer_entry(const bt_value *map, const char *key, int64_t &out)
-{
-    const bt_value *v = bt_value_map_borrow_entry_value_const(map, key);
-    if (!v)
-        return false;
-    if (bt_value_is_signed_integer(v))
-        out = bt_value_integer_signed_get(v);
-    else if (bt_value_is_unsigned_integer(v))
-        out = static_cast<int64_t>(bt_value_integer_unsigned_get(v));
-    else
-        return false;
-    return true;
-}
-
-// Widens [begin, end] with the stream ranges that src.ctf.fs reports for one trace directory.
-// The query indexes every stream file as creating the source would: an empty result means the
-// trace is readable, else it says why not.
-std::string add_time_range(const bt_component_class_source *ctf_fs, const std::string &dir, int64_t &begin, int64_t &end)
-{
-    ValueRef params = inputs_params(dir);
-    QueryExecutorRef query(bt_query_executor_create(bt_component_class_source_as_component_class_const(ctf_fs),
-                                                    "babeltrace.trace-infos", params.get()));
-    if (!query)
-        throw std::bad_alloc();
-    ConstValueRef result;
-    if (bt_query_executor_query(query.get(), result.out()) != BT_QUERY_EXECUTOR_QUERY_STATUS_OK)
-        return take_bt_error("src.ctf.fs cannot describe it");
-    if (!bt_value_is_array(result.get()))
-        return {};
-    for (uint64_t t = 0; t < bt_value_array_get_length(result.get()); ++t) {
-        const bt_value *trace = bt_value_array_borrow_element_by_index_const(result.get(), t);
-        const bt_value *streams = bt_value_is_map(trace) ? bt_value_map_borrow_entry_value_const(trace, "stream-infos") : nullptr;
-        if (!streams || !bt_value_is_array(streams))
-            continue;
-        for (uint64_t s = 0; s < bt_value_array_get_length(streams); ++s) {
-            const bt_value *stream = bt_value_array_borrow_element_by_index_const(streams, s);
-            const bt_value *range = bt_value_is_map(stream) ? bt_value_map_borrow_entry_value_const(stream, "range-ns") : nullptr;
-            int64_t b = 0, e = 0;
-            if (!range || !bt_value_is_map(range) || !integer_entry(range, "begin", b) || !integer_entry(range, "end", e))
-                continue;
-            begin = std::min(begin, b);
-            end = std::max(end, e);
-        }
-    }
-    return {};
-}
-
 // What the simple sink's consume function works with.
 struct RunState {
     explicit RunState(TraceSink &sink) : decoder(sink) {}
@@ -175,24 +129,69 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
         throw TraceError("trace " + path_ + ": Babeltrace2 lacks src.ctf.fs or flt.utils.muxer");
 
     // src.ctf.fs indexes every stream file before it reads anything: Babeltrace2 2.0 refuses a
-    // trace with a truncated or unreadable stream file there. That is broken trace data rather
-    // than a wrong path, so it is a read error of that trace; the other traces are read.
+    // trace with a truncated or unreadable stream file there. Such a trace is salvaged: a copy
+    // with each damaged stream file cut to its last readable packet (or left out) is read in its
+    // place, and what was cut is reported as data loss. A trace that cannot be salvaged (its
+    // metadata is the problem) is a read error of that trace; the other traces are read.
     int64_t range_begin = INT64_MAX, range_end = INT64_MIN;
     std::vector<std::string> readable, refused;
+    std::vector<std::pair<std::string, std::string>> salvaged; // copy -> the user's directory
+    std::vector<StreamLoss> losses;
+    ScratchDir scratch; // declared before the graph: the copies outlive the sources reading them
     for (const auto &dir : dirs) {
         if (on_phase_)
             on_phase_(ReadPhase::Indexing, dir);
-        std::string why = add_time_range(ctf_fs, dir, range_begin, range_end);
-        if (why.empty())
+        const std::string why = index_files_fit(dir) ? check_ctf_trace(ctf_fs, dir)
+                                                     : "an index file does not fit its stream file";
+        if (why.empty()) {
+            query_time_range(ctf_fs, dir, range_begin, range_end);
             readable.push_back(dir);
-        else
+            continue;
+        }
+        SalvagedTrace copy;
+        try {
+            copy = salvage_trace(ctf_fs, dir, scratch.path(), [&] {
+                if (on_phase_)
+                    on_phase_(ReadPhase::Indexing, dir); // each trial is progress
+            });
+        } catch (const std::runtime_error &) {
+            copy = SalvagedTrace{}; // no room for a copy: the trace stays refused
+        }
+        if (copy.dir.empty()) {
             refused.push_back("cannot read the CTF trace in " + dir + ": " + why);
+            continue;
+        }
+        query_time_range(ctf_fs, copy.dir, range_begin, range_end);
+        readable.push_back(copy.dir);
+        salvaged.emplace_back(copy.dir, dir);
+        losses.insert(losses.end(), copy.losses.begin(), copy.losses.end());
     }
-    // Traces refused at the start are reported at the end, so that a read error is only ever
-    // followed by on_end.
+    auto user_dir = [&](const std::string &dir) {
+        for (const auto &[copy, original] : salvaged)
+            if (dir == copy)
+                return original;
+        return dir;
+    };
+    // Traces refused at the start, and the packets the salvage could not read, are reported at
+    // the end, so that a read error is only ever followed by on_end.
     auto finish = [&](int64_t last_ts) {
         for (const auto &what : refused)
             sink.on_read_error(what, last_ts);
+        for (const StreamLoss &loss : losses) {
+            // Unknown ends of the loss: the damaged stream may have held events up to the end
+            // of what the other streams recorded.
+            const int64_t begin = loss.begin_ns >= 0 ? loss.begin_ns : range_begin != INT64_MAX ? range_begin : -1;
+            const int64_t end = loss.end_ns >= 0 ? std::max(loss.end_ns, begin)
+                                                 : range_end != INT64_MIN ? std::max(range_end, begin) : -1;
+            sink.on_unreadable_packets(begin, end, loss.packets, loss.stream, loss.why);
+            sink.on_read_error("stream file " + loss.stream + " is damaged (" + loss.why + "): "
+                                   + (loss.kept_packets ? "its first " + std::to_string(loss.kept_packets)
+                                                              + " packets (" + std::to_string(loss.kept_bytes)
+                                                              + " of " + std::to_string(loss.file_bytes)
+                                                              + " bytes) were read, the rest is lost"
+                                                        : std::string("none of it could be read")),
+                               last_ts);
+        }
         sink.on_end(last_ts);
     };
     if (readable.empty()) {
@@ -206,6 +205,8 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
         on_phase_(ReadPhase::Reading, path_);
     // Declared before the graph: the graph (and its sink) goes first.
     RunState state(sink);
+    for (const auto &[copy, dir] : salvaged)
+        state.decoder.rename_streams(copy, dir);
     GraphRef graph(bt_graph_create(0));
     if (!graph)
         throw std::bad_alloc();
@@ -221,7 +222,8 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
         const std::string name = "source-" + std::to_string(i);
         if (bt_graph_add_source_component(graph.get(), ctf_fs, name.c_str(), params.get(), BT_LOGGING_LEVEL_NONE, &source)
             != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
-            refused.push_back("cannot read the CTF trace in " + readable[i] + ": " + take_bt_error("src.ctf.fs refused it"));
+            refused.push_back("cannot read the CTF trace in " + user_dir(readable[i]) + ": "
+                              + take_bt_error("src.ctf.fs refused it"));
             finish(-1);
             return;
         }
@@ -231,7 +233,7 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
             if (bt_graph_connect_ports(graph.get(), bt_component_source_borrow_output_port_by_index_const(source, p),
                                        bt_component_filter_borrow_input_port_by_index_const(muxer, free_port), nullptr)
                 != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
-                throw TraceError("trace " + path_ + ": cannot connect a stream of " + readable[i] + ": "
+                throw TraceError("trace " + path_ + ": cannot connect a stream of " + user_dir(readable[i]) + ": "
                                  + take_bt_error("unknown error"));
         }
     }
@@ -260,7 +262,17 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
     };
 
     for (;;) {
-        const auto status = bt_graph_run_once(graph.get());
+        auto status = bt_graph_run_once(graph.get());
+        // Babeltrace2 2.0 can return OK (or AGAIN, or END) from a damaged trace and still leave
+        // an error on the thread; any further library call would abort the process. That is a
+        // read error too.
+        if (status == BT_GRAPH_RUN_ONCE_STATUS_OK || status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN
+            || status == BT_GRAPH_RUN_ONCE_STATUS_END) {
+            if (const bt_error *pending = bt_current_thread_take_error()) {
+                bt_current_thread_move_error(pending);
+                status = BT_GRAPH_RUN_ONCE_STATUS_ERROR;
+            }
+        }
         if (status == BT_GRAPH_RUN_ONCE_STATUS_END)
             break;
         if (status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
@@ -273,7 +285,11 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
                 std::rethrow_exception(state.failure);
             }
             // What was read stands; the trackers close what is open at on_end.
-            sink.on_read_error(take_bt_error("the trace could not be read further"), state.decoder.last_ts());
+            std::string what = take_bt_error("the trace could not be read further");
+            for (const auto &[copy, dir] : salvaged) // name the user's files, not the copy's
+                for (size_t at = what.find(copy); at != std::string::npos; at = what.find(copy, at + dir.size()))
+                    what.replace(at, copy.size(), dir);
+            sink.on_read_error(what, state.decoder.last_ts());
             break;
         }
         if (on_progress) {

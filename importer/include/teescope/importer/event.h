@@ -31,6 +31,10 @@ public:
     // The tracer lost `count` events (or packets) of one stream between two times.
     virtual void on_discarded_events(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream) = 0;
     virtual void on_discarded_packets(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream) = 0;
+    // `count` packets of a damaged stream file could not be read (a trace cut by a crash or a full
+    // disk): what the stream held after begin_ts, up to end_ts, is missing. `why`: in words.
+    virtual void on_unreadable_packets(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream,
+                                       std::string_view why) = 0;
     // An event of another provider (skipped).
     virtual void on_foreign_event(std::string_view name, int64_t ts) = 0;
     // A teescope event whose fields do not match the contract (skipped).

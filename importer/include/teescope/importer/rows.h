@@ -136,7 +136,7 @@ struct AsyncReleaseRow {
 
 struct DataLossRow {
     Id id;
-    std::string what;              // events | packets
+    std::string what;              // events | packets | unreadable_packets
     int64_t count = 0;
     OptTs begin_ts, end_ts;
     std::string stream;

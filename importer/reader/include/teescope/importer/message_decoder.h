@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "teescope/importer/event.h"
@@ -31,6 +32,10 @@ public:
     // Event messages seen, of every provider.
     uint64_t events() const { return events_; }
 
+    // A stream whose name (its file) starts with `from` is named as if it started with `to`:
+    // the reader reads a salvage copy in place of a damaged trace directory.
+    void rename_streams(std::string from, std::string to) { renames_.emplace_back(std::move(from), std::move(to)); }
+
 private:
     struct Slot;
     struct EventClassInfo;
@@ -50,6 +55,7 @@ private:
     uint64_t events_ = 0;
     std::string why_;    // reusable text of a malformed event
     std::string stream_; // reusable name of an unnamed stream
+    std::vector<std::pair<std::string, std::string>> renames_;
 };
 
 } // namespace teescope::importer

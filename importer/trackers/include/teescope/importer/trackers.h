@@ -91,6 +91,8 @@ public:
     // What the reader learned besides events.
     void on_discarded_events(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream) override;
     void on_discarded_packets(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream) override;
+    void on_unreadable_packets(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream,
+                               std::string_view why) override;
     void on_foreign_event(std::string_view name, int64_t ts) override;
     void on_malformed_event(std::string_view name, std::string_view why, int64_t ts) override;
     void on_read_error(std::string_view what, int64_t last_ts) override;
