@@ -24,6 +24,7 @@ struct Counter : contract::EventForwarder<TraceSink> {
     void on_discarded_packets(int64_t, int64_t, uint64_t, std::string_view) override {}
     void on_foreign_event(std::string_view, int64_t) override { ++counts["foreign"]; }
     void on_malformed_event(std::string_view, std::string_view, int64_t) override { ++counts["malformed"]; }
+    void on_other_recording(std::string_view, uint64_t, uint64_t, int64_t) override { ++counts["other_recording"]; }
     void on_read_error(std::string_view, int64_t) override { ++counts["read_errors"]; }
     void on_end(int64_t ts) override { counts["last_ts"] = ts; }
 };
