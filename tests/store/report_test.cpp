@@ -53,6 +53,26 @@ TEST(Report, CsvQuotesTraceStrings)
     EXPECT_NE(csv.find("release_failed,2,other,"), std::string::npos) << csv;
 }
 
+TEST(Report, CsvNeutralisesFormulas)
+{
+    // A process name that a spreadsheet would run as a formula is written as text (OWASP CSV
+    // injection); one that is a plain number stays a number.
+    const std::pair<std::string, std::string> cases[] = {
+        {"=HYPERLINK(\"x\")", ",\"'=HYPERLINK(\"\"x\"\")\","},
+        {"+cmd", ",'+cmd,"},
+        {"-2+3", ",'-2+3,"},
+        {"@SUM(A1)", ",'@SUM(A1),"},
+        {"\tx", ",'\tx,"},
+        {"-42", ",-42,"},
+        {"-1.5", ",-1.5,"},
+    };
+    for (const auto &[name, cell] : cases) {
+        TempDir dir;
+        const std::string csv = render(write_small(dir, name), ReportKind::leaks, Format::csv);
+        EXPECT_NE(csv.find("held_at_end,1,svc,,,100" + cell), std::string::npos) << name << "\n" << csv;
+    }
+}
+
 TEST(Report, JsonEscapesTraceStrings)
 {
     TempDir dir;

@@ -208,8 +208,38 @@ void write_text(std::ostream &out, const Report &report)
     }
 }
 
-std::string csv_field(const std::string &s)
+// A plain decimal number, possibly negative: "-12", "-0.5", "3e-9". Kept as it is in CSV.
+bool is_plain_number(std::string_view s)
 {
+    size_t i = s.size() > 1 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    auto digits = [&] {
+        const size_t from = i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
+        return i > from;
+    };
+    if (!digits())
+        return false;
+    if (i < s.size() && s[i] == '.' && (++i, !digits()))
+        return false;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '-' || s[i] == '+'))
+            ++i;
+        if (!digits())
+            return false;
+    }
+    return i == s.size();
+}
+
+std::string csv_field(const std::string &text)
+{
+    // A cell a spreadsheet would take for a formula (OWASP "CSV injection") is written as text,
+    // behind a quote mark; trace strings are never interpreted.
+    const std::string s = !text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos
+                                  && !is_plain_number(text)
+                              ? "'" + text
+                              : text;
     if (s.find_first_of(",\"\r\n") == std::string::npos)
         return s;
     std::string q = "\"";
