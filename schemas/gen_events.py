@@ -80,8 +80,10 @@ def validate(c):
             if f["type"].startswith("seq_") and f["name"] + "_len" in names:
                 raise ContractError(f'{where}.{f["name"]}: clashes with its length field')
         for f in process_fields(c, e):
-            if not IDENT.match(f["name"]) or f["name"] in names:
-                raise ContractError(f'{where}: process field {f["name"]!r} is not a fresh identifier')
+            if not IDENT.match(f["name"]):
+                raise ContractError(f'{where}: bad process field name {f["name"]!r}')
+            if f["name"] in names:
+                raise ContractError(f'{where}.{f["name"]}: clashes with the process field {f["name"]}')
             names.add(f["name"])
     for p in c["providers"]:
         for f in p.get("process_fields", []):
