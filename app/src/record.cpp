@@ -155,8 +155,9 @@ public:
         }
         if (pid_ == 0) {
             // Out of the terminal's process group: a Ctrl-C reaches the traced command through
-            // the recorder, and teesim serves it until the recorder stops it.
+            // the recorder, and teesim serves it until the recorder stops it (or dies).
             ::setpgid(0, 0);
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
             ::close(gate[1]);
             char go;
             if (::read(gate[0], &go, 1) != 1)
