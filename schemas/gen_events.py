@@ -3,13 +3,18 @@
 """Generate everything that derives from the event contract (schemas/events.json).
 
   gen_events.py --check                      validate the contract
-  gen_events.py --lttng DIR                  LTTng-UST provider headers + C event structs
+  gen_events.py --lttng DIR                  LTTng-UST provider headers, C event structs and the
+                                             provider library's process fields
   gen_events.py --kernel FILE                Linux TRACE_EVENT header for drivers/tee
   gen_events.py --doc FILE                   the event reference in prose (Markdown)
   gen_events.py --importer DIR               the importer's event visitor and decoder tables
 
 The LTTng tracepoints take one argument, a pointer to a generated struct, because
 LTTNG_UST_TP_ARGS accepts at most ten arguments and several events have more fields.
+
+A provider's process fields are not in the structs: the provider library fills them in every
+event of the process from its environment (read once when the library loads), so instrumented
+code never passes them and a filter of the session can select on them.
 """
 import argparse
 import json
@@ -74,10 +79,46 @@ def validate(c):
         for f in all_fields(c, e):
             if f["type"].startswith("seq_") and f["name"] + "_len" in names:
                 raise ContractError(f'{where}.{f["name"]}: clashes with its length field')
+        for f in process_fields(c, e):
+            if not IDENT.match(f["name"]):
+                raise ContractError(f'{where}: bad process field name {f["name"]!r}')
+            if f["name"] in names:
+                raise ContractError(f'{where}.{f["name"]}: clashes with the process field {f["name"]}')
+            names.add(f["name"])
+    for p in c["providers"]:
+        for f in p.get("process_fields", []):
+            where = f'{p["name"]}: process field {f.get("name")}'
+            if f.get("type") not in SCALAR_C:
+                raise ContractError(f"{where}: must be an integer, not {f.get('type')}")
+            if not f.get("doc") or not re.match(r"^[A-Z][A-Z0-9_]*$", f.get("env", "")):
+                raise ContractError(f"{where}: needs a doc and the environment variable it comes from")
+    seen_fields = {}
+    for p in c["providers"]:
+        for f in p.get("process_fields", []):
+            if seen_fields.setdefault(f["name"], (f["type"], f["env"])) != (f["type"], f["env"]):
+                raise ContractError(f'process field {f["name"]}: providers disagree on its type or variable')
 
 
 def provider_of(c, e):
     return next(p for p in c["providers"] if p["name"] == e["provider"])
+
+
+def process_fields(c, e):
+    """Fields the provider library fills in every event of a process (not in the event struct)."""
+    return list(provider_of(c, e).get("process_fields", []))
+
+
+def all_process_fields(c):
+    """The process fields of every provider, once each (providers share them by name)."""
+    out = {}
+    for p in c["providers"]:
+        for f in p.get("process_fields", []):
+            out.setdefault(f["name"], f)
+    return list(out.values())
+
+
+def process_variable(f):
+    return f"teescope_process_{f['name']}"
 
 
 def all_fields(c, e):
@@ -161,10 +202,22 @@ def gen_provider(c, p):
            f"#define LTTNG_UST_TRACEPOINT_PROVIDER {name}\n",
            "#undef LTTNG_UST_TRACEPOINT_INCLUDE",
            f'#define LTTNG_UST_TRACEPOINT_INCLUDE "teescope/{name}_tp.h"\n',
-           f"#if !defined({guard}) || defined(LTTNG_UST_TRACEPOINT_HEADER_MULTI_READ)",
-           f"#define {guard}\n",
-           "#include <lttng/tracepoint.h>",
-           '#include "teescope/teescope_events.h"\n']
+           ]
+    if p.get("process_fields"):
+        # Declared once, at file scope: the multi-read passes below expand inside functions.
+        out.append("/* The process fields, set from the environment when the provider library loads. */")
+        out.append(f"#ifndef {name.upper()}_PROCESS_FIELDS")
+        out.append(f"#define {name.upper()}_PROCESS_FIELDS")
+        out.append("#include <stdint.h>")
+        out.append("#ifdef __cplusplus\nextern \"C\" {\n#endif")
+        for f in p["process_fields"]:
+            out.append(f"extern {SCALAR_C[f['type']]} {process_variable(f)}; /* {f['env']} */")
+        out.append("#ifdef __cplusplus\n}\n#endif")
+        out.append("#endif\n")
+    out += [f"#if !defined({guard}) || defined(LTTNG_UST_TRACEPOINT_HEADER_MULTI_READ)",
+            f"#define {guard}\n",
+            "#include <lttng/tracepoint.h>",
+            '#include "teescope/teescope_events.h"\n']
     enums = {en["name"]: en for en in c["enums"]}
     for en_name in used_enums:
         en = enums[en_name]
@@ -180,11 +233,39 @@ def gen_provider(c, p):
         out.append(f"LTTNG_UST_TRACEPOINT_EVENT({name}, {e['name']},")
         out.append(f"    LTTNG_UST_TP_ARGS(const struct {struct_name(e)} *, e),")
         out.append("    LTTNG_UST_TP_FIELDS(")
+        for f in process_fields(c, e):
+            hexa = "_hex" if f["type"] in ("x32", "x64") else ""
+            out.append(f"        lttng_ust_field_integer{hexa}({SCALAR_C[f['type']]}, {f['name']}, "
+                       f"{process_variable(f)})")
         for f in all_fields(c, e):
             out.append(f"        {lttng_field(name, f)}")
         out.append("    )\n)\n")
     out.append(f"#endif /* {guard} */\n")
     out.append("#include <lttng/tracepoint-event.h>")
+    return "\n".join(out) + "\n"
+
+
+def gen_process_fields(c):
+    """The provider library's process fields and their reading from the environment."""
+    out = [banner(), "#include <errno.h>", "#include <stdint.h>", "#include <stdlib.h>\n"]
+    fields = all_process_fields(c)
+    for f in fields:
+        out.append(f"/* {f['doc']} */")
+        out.append(f"__attribute__((visibility(\"hidden\"))) {SCALAR_C[f['type']]} {process_variable(f)};")
+    out += ["", "static int read_number(const char *name, int base, uint64_t *value)", "{",
+            "    const char *text = getenv(name);", "    char *end = NULL;",
+            "    if (!text || !*text)", "        return 0;", "    errno = 0;",
+            "    unsigned long long v = strtoull(text, &end, base);",
+            "    if (errno || *end)", "        return 0;", "    *value = v;", "    return 1;", "}\n",
+            "/* Before the probes register (their constructors have no priority): no event of this",
+            "   process can be emitted without its fields. */",
+            "__attribute__((constructor(101))) static void teescope_read_process_fields(void)", "{",
+            "    uint64_t v;"]
+    for f in fields:
+        base = 16 if f["type"] in ("x32", "x64") else 10
+        out.append(f'    if (read_number("{f["env"]}", {base}, &v))')
+        out.append(f"        {process_variable(f)} = ({SCALAR_C[f['type']]})v;")
+    out.append("}")
     return "\n".join(out) + "\n"
 
 
@@ -312,6 +393,14 @@ def gen_doc(c):
     out.append("")
     for p in c["providers"]:
         out += [f"## Provider `{p['name']}` ({p['layer']} side)", "", p["doc"], ""]
+        if p.get("process_fields"):
+            out.append("Every event of this provider carries the process fields, filled by the provider "
+                       "library from the process's environment (instrumented code does not pass them; "
+                       "they are not in the event structs nor in the kernel tracepoints):")
+            out.append("")
+            for f in p["process_fields"]:
+                out.append(f"- `{f['name']}` ({f['type']}, from `{f['env']}`): {f['doc']}")
+            out.append("")
         if p["caller_fields"]:
             out.append("Every event of this provider starts with:")
             out.append("")
@@ -459,6 +548,7 @@ def main():
         write_if_changed(os.path.join(a.lttng, "teescope", "teescope_events.h"), gen_structs(c))
         for p in c["providers"]:
             write_if_changed(os.path.join(a.lttng, "teescope", f"{p['name']}_tp.h"), gen_provider(c, p))
+        write_if_changed(os.path.join(a.lttng, "teescope", "teescope_process_fields.c"), gen_process_fields(c))
     if a.kernel:
         write_if_changed(a.kernel, gen_kernel(c))
     if a.doc:

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -26,22 +27,29 @@ namespace teescope::cli {
 
 namespace {
 
-constexpr const char *kUsage = R"(usage: teescope COMMAND [ARGS]
+// One section per command: `teescope COMMAND --help` prints its own, `teescope help` all of them.
+struct CommandHelp {
+    std::string_view name;
+    std::string_view text;
+};
 
-commands:
-  record [--sim[=qtee|optee]] [--guests N] [--sim-config FILE] [-o DIR] [--blocking] [--kernel]
+constexpr CommandHelp kCommands[] = {
+    {"record", R"(  record [--sim[=qtee|optee]] [--guests N] [--sim-config FILE] [-o DIR] [--blocking] [--kernel]
          [--subbuf-size SIZE] [--num-subbuf N] [--settle MS] [--no-summary] -- CMD [ARGS...]
         Trace CMD (and every process it starts) under a new LTTng session: starts
         lttng-sessiond when needed, preloads the ioctl tracer, with --sim starts teesim (a
         simulated QTEE, or OP-TEE with --sim=optee) and routes the TEE devices to it. With
         --guests N (OP-TEE) teesim plays Xen's mediator and CMD runs once in each guest 1..N
         (TEESCOPE_GUEST=N); a guest is destroyed when its CMD exits. Prints the trace
-        directory and a summary.
+        directory and a summary. The trace holds only CMD and its descendants, even when other
+        recordings run at the same time; Ctrl-C ends CMD and keeps the trace so far.
         --blocking makes traced programs wait for buffer space instead of losing events.
         --kernel also enables the kernel tee_* tracepoints (a kernel with the teescope patch).
-  summary TRACE_DIR
+)"},
+    {"summary", R"(  summary TRACE_DIR
         Count the events of a trace per name and report data loss.
-  import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none] [--stall-timeout SECONDS]
+)"},
+    {"import", R"(  import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none] [--stall-timeout SECONDS]
          [--lock-timeout SECONDS]
         Read a trace into a SQLite database (default TRACE_DIR.db): lifetimes of contexts,
         handles, objects, invocations, callback requests, shm and sessions, provenance, leaks,
@@ -51,11 +59,15 @@ commands:
         trace or not writable; 3 the trace could not be read to its end (the database says
         so); 4 stopped by the stall timeout; 5 the other import did not end in time;
         130 cancelled (SIGINT, SIGTERM). Only exit 0 and 3 write the database.
-  report {leaks|sharing|latency|stats|objects} FILE.db [--format text|csv|json]
+)"},
+    {"report", R"(  report {leaks|sharing|latency|stats|objects} FILE.db [--format text|csv|json]
         Print one view of an imported trace.
-  check FILE.db [--max-leaks N] [--max-p99 SERVICE:OP=DURATION]...
-        Exit 1 when a limit is broken (one line each), for CI gates of TEE clients.
-  sim [--socket PATH] [--config FILE] [--tee qtee|optee] [--threads N] [--xen] [--static-shm]
+)"},
+    {"check", R"(  check FILE.db [--max-leaks N] [--max-p99 SERVICE:OP=DURATION]...
+        Exit 1 when a limit is broken (one line each), for CI gates of TEE clients; exit 2
+        when a limit names a service or op the trace does not have.
+)"},
+    {"sim", R"(  sim [--socket PATH] [--config FILE] [--tee qtee|optee] [--threads N] [--xen] [--static-shm]
         Run teesim, the simulated TEE (QTEE by default, or OP-TEE with N threads, under Xen's
         mediator with --xen, without dynamic shm with --static-shm), in the foreground (default socket: $TEESCOPE_SIM or
         /tmp/teesim.sock). Clients reach it with
@@ -63,12 +75,48 @@ commands:
   sim --write-tas DIR
         Write the signed images of teesim's OP-TEE trusted applications into DIR, for a
         tee-supplicant to load (tee-supplicant -l DIR).
-  help  This text.
-)";
+)"},
+    {"help", R"(  help [COMMAND]
+        This text, or the help of one command (also: teescope COMMAND --help).
+)"},
+};
+
+std::string usage_text()
+{
+    std::string text = "usage: teescope COMMAND [ARGS]\n       teescope --version\n       teescope COMMAND --help\n\n"
+                       "commands:\n";
+    for (const auto &c : kCommands)
+        text += c.text;
+    return text;
+}
+
+const CommandHelp *find_command(std::string_view name)
+{
+    for (const auto &c : kCommands)
+        if (c.name == name)
+            return &c;
+    return nullptr;
+}
+
+// Whether the arguments of a command ask for its help. `record` stops looking where the traced
+// command starts (after "--" or at its first non-option), so that `record -- ls --help` traces
+// `ls --help`.
+bool wants_help(int argc, char **argv)
+{
+    const bool record = std::string_view(argv[1]) == "record";
+    for (int i = 2; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h")
+            return true;
+        if (record && (arg == "--" || arg.empty() || arg[0] != '-'))
+            return false;
+    }
+    return false;
+}
 
 int usage_error(const std::string &message)
 {
-    std::cerr << "teescope: " << message << "\n\n" << kUsage;
+    std::cerr << "teescope: " << message << "\n\n" << usage_text();
     return 2;
 }
 
@@ -156,7 +204,19 @@ int cmd_summary(int argc, char **argv)
 {
     if (argc != 3)
         return usage_error("summary takes one trace directory");
-    TraceSummary s = summarize_trace(argv[2]);
+    const std::string trace = argv[2];
+    std::error_code ec;
+    if (!std::filesystem::exists(trace, ec)) {
+        std::cerr << "teescope summary: " << trace << ": no such file or directory\n";
+        return 1;
+    }
+    TraceSummary s = summarize_trace(trace);
+    if (s.status != 0 && s.total == 0) {
+        // Nothing could be read: a message about the path, not an empty summary.
+        std::cerr << "teescope summary: " << trace << ": cannot read it as a trace (babeltrace2 exited with "
+                  << s.status << ": " << s.error << ")\n";
+        return 1;
+    }
     print_summary(std::cout, s);
     return s.status == 0 ? 0 : 1;
 }
@@ -269,6 +329,26 @@ int run(int argc, char **argv)
     if (argc < 2)
         return usage_error("no command given");
     std::string_view command = argv[1];
+    if (command == "--version" || command == "-V" || command == "version") {
+        std::cout << "teescope " << TEESCOPE_VERSION << "\n";
+        return 0;
+    }
+    if (command == "help" || command == "--help" || command == "-h") {
+        if (argc >= 3) {
+            std::string_view name = argv[2];
+            const CommandHelp *c = find_command(name == "--help" || name == "-h" ? std::string_view("help") : name);
+            if (!c)
+                return usage_error("help: unknown command '" + std::string(argv[2]) + "'");
+            std::cout << "usage:\n" << c->text;
+            return 0;
+        }
+        std::cout << usage_text();
+        return 0;
+    }
+    if (const CommandHelp *c = find_command(command); c && wants_help(argc, argv)) {
+        std::cout << "usage:\n" << c->text;
+        return 0;
+    }
     if (command == "record")
         return cmd_record(argc, argv);
     if (command == "summary")
@@ -285,10 +365,6 @@ int run(int argc, char **argv)
     if (command == "import")
         return cmd_import(argc, argv);
 #endif
-    if (command == "help" || command == "--help" || command == "-h") {
-        std::cout << kUsage;
-        return 0;
-    }
     return usage_error("unknown command '" + std::string(command) + "'");
 }
 

@@ -149,11 +149,26 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
 // bound on some damaged traces, and a bad trace must end in a message, not in a crash or a hang.
 int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
 {
-    const std::string db = o.db.empty() ? default_db(o.trace) : o.db;
+    // Everything that can be known before reading is checked first: the trace, then where the
+    // database goes, so that a long import never fails at its end for want of a place to write.
     std::error_code ec;
+    if (!std::filesystem::exists(o.trace, ec)) {
+        err << "teescope import: " << o.trace << ": no such file or directory (no trace to import)\n";
+        return 1;
+    }
+    const std::string db = o.db.empty() ? default_db(o.trace) : o.db;
     std::filesystem::path dir = std::filesystem::absolute(db, ec).parent_path();
     if (ec || !std::filesystem::is_directory(dir, ec)) {
         err << "teescope import: cannot write " << db << ": the directory " << dir.string() << " does not exist\n";
+        return 1;
+    }
+    if (std::filesystem::is_directory(db, ec)) {
+        err << "teescope import: cannot write " << db << ": it is a directory (give a file name with -o)\n";
+        return 1;
+    }
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+        err << "teescope import: cannot write " << db << ": the directory " << dir.string() << " is not writable ("
+            << std::strerror(errno) << ")\n";
         return 1;
     }
 

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +17,8 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -33,12 +36,40 @@ namespace {
 // The process groups of the traced commands (one per guest under Xen), for signals to reach.
 constexpr int kMaxGroups = 64;
 volatile sig_atomic_t forward_groups[kMaxGroups] = {};
+// A SIGINT / SIGTERM that came before the commands started: they get it as soon as they run.
+volatile sig_atomic_t pending_signal = 0;
 
 void forward_signal(int sig)
 {
+    pending_signal = sig;
     for (int i = 0; i < kMaxGroups; ++i)
         if (forward_groups[i] > 0)
             ::kill(-forward_groups[i], sig);
+}
+
+// The token of a recording: every process it starts (and their descendants) carries it in
+// TEESCOPE_RECORDING, the provider library stamps it on every event, and the session records the
+// events of this token only, so that recordings running at the same time never mix. 63 bits,
+// never 0: LTTng filters compare integers as signed 64-bit values.
+uint64_t new_recording_token()
+{
+    uint64_t token = 0;
+    while (token == 0) {
+        if (::getrandom(&token, sizeof token, 0) != static_cast<ssize_t>(sizeof token)) {
+            // No entropy source: time and pid still differ between recordings.
+            token = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())
+                    ^ (static_cast<uint64_t>(::getpid()) << 40);
+        }
+        token &= 0x7fffffffffffffffULL;
+    }
+    return token;
+}
+
+std::string hex16(uint64_t v)
+{
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
+    return text;
 }
 
 std::string default_output_dir()
@@ -103,8 +134,9 @@ public:
     ~SimDaemon() { stop(); }
     // Forks teesim but holds it before exec until release(), so that the recorder knows its pid
     // (to filter driver events on it) before any of its events can fire.
-    bool spawn(const std::string &dir, const RecordOptions &o, std::ostream &err)
+    bool spawn(const std::string &dir, const RecordOptions &o, const std::string &token, std::ostream &err)
     {
+        token_ = token;
         const std::string &config = o.sim_config;
         const bool blocking = o.blocking;
         socket_ = dir + "/teesim.sock";
@@ -122,6 +154,10 @@ public:
             return false;
         }
         if (pid_ == 0) {
+            // Out of the terminal's process group: a Ctrl-C reaches the traced command through
+            // the recorder, and teesim serves it until the recorder stops it (or dies).
+            ::setpgid(0, 0);
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
             ::close(gate[1]);
             char go;
             if (::read(gate[0], &go, 1) != 1)
@@ -134,6 +170,7 @@ public:
             if (blocking)
                 ::setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 1);
             ::unsetenv("TEESCOPE_TRACE");
+            ::setenv("TEESCOPE_RECORDING", token_.c_str(), 1);
             std::string self = self_dir() + "/teescope";
             std::vector<const char *> args{self.c_str(), "sim", "--socket", socket_.c_str(), "--tee",
                                            o.sim_tee.c_str()};
@@ -213,11 +250,12 @@ private:
     pid_t pid_ = -1;
     int gate_ = -1;
     std::string socket_, log_;
+    std::string token_; // TEESCOPE_RECORDING of teesim
 };
 
 // `guest`: the Xen domain the command runs in (0: none).
 pid_t start_command(const RecordOptions &o, const std::string &preload, const std::string &sim_socket,
-                    unsigned guest, std::ostream &err)
+                    unsigned guest, const std::string &token, std::ostream &err)
 {
     pid_t pid = ::fork();
     if (pid < 0) {
@@ -238,6 +276,7 @@ pid_t start_command(const RecordOptions &o, const std::string &preload, const st
         if (o.blocking)
             ::setenv("LTTNG_UST_ALLOW_BLOCKING", "1", 1);
         ::unsetenv("TEESCOPE_TRACE"); // recording means tracing
+        ::setenv("TEESCOPE_RECORDING", token.c_str(), 1);
         std::vector<char *> args;
         for (const auto &a : o.command)
             args.push_back(const_cast<char *>(a.c_str()));
@@ -322,7 +361,18 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
     }
     std::string scratch = scratch_template;
 
-    LttngSession session("teescope-" + std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)));
+    // From here on an interruption ends the traced commands (or keeps them from starting) and
+    // the recorder finishes normally: the session is stopped and destroyed, the trace kept.
+    struct sigaction sa {};
+    sa.sa_handler = forward_signal;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+
+    // The session is named after the recording's token: the trace says which recording it is
+    // (trace_name in its environment), and the importer drops any event of another one.
+    const std::string token = hex16(new_recording_token());
+    const std::string token_filter = "recording == 0x" + token;
+    LttngSession session("teescope-" + token);
     const std::string &name = session.name();
     std::vector<std::string> channel{"lttng", "enable-channel", "-u", "-s", name,
                                      "--subbuf-size=" + o.subbuf_size,
@@ -336,14 +386,21 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
               session.run({"lttng", "add-context", "-u", "-s", name, "-c", "teescope", "-t", "vpid", "-t",
                            "vtid", "-t", "procname"},
                           err) &&
-              session.run({"lttng", "enable-event", "-u", "-s", name, "-c", "teescope", "teescope_user:*"}, err) &&
-              (!o.sim || sim.spawn(scratch, o, err));
-    // Driver-side events come from our teesim only: another teesim running on this machine
-    // (LTTng enables events for every process of the user) must not leak into this trace.
+              // LTTng enables user-space events in every process of the user: only those of
+              // this recording's processes are recorded, whatever else is traced on the machine.
+              session.run({"lttng", "enable-event", "-u", "-s", name, "-c", "teescope", "teescope_user:*",
+                           "--filter=" + token_filter},
+                          err) &&
+              (!o.sim || sim.spawn(scratch, o, token, err));
+    // Driver-side events come from our teesim only (it carries the recording's token too): another
+    // teesim running on this machine must not leak into this trace. Without --sim, a teesim the
+    // command starts itself is one of its descendants and belongs to the recording.
     std::vector<std::string> driver_events{"lttng", "enable-event", "-u", "-s", name, "-c", "teescope",
                                            "teescope_drv:*"};
     if (o.sim)
-        driver_events.push_back("--filter=$ctx.vpid == " + std::to_string(sim.pid()));
+        driver_events.push_back("--filter=" + token_filter + " && $ctx.vpid == " + std::to_string(sim.pid()));
+    else
+        driver_events.push_back("--filter=" + token_filter);
     ok = ok && session.run(driver_events, err) &&
          (!o.kernel || session.run({"lttng", "enable-event", "-k", "-s", name, "tee_*"}, err)) &&
          session.run({"lttng", "start", name}, err) && (!o.sim || sim.release(err));
@@ -357,7 +414,8 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
     const unsigned instances = o.guests > 0 ? o.guests : 1;
     std::vector<pid_t> children;
     for (unsigned g = 0; g < instances; ++g) {
-        pid_t child = start_command(o, preload, o.sim ? sim.socket() : std::string(), o.guests > 0 ? g + 1 : 0, err);
+        pid_t child = start_command(o, preload, o.sim ? sim.socket() : std::string(), o.guests > 0 ? g + 1 : 0,
+                                    token, err);
         if (child < 0)
             break;
         children.push_back(child);
@@ -371,10 +429,8 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
         fs::remove_all(scratch, ec);
         return 2;
     }
-    struct sigaction sa {};
-    sa.sa_handler = forward_signal;
-    ::sigaction(SIGINT, &sa, nullptr);
-    ::sigaction(SIGTERM, &sa, nullptr);
+    if (pending_signal)
+        forward_signal(pending_signal);
     int code = 0;
     for (size_t left = children.size(); left > 0;) {
         int status = 0;

@@ -126,6 +126,11 @@ int check_command(const std::vector<std::string> &args, std::ostream &out, std::
         store::CheckResult result = store::check(db, limits);
         for (const auto &note : result.notes)
             err << "teescope: note: " << note << "\n";
+        // A gate that names nothing of the trace checks nothing: a usage error, not a pass.
+        for (const auto &line : result.unknown)
+            err << "teescope: check: " << line << "\n";
+        if (!result.unknown.empty())
+            return 2;
         for (const auto &line : result.broken)
             out << line << "\n";
         if (!result.broken.empty())

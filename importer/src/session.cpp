@@ -46,6 +46,10 @@ public:
     {
         trackers_.on_malformed_event(name, why, ts);
     }
+    void on_other_recording(std::string_view name, uint64_t recording, uint64_t trace_recording, int64_t ts) override
+    {
+        trackers_.on_other_recording(name, recording, trace_recording, ts);
+    }
     void on_read_error(std::string_view what, int64_t last_ts) override
     {
         read_error_ = true;

@@ -64,6 +64,14 @@ void TrackerCore::on_malformed_event(std::string_view name, std::string_view why
     stat("malformed_event", "error", 1, ts, "event " + std::string(name) + ": " + std::string(why));
 }
 
+void TrackerCore::on_other_recording(std::string_view name, uint64_t recording, uint64_t trace_recording,
+                                     int64_t ts) {
+    // Not data of this trace: no process, context or lifetime is made from it.
+    stat("other_recording_events", "info", 1, ts,
+         "event " + std::string(name) + " of " + (recording ? "recording " + hex(recording) : "no recording") +
+             " in the trace of recording " + hex(trace_recording));
+}
+
 void TrackerCore::on_read_error(std::string_view what, int64_t last_ts) {
     data_lost_ = true; // whatever came after the error is missing
     stat("read_error", "error", 1, last_ts, std::string(what));

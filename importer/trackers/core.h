@@ -62,6 +62,7 @@ public:
                       std::string_view stream);
     void on_foreign_event(std::string_view name, int64_t ts);
     void on_malformed_event(std::string_view name, std::string_view why, int64_t ts);
+    void on_other_recording(std::string_view name, uint64_t recording, uint64_t trace_recording, int64_t ts);
     void on_read_error(std::string_view what, int64_t last_ts);
     // Packets of a damaged stream file that could not be read: a data_loss row too.
     void on_unreadable(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream,

@@ -317,6 +317,10 @@ void Trackers::on_malformed_event(std::string_view name, std::string_view why, i
     t_->core.on_malformed_event(name, why, ts);
 }
 
+void Trackers::on_other_recording(std::string_view name, uint64_t recording, uint64_t trace_recording, int64_t ts) {
+    t_->core.on_other_recording(name, recording, trace_recording, ts);
+}
+
 void Trackers::on_read_error(std::string_view what, int64_t last_ts) { t_->core.on_read_error(what, last_ts); }
 
 // What is still open is emitted innermost first; processes come last because the end kind of an

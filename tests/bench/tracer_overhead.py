@@ -8,7 +8,8 @@ Modes, all against one teesim daemon, interleaved over several rounds in a rotat
   direct   no preload: the client calls the teesim transport itself        (the reference)
   notrace  libteescope-preload-notrace.so: routing only, tracing compiled out
   off      libteescope-preload.so loaded, no LTTng session enabled
-  on       libteescope-preload.so with an LTTng session recording teescope_* (client and teesim)
+  on       libteescope-preload.so with an LTTng session recording teescope_* (client and teesim),
+           filtered on the recording token as `teescope record` does
 
 Two measures per mode, each divided by the reference:
   wall  the round trip as the client sees it (median over rounds);
@@ -37,6 +38,9 @@ import tempfile
 import time
 
 WARMUP = 2000  # calls bench_invoke makes before timing (they cost teesim CPU too)
+# Client and teesim belong to one recording, and the session keeps that recording's events only,
+# as `teescope record` sets it up: the filter runs on every event.
+RECORDING = "00000000b0b0cafe"
 MODES = ["direct", "notrace", "off", "on"]
 
 
@@ -58,6 +62,7 @@ def pin(cpu):
 
 def run_bench(a, mode, sock, sim_pid, client_cpu):
     env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "TEESCOPE_TRACE")}
+    env["TEESCOPE_RECORDING"] = RECORDING
     bench = "bench_optee_invoke" if a.tee == "optee" else "bench_invoke"
     cmd = [os.path.join(a.bindir, bench), "--calls", str(a.calls)]
     if mode == "direct":
@@ -84,6 +89,7 @@ def count_events(trace):
 
 def event_cost(a, cpu):
     env = {k: v for k, v in os.environ.items() if k != "TEESCOPE_TRACE"}
+    env["TEESCOPE_RECORDING"] = RECORDING
     r = subprocess.run([os.path.join(a.bindir, "bench_event_cost")], env=env, capture_output=True, text=True,
                        timeout=120, check=False, preexec_fn=pin(cpu))
     m = re.search(r"ns_per_event=([0-9.]+)", r.stdout)
@@ -101,7 +107,7 @@ def lttng(*args):
 def start_session(session, output):
     lttng("create", session, f"--output={output}")
     lttng("enable-channel", "-u", "-s", session, "--subbuf-size=4M", "--num-subbuf=8", "bench")
-    lttng("enable-event", "-u", "-s", session, "-c", "bench", "teescope_*")
+    lttng("enable-event", "-u", "-s", session, "-c", "bench", "teescope_*", f"--filter=recording == 0x{RECORDING}")
     lttng("add-context", "-u", "-s", session, "-c", "bench", "-t", "vpid", "-t", "vtid", "-t", "procname")
     lttng("start", session)
 
@@ -126,6 +132,7 @@ def main():
         subprocess.run(["lttng-sessiond", "--daemonize"], capture_output=True, check=False)
     log = open(os.path.join(work, "teesim.log"), "w")
     sim_env = {k: v for k, v in os.environ.items() if k != "TEESCOPE_TRACE"}
+    sim_env["TEESCOPE_RECORDING"] = RECORDING
     sim = subprocess.Popen([os.path.join(a.bindir, "teescope"), "sim", "--socket", sock, "--tee", a.tee],
                            stderr=log, stdout=log, env=sim_env, preexec_fn=pin(sim_cpu))
     supplicant = None

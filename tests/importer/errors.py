@@ -201,6 +201,32 @@ def import_salvaged(env, trace, stream, expected_events):
 
 
 @case
+def nonexistent_trace_named_first(env):
+    # Without -o the database would go next to the trace, in a directory that does not exist
+    # either: the missing trace is what the message must be about.
+    trace = os.path.join(env.tmp, "nowhere", "trace")
+    r = env.run("import", trace, "--progress=none")
+    expect(r.returncode == 1, f"exit {r.returncode}, expected 1; stderr: {r.stderr!r}")
+    first = r.stderr.splitlines()[0] if r.stderr else ""
+    expect(trace in first and "no such file or directory" in first, f"first line: {first!r}")
+    expect("cannot write" not in r.stderr, f"the message is about the output: {r.stderr!r}")
+
+
+@case
+def output_is_a_directory(env):
+    # Refused before reading anything: no progress at all, nothing written into the directory.
+    trace = os.path.join(env.samples, "clean")
+    out_dir = os.path.join(env.tmp, "existing")
+    os.mkdir(out_dir)
+    r = env.run("import", trace, "-o", out_dir, "--progress=json")
+    expect(r.returncode == 1, f"exit {r.returncode}, expected 1; stderr: {r.stderr!r}")
+    expect(out_dir in r.stderr and "is a directory" in r.stderr, f"message: {r.stderr!r}")
+    expect(not r.stdout.strip(), f"the import ran before the refusal: {r.stdout[:200]!r}")
+    expect(os.listdir(out_dir) == [], f"written into {out_dir}: {os.listdir(out_dir)}")
+    expect(not os.path.exists(out_dir + ".partial"), "a partial database was left")
+
+
+@case
 def truncated_stream(env):
     # Cut in the middle of the only packet of a stream file. libbabeltrace2 2.0 refuses to index
     # such a file and with it the whole trace: the importer leaves the stream out and reads the

@@ -20,6 +20,7 @@ public:
     void on_unreadable_packets(int64_t, int64_t, uint64_t, std::string_view, std::string_view) override {}
     void on_foreign_event(std::string_view, int64_t) override { ++foreign_; }
     void on_malformed_event(std::string_view, std::string_view, int64_t) override { ++malformed_; }
+    void on_other_recording(std::string_view, uint64_t, uint64_t, int64_t) override { ++malformed_; }
     void on_read_error(std::string_view, int64_t) override { ++read_errors_; }
     void on_end(int64_t last_ts) override { last_ts_ = last_ts; }
     uint64_t events() const override { return events_; }

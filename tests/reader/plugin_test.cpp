@@ -25,6 +25,7 @@ struct Counter : contract::EventForwarder<TraceSink> {
     void on_unreadable_packets(int64_t, int64_t, uint64_t n, std::string_view, std::string_view) override { counts["unreadable"] += static_cast<int64_t>(n); }
     void on_foreign_event(std::string_view, int64_t) override { ++counts["foreign"]; }
     void on_malformed_event(std::string_view, std::string_view, int64_t) override { ++counts["malformed"]; }
+    void on_other_recording(std::string_view, uint64_t, uint64_t, int64_t) override { ++counts["other_recording"]; }
     void on_read_error(std::string_view, int64_t) override { ++counts["read_errors"]; }
     void on_end(int64_t ts) override { counts["last_ts"] = ts; }
 };

@@ -74,7 +74,7 @@ struct Decoded {
 class RecordingSink : public contract::EventForwarder<TraceSink> {
 public:
     std::vector<Decoded> events;
-    std::vector<std::string> foreign, malformed, read_errors;
+    std::vector<std::string> foreign, malformed, other_recording, read_errors;
     uint64_t discarded_events = 0, discarded_packets = 0, unreadable_packets = 0;
     int64_t end_ts = -2;
     int calls_after_end = 0;
@@ -123,6 +123,11 @@ public:
     {
         touch();
         malformed.push_back(std::string(name) + ": " + std::string(why));
+    }
+    void on_other_recording(std::string_view name, uint64_t, uint64_t, int64_t) override
+    {
+        touch();
+        other_recording.emplace_back(name);
     }
     void on_read_error(std::string_view what, int64_t) override
     {

@@ -88,11 +88,30 @@ def seq_length_clash_after(c):
     return "invoke_end"
 
 
+def process_field_not_integer(c):
+    next(p for p in c["providers"] if p["name"] == "teescope_user")["process_fields"][0]["type"] = "string"
+    return "recording"
+
+
+def process_field_without_variable(c):
+    del next(p for p in c["providers"] if p["name"] == "teescope_drv")["process_fields"][0]["env"]
+    return "recording"
+
+
+def field_named_like_a_process_field(c):
+    find_event(c, "teescope_user", "cancel")["fields"].append(
+        {"name": "recording", "type": "u64", "doc": "clashes with the process field"})
+    return "cancel"
+
+
 CASES = [("field without doc", missing_doc), ("field with empty doc", empty_doc),
          ("duplicate field", duplicate_field), ("field named like a caller field", duplicate_caller_field),
          ("unknown enum", unknown_enum), ("unknown type", unknown_type),
          ("event without 'fires'", no_fires), ("event defined twice", duplicate_event),
-         ("sequence length clash", seq_length_clash)]
+         ("sequence length clash", seq_length_clash),
+         ("process field that is not an integer", process_field_not_integer),
+         ("process field without its environment variable", process_field_without_variable),
+         ("field named like a process field", field_named_like_a_process_field)]
 # Broken contracts that gen_events.py still accepts today: reported, not counted, so that a fix
 # in the generator shows up here (then move the case into CASES).
 KNOWN_GAPS = []

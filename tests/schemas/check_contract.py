@@ -8,7 +8,8 @@
 - the committed event reference (events.md) equals what the generator writes today,
 - and, read here independently of the generator: every event says when it fires, every field
   and enum value has a doc, names are identifiers and not C keywords, nothing is defined twice,
-  every type and enum a field uses exists, and every driver-side event starts with pid, tid.
+  every type and enum a field uses exists, every driver-side event starts with pid, tid, and a
+  provider's process fields are documented integers read from a named environment variable.
 """
 import argparse
 import difflib
@@ -52,6 +53,16 @@ def rules(c):
         for f in p.get("caller_fields", []):
             if not f.get("doc"):
                 out.append(f"provider {name}: caller field {f.get('name')} has no doc")
+        for f in p.get("process_fields", []):
+            fw = f"provider {name}: process field {f.get('name')}"
+            if not IDENT.match(str(f.get("name", ""))) or f.get("name") in C_WORDS:
+                out.append(f"{fw}: bad name")
+            if f.get("type") not in ("u8", "u16", "u32", "u64", "s32", "s64", "x32", "x64"):
+                out.append(f"{fw}: must be an integer, is {f.get('type')!r}")
+            if not f.get("doc"):
+                out.append(f"{fw}: no doc")
+            if not re.match(r"^[A-Z][A-Z0-9_]*$", str(f.get("env", ""))):
+                out.append(f"{fw}: does not name the environment variable it comes from")
         if p.get("layer") == "driver":
             got = [(f.get("name"), f.get("type")) for f in p.get("caller_fields", [])]
             if got[:2] != DRIVER_CALLER:
@@ -100,7 +111,7 @@ def rules(c):
             out.append(f"{where}: no fields list")
             continue
         fields = list(p.get("caller_fields", [])) + list(e["fields"])
-        names = set()
+        names = {f.get("name") for f in p.get("process_fields", [])}
         for f in fields:
             fname = f.get("name", "")
             fw = f"{where}.{fname}"
@@ -109,7 +120,7 @@ def rules(c):
             if fname in C_WORDS:
                 out.append(f"{fw}: field name is a C/C++ keyword or a TRACE_EVENT macro name")
             if fname in names:
-                out.append(f"{fw}: field defined twice (caller fields included)")
+                out.append(f"{fw}: field defined twice (caller and process fields included)")
             names.add(fname)
             if f.get("type") not in types:
                 out.append(f"{fw}: unknown type {f.get('type')!r}")

@@ -53,6 +53,26 @@ TEST(Report, CsvQuotesTraceStrings)
     EXPECT_NE(csv.find("release_failed,2,other,"), std::string::npos) << csv;
 }
 
+TEST(Report, CsvNeutralisesFormulas)
+{
+    // A process name that a spreadsheet would run as a formula is written as text (OWASP CSV
+    // injection); one that is a plain number stays a number.
+    const std::pair<std::string, std::string> cases[] = {
+        {"=HYPERLINK(\"x\")", ",\"'=HYPERLINK(\"\"x\"\")\","},
+        {"+cmd", ",'+cmd,"},
+        {"-2+3", ",'-2+3,"},
+        {"@SUM(A1)", ",'@SUM(A1),"},
+        {"\tx", ",'\tx,"},
+        {"-42", ",-42,"},
+        {"-1.5", ",-1.5,"},
+    };
+    for (const auto &[name, cell] : cases) {
+        TempDir dir;
+        const std::string csv = render(write_small(dir, name), ReportKind::leaks, Format::csv);
+        EXPECT_NE(csv.find("held_at_end,1,svc,,,100" + cell), std::string::npos) << name << "\n" << csv;
+    }
+}
+
 TEST(Report, JsonEscapesTraceStrings)
 {
     TempDir dir;
@@ -157,8 +177,16 @@ TEST(Check, Limits)
     auto bad = check(db, broken);
     EXPECT_EQ(bad.broken, (std::vector<std::string>{"leaks: 2 > 1 (held_at_end 1, release_failed 1)",
                                                     "p99 of svc:7: 99ns > 98ns (100 invocations)"}));
-    ASSERT_EQ(bad.notes.size(), 1u);
-    EXPECT_NE(bad.notes[0].find("nope:1"), std::string::npos);
+    EXPECT_TRUE(bad.notes.empty());
+    ASSERT_EQ(bad.unknown.size(), 1u);
+    EXPECT_NE(bad.unknown[0].find("nope:1"), std::string::npos) << bad.unknown[0];
+    EXPECT_NE(bad.unknown[0].find("no service nope (it has svc)"), std::string::npos) << bad.unknown[0];
+
+    CheckLimits other_op;
+    other_op.max_p99 = {{"svc", 8, 1000}};
+    auto op = check(db, other_op);
+    ASSERT_EQ(op.unknown.size(), 1u);
+    EXPECT_NE(op.unknown[0].find("no invocation of op 8 of svc (it has op 7)"), std::string::npos) << op.unknown[0];
 }
 
 struct CommandRun {
@@ -197,6 +225,14 @@ TEST(Commands, CheckExitCodes)
     EXPECT_EQ(run_check({db, "--max-p99", "svc:7=fast"}).code, 2);
     EXPECT_EQ(run_check({db, "--max-p99"}).code, 2);
     EXPECT_EQ(run_check({db, "--frobnicate"}).code, 2);
+    // A misspelt gate fails, naming what the trace does not have, even beside limits that hold.
+    CommandRun misspelt = run_check({db, "--max-p99", "nosuchservice:0=2ms", "--max-leaks", "5"});
+    EXPECT_EQ(misspelt.code, 2);
+    EXPECT_NE(misspelt.err.find("no service nosuchservice"), std::string::npos) << misspelt.err;
+    EXPECT_EQ(misspelt.out, "");
+    CommandRun wrong_op = run_check({db, "--max-p99", "svc:70=2ms"});
+    EXPECT_EQ(wrong_op.code, 2);
+    EXPECT_NE(wrong_op.err.find("op 70"), std::string::npos) << wrong_op.err;
     CommandRun missing = run_check({dir.file("missing.db"), "--max-leaks", "0"});
     EXPECT_EQ(missing.code, 2);
     EXPECT_NE(missing.err.find("missing.db"), std::string::npos) << missing.err;

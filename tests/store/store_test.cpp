@@ -263,6 +263,35 @@ TEST(Database, RefusesNewerVersion)
     }
 }
 
+TEST(Database, RefusesDisagreeingVersions)
+{
+    TempDir dir;
+    for (const char *value : {"1", "999", "not a number"}) {
+        const std::string path = dir.file(std::string("disagree-") + value + ".db");
+        {
+            Writer w(path);
+            w.finish();
+        }
+        {
+            sqlite3 *raw = nullptr;
+            ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+            const std::string sql =
+                std::string("UPDATE metadata SET value = '") + value + "' WHERE key = 'schema_version'";
+            ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+            sqlite3_close(raw);
+        }
+        try {
+            Database::open_read_only(path);
+            ADD_FAILURE() << "a database with metadata.schema_version " << value << " was opened";
+        } catch (const Error &e) {
+            const std::string what = e.what();
+            EXPECT_NE(what.find(path), std::string::npos) << what;
+            EXPECT_NE(what.find("inconsistent"), std::string::npos) << what;
+            EXPECT_NE(what.find("user_version is " + std::to_string(schema_version())), std::string::npos) << what;
+        }
+    }
+}
+
 void expect_refused(const std::string &path, const std::string &words)
 {
     try {

@@ -2,12 +2,34 @@
 #include "core/csv_writer.h"
 
 #include <QFile>
+#include <QRegularExpression>
 #include <QSaveFile>
 
 namespace teescope::gui {
 
-QString CsvWriter::field(const QString &value)
+namespace {
+
+// A plain decimal number, possibly negative ("-12", "-0.5", "3e-9"): kept as it is.
+bool isPlainNumber(const QString &s)
 {
+    static const QRegularExpression number(QStringLiteral("^[-+]?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$"));
+    return number.match(s).hasMatch();
+}
+
+// A cell a spreadsheet would take for a formula (OWASP "CSV injection") is written as text,
+// behind a quote mark; strings from a trace are never interpreted.
+QString neutralised(const QString &value)
+{
+    if (value.isEmpty() || !QStringLiteral("=+-@\t\r").contains(value.front()) || isPlainNumber(value))
+        return value;
+    return QLatin1Char('\'') + value;
+}
+
+} // namespace
+
+QString CsvWriter::field(const QString &raw)
+{
+    const QString value = neutralised(raw);
     const bool quote = value.contains(QLatin1Char(',')) || value.contains(QLatin1Char('"')) ||
                        value.contains(QLatin1Char('\r')) || value.contains(QLatin1Char('\n'));
     if (!quote)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Comma-separated values as RFC 4180 says: CRLF line ends, a field is quoted when it holds a
-// comma, a quote, CR or LF, and quotes inside are doubled. Strings are written verbatim (UTF-8).
+// comma, a quote, CR or LF, and quotes inside are doubled. Strings are written verbatim (UTF-8),
+// except that a cell starting with =, +, -, @, tab or CR (a formula to a spreadsheet) gets a
+// leading ' unless it is a plain number such as -12 (OWASP CSV injection).
 #pragma once
 
 #include <QString>

@@ -10,6 +10,9 @@ namespace teescope::gui {
 
 QList<LatencyRow> loadLatency(const store::Database &db, int guest)
 {
+    // The view is made of invocations (its charts read them): a database without them cannot
+    // show it, even though the per-op summary was written apart.
+    store::Statement(db.handle(), "SELECT id FROM invocations LIMIT 0", db.path()).next();
     if (guest >= 0) {
         QList<LatencyRow> rows;
         for (const store::LatencyGroup &g : store::compute_latency_groups(db.handle(), db.path(), guest)) {

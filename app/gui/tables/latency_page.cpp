@@ -211,6 +211,7 @@ void LatencyPage::loadStats(const QString &objectClass, qint64 op, const QString
             statsLoading_ = false;
             if (!result.ok()) {
                 qCWarning(lcTables) << "latency stats:" << result.error;
+                setLoadError(result.error);
                 statsLabel_->setText(result.error);
                 Q_EMIT statusMessage(result.error);
                 updateReady();

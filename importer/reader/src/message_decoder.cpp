@@ -178,6 +178,28 @@ bool snapshot_ns(const bt_clock_snapshot *snapshot, int64_t &ns)
                   == BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK;
 }
 
+// The token of the recording a trace holds, from the name of the session `teescope record` made
+// (teescope-TOKEN, 16 hex digits); 0 when the trace does not say (recorded otherwise).
+uint64_t recording_of(const bt_trace *trace)
+{
+    const bt_value *name = trace ? bt_trace_borrow_environment_entry_value_by_name_const(trace, "trace_name")
+                                 : nullptr;
+    if (!name || !bt_value_is_string(name))
+        return 0;
+    const std::string_view text = bt_value_string_get(name);
+    constexpr std::string_view prefix = "teescope-";
+    if (text.size() != prefix.size() + 16 || text.substr(0, prefix.size()) != prefix)
+        return 0;
+    uint64_t token = 0;
+    for (char c : text.substr(prefix.size())) {
+        const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (digit < 0)
+            return 0;
+        token = token << 4 | static_cast<uint64_t>(digit);
+    }
+    return token;
+}
+
 template <typename T>
 void store(void *base, uint32_t offset, T value)
 {
@@ -203,6 +225,7 @@ struct MessageDecoder::EventClassInfo {
     bool has_clock = false;
     int64_t vpid = -1, vtid = -1, procname = -1; // common-context member indices
     bool vpid_signed = true, vtid_signed = true;
+    int64_t recording = -1; // payload member index of the process field `recording`, -1 if absent
     std::vector<uint64_t> storage;   // the event struct being filled (8-byte aligned)
     std::vector<uint64_t> scratch64; // seq_u64 contents
     std::vector<uint8_t> scratch8;   // seq_u8 and uuid contents
@@ -258,6 +281,11 @@ MessageDecoder::EventClassInfo &MessageDecoder::resolve(const bt_event_class *ev
         return info;
     }
     const bt_field_class *payload = bt_event_class_borrow_payload_field_class_const(event_class);
+    // The recording token the provider library stamps on every event (contract version 2); a
+    // field of another shape counts as absent.
+    info.recording = member_index(payload, "recording");
+    if (info.recording >= 0 && !integer_fits(member_class(payload, info.recording), {64, false}))
+        info.recording = -1;
     uint32_t n64 = 0, n8 = 0;
     info.slots.reserve(info.desc->field_count);
     for (uint32_t i = 0; i < info.desc->field_count; ++i) {
@@ -329,6 +357,25 @@ void MessageDecoder::consume_event(const bt_message *message)
     if (info.kind == EventClassInfo::Kind::malformed) {
         sink_.on_malformed_event(info.name, info.why, ts);
         return;
+    }
+
+    // In a trace of one recording, an event of any other (another token, or none) is not ours:
+    // the session filters them out, so this only happens when it was recorded without the filter.
+    const bt_trace *trace = bt_stream_borrow_trace_const(bt_event_borrow_stream_const(event));
+    if (trace != last_trace_) {
+        last_trace_ = trace;
+        trace_recording_ = recording_of(trace);
+    }
+    if (trace_recording_ != 0) {
+        const uint64_t recording = info.recording >= 0
+                                       ? read_unsigned(bt_field_structure_borrow_member_field_by_index_const(
+                                             bt_event_borrow_payload_field_const(event),
+                                             static_cast<uint64_t>(info.recording)))
+                                       : 0;
+        if (recording != trace_recording_) {
+            sink_.on_other_recording(info.name, recording, trace_recording_, ts);
+            return;
+        }
     }
 
     EventHeader header{ts, -1, -1, {}};

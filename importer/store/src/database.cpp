@@ -93,6 +93,12 @@ Database Database::open_read_only(const std::string &path)
         throw Error(path + ": written by an older teescope (database version " + std::to_string(version) +
                     ", this teescope reads version " + std::to_string(schema_version()) +
                     "); import the trace again");
+    // The two version marks are written together: a file where they disagree was altered or
+    // assembled by something else, and what its tables mean cannot be known.
+    if (*written_version != version)
+        throw Error(path + ": inconsistent teescope database: metadata.schema_version is " +
+                    std::to_string(*written_version) + " but PRAGMA user_version is " + std::to_string(version) +
+                    "; import the trace again");
     return Database(c.release(), path);
 }
 

@@ -208,8 +208,38 @@ void write_text(std::ostream &out, const Report &report)
     }
 }
 
-std::string csv_field(const std::string &s)
+// A plain decimal number, possibly negative: "-12", "-0.5", "3e-9". Kept as it is in CSV.
+bool is_plain_number(std::string_view s)
 {
+    size_t i = s.size() > 1 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    auto digits = [&] {
+        const size_t from = i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
+        return i > from;
+    };
+    if (!digits())
+        return false;
+    if (i < s.size() && s[i] == '.' && (++i, !digits()))
+        return false;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '-' || s[i] == '+'))
+            ++i;
+        if (!digits())
+            return false;
+    }
+    return i == s.size();
+}
+
+std::string csv_field(const std::string &text)
+{
+    // A cell a spreadsheet would take for a formula (OWASP "CSV injection") is written as text,
+    // behind a quote mark; trace strings are never interpreted.
+    const std::string s = !text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos
+                                  && !is_plain_number(text)
+                              ? "'" + text
+                              : text;
     if (s.find_first_of(",\"\r\n") == std::string::npos)
         return s;
     std::string q = "\"";
@@ -530,6 +560,33 @@ std::optional<P99Limit> parse_p99_limit(std::string_view text, std::string &why)
     return limit;
 }
 
+namespace {
+
+// Why a p99 limit matched no row of the latency view: the service is not in the trace, or it is
+// but never had that op. Names what the trace has instead, so that a typo is easy to fix.
+std::string unknown_limit(const Database &db, const P99Limit &limit)
+{
+    const std::string op = limit.op < 0 ? op_text(limit.op) : std::to_string(limit.op);
+    Statement ops(db.handle(), "SELECT DISTINCT op FROM latency WHERE class = ?1 ORDER BY op", db.path());
+    ops.bind(1, limit.service);
+    std::string have;
+    size_t n = 0;
+    while (ops.next()) {
+        const int64_t o = ops.int_at(0);
+        have += (n++ ? ", " : "") + (o < 0 ? op_text(o) : std::to_string(o));
+    }
+    if (n)
+        return "--max-p99 " + plain_text(limit.service) + ":" + op + ": the trace has no invocation of op " + op +
+               " of " + plain_text(limit.service) + " (it has op " + have + ")";
+    Statement services(db.handle(), "SELECT DISTINCT class FROM latency ORDER BY class", db.path());
+    while (services.next())
+        have += (n++ ? ", " : "") + plain_text(services.text_at(0));
+    return "--max-p99 " + plain_text(limit.service) + ":" + op + ": the trace has no service " +
+           plain_text(limit.service) + (n ? " (it has " + have + ")" : " (it has no invocations)");
+}
+
+} // namespace
+
 CheckResult check(const Database &db, const CheckLimits &limits)
 {
     CheckResult result;
@@ -554,7 +611,7 @@ CheckResult check(const Database &db, const CheckLimits &limits)
         const std::string what = "p99 of " + plain_text(limit.service) + ":" +
                                  (limit.op < 0 ? op_text(limit.op) : std::to_string(limit.op));
         if (!s.next()) {
-            result.notes.push_back(what + ": no invocations in the database");
+            result.unknown.push_back(unknown_limit(db, limit));
             continue;
         }
         const int64_t p99 = s.int_at(0);

@@ -23,6 +23,19 @@ private Q_SLOTS:
         QTest::newRow("cr") << QStringLiteral("a\rb") << QStringLiteral("\"a\rb\"");
         QTest::newRow("spaces kept") << QStringLiteral(" a ") << QStringLiteral(" a ");
         QTest::newRow("arrow") << QStringLiteral("root → app") << QStringLiteral("root → app");
+        // Formulas are neutralised (OWASP CSV injection), numbers are not.
+        QTest::newRow("formula =") << QStringLiteral("=1+1") << QStringLiteral("'=1+1");
+        QTest::newRow("formula +") << QStringLiteral("+cmd|' /C calc'!A0") << QStringLiteral("'+cmd|' /C calc'!A0");
+        QTest::newRow("formula -") << QStringLiteral("-2+3") << QStringLiteral("'-2+3");
+        QTest::newRow("formula @") << QStringLiteral("@SUM(A1)") << QStringLiteral("'@SUM(A1)");
+        QTest::newRow("tab") << QStringLiteral("\t=1") << QStringLiteral("'\t=1");
+        QTest::newRow("cr first") << QStringLiteral("\r=1") << QStringLiteral("\"'\r=1\"");
+        QTest::newRow("formula with comma") << QStringLiteral("=A1,B1") << QStringLiteral("\"'=A1,B1\"");
+        QTest::newRow("negative integer") << QStringLiteral("-12") << QStringLiteral("-12");
+        QTest::newRow("negative real") << QStringLiteral("-0.5") << QStringLiteral("-0.5");
+        QTest::newRow("exponent") << QStringLiteral("-1e-9") << QStringLiteral("-1e-9");
+        QTest::newRow("lone minus") << QStringLiteral("-") << QStringLiteral("'-");
+        QTest::newRow("equals inside") << QStringLiteral("a=b") << QStringLiteral("a=b");
     }
     void field()
     {

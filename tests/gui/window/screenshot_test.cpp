@@ -147,6 +147,33 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
     }
 
+    // A database that lacks a table fails every view the same way: exit 1 naming what is missing.
+    void everyViewFailsWithoutInvocations_data()
+    {
+        QTest::addColumn<QString>("view");
+        for (const char *v : {"graph", "timeline", "leaks", "latency", "summary"})
+            QTest::newRow(v) << QString::fromLatin1(v);
+    }
+    void everyViewFailsWithoutInvocations()
+    {
+        QFETCH(QString, view);
+        QTemporaryDir dir;
+        const QString copy = dir.filePath(QStringLiteral("broken.db"));
+        QVERIFY(QFile::copy(sampleDb("clean"), copy));
+        QFile::setPermissions(copy, QFile::ReadOwner | QFile::WriteOwner);
+        sqlite3 *h = nullptr;
+        QCOMPARE(sqlite3_open(copy.toUtf8().constData(), &h), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(h, "DROP TABLE invocations", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(h);
+        const QString shot = dir.filePath(QStringLiteral("x.png"));
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_CACHE_HOME"), dir.path());
+        const Run r = gui({copy, QStringLiteral("--screenshot"), shot, QStringLiteral("--view"), view}, env);
+        QVERIFY2(r.exitCode == 1, qPrintable(QStringLiteral("exit %1: %2").arg(r.exitCode).arg(r.err)));
+        QVERIFY2(r.err.contains(QStringLiteral("invocations")), qPrintable(r.err));
+        QVERIFY(!QFile::exists(shot));
+    }
+
     void newerDatabaseIsRefused()
     {
         QTemporaryDir dir;

@@ -39,6 +39,10 @@ public:
     virtual void on_foreign_event(std::string_view name, int64_t ts) = 0;
     // A teescope event whose fields do not match the contract (skipped).
     virtual void on_malformed_event(std::string_view name, std::string_view why, int64_t ts) = 0;
+    // A teescope event of another recording than the trace's (`recording`: its token, 0 if it has
+    // none) in a trace that names its recording (skipped): its process was not started by this one.
+    virtual void on_other_recording(std::string_view name, uint64_t recording, uint64_t trace_recording,
+                                    int64_t ts) = 0;
     // The trace could not be read further (a corrupt or truncated packet); what came before stands.
     virtual void on_read_error(std::string_view what, int64_t last_ts) = 0;
     // No more messages. last_ts: the time of the last event (or message) seen.

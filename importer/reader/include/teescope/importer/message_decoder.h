@@ -53,6 +53,8 @@ private:
     EventClassInfo *last_info_ = nullptr;
     int64_t last_ts_ = -1;
     uint64_t events_ = 0;
+    const bt_trace *last_trace_ = nullptr; // of the last event, and the recording it holds (0: any)
+    uint64_t trace_recording_ = 0;
     std::string why_;    // reusable text of a malformed event
     std::string stream_; // reusable name of an unnamed stream
     std::vector<std::pair<std::string, std::string>> renames_;

@@ -68,8 +68,10 @@ struct CheckLimits {
 };
 
 struct CheckResult {
-    std::vector<std::string> broken; // one line per broken limit
-    std::vector<std::string> notes;  // limits that matched nothing in the database, and warnings
+    std::vector<std::string> broken;  // one line per broken limit
+    std::vector<std::string> unknown; // limits naming a service, or an op of it, the trace does not
+                                      // have (a misspelt gate): one line each
+    std::vector<std::string> notes;   // warnings
 };
 
 // Evaluates the limits against the database. Throws Error.

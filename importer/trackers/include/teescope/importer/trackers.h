@@ -95,6 +95,7 @@ public:
                                std::string_view why) override;
     void on_foreign_event(std::string_view name, int64_t ts) override;
     void on_malformed_event(std::string_view name, std::string_view why, int64_t ts) override;
+    void on_other_recording(std::string_view name, uint64_t recording, uint64_t trace_recording, int64_t ts) override;
     void on_read_error(std::string_view what, int64_t last_ts) override;
     // Emits every lifetime still open, then nothing more is accepted.
     void on_end(int64_t last_ts) override;
