@@ -6,6 +6,9 @@
 #include "object_tracker.h"
 #include "process_tracker.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace teescope::importer {
 
 namespace {
@@ -141,6 +144,20 @@ void RequestTracker::on_drv_request_abandon(const EventHeader &h, const teescope
     stop_serving(r);
     emit_request(r, abandon_reason_name(e.reason));
     requests_.erase(it);
+}
+
+void RequestTracker::on_context_close(const EventHeader &h, uint64_t ctx) {
+    std::vector<PairKey> dropped;
+    for (auto &[key, r] : requests_)
+        if (key.first == ctx && r.row.op == op_release && !r.row.pick_ts)
+            dropped.push_back(key);
+    std::sort(dropped.begin(), dropped.end()); // rows in a stable order
+    for (const PairKey &key : dropped) {
+        Request &r = requests_.at(key);
+        r.row.answer_ts = h.ts;
+        emit_request(r, "owner_closed");
+        requests_.erase(key);
+    }
 }
 
 void RequestTracker::finish(Ts last_ts) {

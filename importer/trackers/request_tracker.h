@@ -35,6 +35,11 @@ public:
         return it != requests_.end() ? OptId(it->second.row.id) : std::nullopt;
     }
 
+    // The owner context `ctx` was closed: the RELEASE notices it never took are dropped with it
+    // (qcomtee_requests_destroy() drops them without an event; the other requests end with
+    // request_abandon).
+    void on_context_close(const EventHeader &h, uint64_t ctx);
+
     // Emits the requests still pending.
     void finish(Ts last_ts);
 

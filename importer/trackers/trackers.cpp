@@ -103,6 +103,7 @@ void Trackers::on_drv_context_open(const EventHeader &h, const teescope_drv_cont
 
 void Trackers::on_drv_context_close(const EventHeader &h, const teescope_drv_context_close &e) {
     t_->contexts.on_drv_context_close(h, e);
+    t_->requests.on_context_close(h, e.ctx);
 }
 
 void Trackers::on_drv_context_release(const EventHeader &h, const teescope_drv_context_release &e) {

@@ -267,6 +267,22 @@ TEST(Trackers, ForkOfTheParentsOwnPidMakesNoNamelessProcess) {
         EXPECT_GT(p.id, 0) << "pid " << p.pid;
 }
 
+TEST(Trackers, ReleaseNoticeNeverTakenEndsWhenItsOwnerCloses) {
+    // QTEE released a callback object; its owner closed before its supplicant took the RELEASE
+    // notice: the driver drops the notice with the context (no event of its own).
+    Fixture f;
+    f.context();
+    f.feed.create(1, 0x40, TEESCOPE_OBJECT_KIND_CALLBACK, 0, 0, 100);
+    f.feed.exported(1, 0x40, 5, 0, 100);
+    f.feed.queue(1, 3, 0x40, 0xFFFF, 0, 0, 0);
+    f.feed.close(1);
+    const int64_t closed = f.feed.ts;
+    f.feed.end();
+    ASSERT_EQ(f.rows.requests.size(), 1u);
+    EXPECT_EQ(f.rows.requests[0].end_kind, "owner_closed");
+    EXPECT_EQ(f.rows.requests[0].answer_ts, closed);
+}
+
 TEST(Trackers, AddressReusedGivesTwoObjects) {
     Fixture f;
     f.context();
