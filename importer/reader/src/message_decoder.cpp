@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/importer/message_decoder.h"
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 #include <string_view>
 
 #include "teescope/importer/event_table.h" // generated
@@ -11,6 +14,14 @@ namespace teescope::importer {
 using contract::FieldType;
 
 namespace {
+
+// A path that names a stream file the same way whatever path led to it.
+std::string same_file(const std::string &path)
+{
+    std::error_code ec;
+    const auto canonical = std::filesystem::weakly_canonical(path, ec);
+    return ec ? path : canonical.string();
+}
 
 constexpr std::string_view provider_of(std::string_view event_name)
 {
@@ -318,6 +329,81 @@ MessageDecoder::EventClassInfo &MessageDecoder::resolve(const bt_event_class *ev
     return info;
 }
 
+std::string MessageDecoder::name_of(const bt_stream *stream) const
+{
+    const char *name = bt_stream_get_name(stream);
+    if (!name)
+        return "stream " + std::to_string(bt_stream_get_id(stream));
+    for (const auto &[from, to] : renames_) {
+        const size_t n = from.size();
+        if (std::strncmp(name, from.c_str(), n) == 0 && (name[n] == '/' || name[n] == '\0'))
+            return to + (name + n);
+    }
+    return name;
+}
+
+MessageDecoder::StreamState &MessageDecoder::stream_state(const bt_stream *stream)
+{
+    auto [it, added] = streams_.try_emplace(stream);
+    StreamState &st = it->second;
+    if (added) {
+        st.name = name_of(stream);
+        // The same file may be named by another path in the new graph (Babeltrace2 names a
+        // stream by the absolute path of its file, a rename by the path the user gave).
+        if (!resume_from_.empty()) {
+            const std::string file = same_file(st.name);
+            for (const StreamTally &t : resume_from_)
+                if (t.stream == file)
+                    st.done = &t;
+            for (const StreamLayout &l : layouts_)
+                if (l.stream == file)
+                    st.layout = &l;
+        }
+    }
+    last_stream_ = stream;
+    last_state_ = &st;
+    return st;
+}
+
+void MessageDecoder::begin_packet(const bt_message *message)
+{
+    StreamState &st = stream_state(bt_packet_borrow_stream_const(bt_message_packet_beginning_borrow_packet_const(message)));
+    const uint64_t here = st.packets++;
+    st.in_packet = 0;
+    if (!st.done)
+        return;
+    // This packet's place in the stream as first read (a salvage may have left packets out).
+    const uint64_t first = !st.layout ? here : here < st.layout->packets.size() ? st.layout->packets[here] : UINT64_MAX;
+    st.skip_packet = first != UINT64_MAX && first + 1 < st.done->packets;
+    st.skip = first != UINT64_MAX && first + 1 == st.done->packets ? st.done->in_packet : 0;
+}
+
+std::vector<MessageDecoder::StreamTally> MessageDecoder::tallies() const
+{
+    std::vector<StreamTally> out;
+    for (const auto &[stream, st] : streams_)
+        out.push_back({st.name, st.packets, st.in_packet});
+    return out;
+}
+
+void MessageDecoder::resume(const std::vector<StreamTally> &delivered, const std::vector<StreamLayout> &rewritten)
+{
+    // The classes and streams of the previous graph are gone; their addresses may be reused.
+    classes_.clear();
+    last_class_ = nullptr;
+    last_info_ = nullptr;
+    last_trace_ = nullptr;
+    streams_.clear();
+    last_stream_ = nullptr;
+    last_state_ = nullptr;
+    resume_from_ = delivered;
+    for (StreamTally &t : resume_from_)
+        t.stream = same_file(t.stream);
+    layouts_ = rewritten;
+    for (StreamLayout &l : layouts_)
+        l.stream = same_file(l.stream);
+}
+
 void MessageDecoder::consume(const bt_message *message)
 {
     switch (bt_message_get_type(message)) {
@@ -330,14 +416,16 @@ void MessageDecoder::consume(const bt_message *message)
     case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
         consume_discarded(message, true);
         break;
+    case BT_MESSAGE_TYPE_PACKET_BEGINNING:
+        begin_packet(message);
+        break;
     default:
-        break; // stream and packet boundaries, inactivity: nothing for the sink
+        break; // stream and packet ends, inactivity: nothing for the sink
     }
 }
 
 void MessageDecoder::consume_event(const bt_message *message)
 {
-    ++events_;
     const bt_event *event = bt_message_event_borrow_event_const(message);
     const bt_event_class *event_class = bt_event_borrow_class_const(event);
     if (event_class != last_class_) {
@@ -347,8 +435,14 @@ void MessageDecoder::consume_event(const bt_message *message)
     EventClassInfo &info = *last_info_;
 
     int64_t ts = last_ts_;
-    if (info.has_clock && snapshot_ns(bt_message_event_borrow_default_clock_snapshot_const(message), ts))
-        last_ts_ = ts;
+    if (info.has_clock)
+        snapshot_ns(bt_message_event_borrow_default_clock_snapshot_const(message), ts);
+    const bt_stream *stream = bt_event_borrow_stream_const(event);
+    StreamState &st = stream == last_stream_ ? *last_state_ : stream_state(stream);
+    if (skipped(st))
+        return;
+    last_ts_ = ts;
+    ++events_;
 
     if (info.kind == EventClassInfo::Kind::foreign) {
         sink_.on_foreign_event(info.name, ts);
@@ -490,20 +584,20 @@ void MessageDecoder::consume_discarded(const bt_message *message, bool packets)
         bt_message_discarded_packets_get_count(message, &count);
     else
         bt_message_discarded_events_get_count(message, &count);
-    const char *name = bt_stream_get_name(stream);
-    if (!name) {
-        stream_.assign("stream ").append(std::to_string(bt_stream_get_id(stream)));
-        name = stream_.c_str();
-    } else {
-        for (const auto &[from, to] : renames_) {
-            const size_t n = from.size();
-            if (std::strncmp(name, from.c_str(), n) == 0 && (name[n] == '/' || name[n] == '\0')) {
-                stream_.assign(to).append(name + n);
-                name = stream_.c_str();
-                break;
-            }
-        }
+    StreamState &st = stream_state(stream);
+    if (skipped(st))
+        return;
+    if (packets && st.layout) {
+        // The gap before the packet about to begin may be the salvage's: its packets are
+        // reported by the salvage.
+        const auto &first = st.layout->packets;
+        const uint64_t next = st.packets;
+        const uint64_t ours = next >= first.size() ? 0 : next == 0 ? first[0] : first[next] - first[next - 1] - 1;
+        if (ours > 0 && (count == 0 || count <= ours))
+            return;
+        count -= ours;
     }
+    const char *name = st.name.c_str();
     if (packets)
         sink_.on_discarded_packets(begin, end, count, name);
     else

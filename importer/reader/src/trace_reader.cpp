@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <functional>
+#include <stdexcept>
 #include <filesystem>
 #include <system_error>
 #include <thread>
@@ -83,6 +85,9 @@ struct RunState {
     MessageDecoder decoder;
     uint64_t messages = 0;
     std::exception_ptr failure; // thrown by the sink, rethrown outside of the graph
+    // Errors Babeltrace2 left behind a step that went on (the first few, and how many more).
+    std::vector<std::string> read_on;
+    uint64_t read_on_more = 0;
 };
 
 bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *iterator, void *data)
@@ -112,6 +117,128 @@ bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *
             bt_message_put_ref(messages[i]);
     }
     return status;
+}
+
+
+// How a graph's read ended: at the end of the traces (nothing set), on a trace src.ctf.fs
+// refused (added to the refused traces), or on a read error.
+struct GraphEnd {
+    bool refused = false;
+    std::string error;
+};
+
+// Reads the traces in `dirs` through one graph (a source per trace, a muxer, our sink) into the
+// decoder; `tick` runs after every graph step.
+GraphEnd read_graph(RunState &state, const bt_component_class_source *ctf_fs, const bt_component_class_filter *muxer_class,
+                    const std::vector<std::string> &dirs, const std::string &path,
+                    const std::function<std::string(const std::string &)> &user_dir, std::vector<std::string> &refused,
+                    const std::function<void()> &tick)
+{
+    GraphRef graph(bt_graph_create(0));
+    if (!graph)
+        throw std::bad_alloc();
+
+    // A component that fails to be added leaves the graph unusable: stop there.
+    const bt_component_filter *muxer = nullptr;
+    if (bt_graph_add_filter_component(graph.get(), muxer_class, "muxer", nullptr, BT_LOGGING_LEVEL_NONE, &muxer)
+        != BT_GRAPH_ADD_COMPONENT_STATUS_OK)
+        throw TraceError("trace " + path + ": cannot create the muxer: " + take_bt_error("unknown error"));
+    for (size_t i = 0; i < dirs.size(); ++i) {
+        ValueRef params = inputs_params(dirs[i]);
+        const bt_component_source *source = nullptr;
+        const std::string name = "source-" + std::to_string(i);
+        if (bt_graph_add_source_component(graph.get(), ctf_fs, name.c_str(), params.get(), BT_LOGGING_LEVEL_NONE, &source)
+            != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+            refused.push_back("cannot read the CTF trace in " + user_dir(dirs[i]) + ": "
+                              + take_bt_error("src.ctf.fs refused it"));
+            return {true, {}};
+        }
+        for (uint64_t p = 0; p < bt_component_source_get_output_port_count(source); ++p) {
+            // The muxer always offers one free input port, the last one.
+            const uint64_t free_port = bt_component_filter_get_input_port_count(muxer) - 1;
+            if (bt_graph_connect_ports(graph.get(), bt_component_source_borrow_output_port_by_index_const(source, p),
+                                       bt_component_filter_borrow_input_port_by_index_const(muxer, free_port), nullptr)
+                != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
+                throw TraceError("trace " + path + ": cannot connect a stream of " + user_dir(dirs[i]) + ": "
+                                 + take_bt_error("unknown error"));
+        }
+    }
+    const bt_component_sink *teescope_sink = nullptr;
+    if (bt_graph_add_simple_sink_component(graph.get(), "teescope", nullptr, consume, nullptr, &state, &teescope_sink)
+            != BT_GRAPH_ADD_COMPONENT_STATUS_OK
+        || bt_graph_connect_ports(graph.get(), bt_component_filter_borrow_output_port_by_index_const(muxer, 0),
+                                  bt_component_sink_borrow_input_port_by_index_const(teescope_sink, 0), nullptr)
+               != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
+        throw TraceError("trace " + path + ": cannot build the reading graph: " + take_bt_error("unknown error"));
+
+    for (;;) {
+        auto status = bt_graph_run_once(graph.get());
+        // Babeltrace2 2.0 can return OK (or AGAIN, or END) from a damaged trace and still leave
+        // an error on the thread (src.ctf.fs gave up on the rest of a packet); any further
+        // library call with it there would abort the process. The babeltrace2 CLI reads on past
+        // it, and so does the reader: the error is taken off the thread and reported at the end.
+        if (status == BT_GRAPH_RUN_ONCE_STATUS_OK || status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN
+            || status == BT_GRAPH_RUN_ONCE_STATUS_END) {
+            if (const bt_error *pending = bt_current_thread_take_error()) {
+                bt_current_thread_move_error(pending);
+                std::string what = take_bt_error("an error that did not stop the read");
+                if (state.read_on.size() < 8)
+                    state.read_on.push_back(std::move(what));
+                else
+                    ++state.read_on_more;
+            }
+        }
+        if (status == BT_GRAPH_RUN_ONCE_STATUS_END)
+            return {};
+        if (status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            continue;
+        }
+        if (status != BT_GRAPH_RUN_ONCE_STATUS_OK) {
+            if (state.failure) {
+                bt_current_thread_clear_error();
+                std::rethrow_exception(state.failure);
+            }
+            // What was read stands; the trackers close what is open at on_end.
+            return {false, take_bt_error("the trace could not be read further")};
+        }
+        tick();
+    }
+}
+
+// After a read error: each trace read is replaced by a copy without the packets that cannot
+// be decoded, if it has any; the decoder then skips what it has handed over. Whether any was.
+bool leave_out_damaged_packets(RunState &state, const bt_component_class_source *ctf_fs, std::vector<std::string> &readable,
+                               std::vector<std::pair<std::string, std::string>> &salvaged, std::vector<StreamLoss> &losses,
+                               ScratchDir &scratch, const std::function<void(const std::string &)> &trial)
+{
+    bool any = false;
+    std::vector<MessageDecoder::StreamLayout> rewritten;
+    for (std::string &dir : readable) {
+        std::string user = dir;
+        for (const auto &[copy, original] : salvaged)
+            if (copy == dir)
+                user = original;
+        SalvagedTrace copy;
+        try {
+            copy = leave_out_undecodable_packets(ctf_fs, dir, user, scratch.path(), [&] { trial(user); });
+        } catch (const std::runtime_error &) {
+            copy = SalvagedTrace{}; // no room for a copy: the read error stands
+        }
+        if (copy.dir.empty())
+            continue;
+        any = true;
+        losses.insert(losses.end(), copy.losses.begin(), copy.losses.end());
+        for (const RewrittenStream &r : copy.rewritten)
+            rewritten.push_back({r.stream, r.packets});
+        salvaged.emplace_back(copy.dir, user);
+        state.decoder.rename_streams(copy.dir, user);
+        dir = copy.dir;
+    }
+    if (!any)
+        return false;
+    state.decoder.resume(state.decoder.tallies(), rewritten);
+    return true;
 }
 
 } // namespace
@@ -185,11 +312,12 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
                                                  : range_end != INT64_MIN ? std::max(range_end, begin) : -1;
             sink.on_unreadable_packets(begin, end, loss.packets, loss.stream, loss.why);
             sink.on_read_error("stream file " + loss.stream + " is damaged (" + loss.why + "): "
-                                   + (loss.kept_packets ? "its first " + std::to_string(loss.kept_packets)
-                                                              + " packets (" + std::to_string(loss.kept_bytes)
-                                                              + " of " + std::to_string(loss.file_bytes)
-                                                              + " bytes) were read, the rest is lost"
-                                                        : std::string("none of it could be read")),
+                                   + (loss.left_out ? std::string("that packet was left out, the others were read")
+                                      : loss.kept_packets ? "its first " + std::to_string(loss.kept_packets)
+                                                                + " packets (" + std::to_string(loss.kept_bytes)
+                                                                + " of " + std::to_string(loss.file_bytes)
+                                                                + " bytes) were read, the rest is lost"
+                                                          : std::string("none of it could be read")),
                                last_ts);
         }
         sink.on_end(last_ts);
@@ -201,49 +329,10 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
         return;
     }
 
-    if (on_phase_)
-        on_phase_(ReadPhase::Reading, path_);
-    // Declared before the graph: the graph (and its sink) goes first.
+    // Declared before the graphs: a graph (and its sink) goes first.
     RunState state(sink);
     for (const auto &[copy, dir] : salvaged)
         state.decoder.rename_streams(copy, dir);
-    GraphRef graph(bt_graph_create(0));
-    if (!graph)
-        throw std::bad_alloc();
-
-    // A component that fails to be added leaves the graph unusable: stop there.
-    const bt_component_filter *muxer = nullptr;
-    if (bt_graph_add_filter_component(graph.get(), muxer_class, "muxer", nullptr, BT_LOGGING_LEVEL_NONE, &muxer)
-        != BT_GRAPH_ADD_COMPONENT_STATUS_OK)
-        throw TraceError("trace " + path_ + ": cannot create the muxer: " + take_bt_error("unknown error"));
-    for (size_t i = 0; i < readable.size(); ++i) {
-        ValueRef params = inputs_params(readable[i]);
-        const bt_component_source *source = nullptr;
-        const std::string name = "source-" + std::to_string(i);
-        if (bt_graph_add_source_component(graph.get(), ctf_fs, name.c_str(), params.get(), BT_LOGGING_LEVEL_NONE, &source)
-            != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
-            refused.push_back("cannot read the CTF trace in " + user_dir(readable[i]) + ": "
-                              + take_bt_error("src.ctf.fs refused it"));
-            finish(-1);
-            return;
-        }
-        for (uint64_t p = 0; p < bt_component_source_get_output_port_count(source); ++p) {
-            // The muxer always offers one free input port, the last one.
-            const uint64_t free_port = bt_component_filter_get_input_port_count(muxer) - 1;
-            if (bt_graph_connect_ports(graph.get(), bt_component_source_borrow_output_port_by_index_const(source, p),
-                                       bt_component_filter_borrow_input_port_by_index_const(muxer, free_port), nullptr)
-                != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
-                throw TraceError("trace " + path_ + ": cannot connect a stream of " + user_dir(readable[i]) + ": "
-                                 + take_bt_error("unknown error"));
-        }
-    }
-    const bt_component_sink *teescope_sink = nullptr;
-    if (bt_graph_add_simple_sink_component(graph.get(), "teescope", nullptr, consume, nullptr, &state, &teescope_sink)
-            != BT_GRAPH_ADD_COMPONENT_STATUS_OK
-        || bt_graph_connect_ports(graph.get(), bt_component_filter_borrow_output_port_by_index_const(muxer, 0),
-                                  bt_component_sink_borrow_input_port_by_index_const(teescope_sink, 0), nullptr)
-               != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
-        throw TraceError("trace " + path_ + ": cannot build the reading graph: " + take_bt_error("unknown error"));
 
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
@@ -261,45 +350,48 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
             throw Cancelled();
     };
 
-    for (;;) {
-        auto status = bt_graph_run_once(graph.get());
-        // Babeltrace2 2.0 can return OK (or AGAIN, or END) from a damaged trace and still leave
-        // an error on the thread; any further library call would abort the process. That is a
-        // read error too.
-        if (status == BT_GRAPH_RUN_ONCE_STATUS_OK || status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN
-            || status == BT_GRAPH_RUN_ONCE_STATUS_END) {
-            if (const bt_error *pending = bt_current_thread_take_error()) {
-                bt_current_thread_move_error(pending);
-                status = BT_GRAPH_RUN_ONCE_STATUS_ERROR;
+    // A packet that cannot be decoded ends the read of every stream: the trace is then read once
+    // more, from a copy without the packets that cannot be decoded, skipping what was read.
+    std::string stopped; // the error that ended the read
+    for (bool repaired = false;;) {
+        if (on_phase_)
+            on_phase_(ReadPhase::Reading, path_);
+        const GraphEnd end = read_graph(state, ctf_fs, muxer_class, readable, path_, user_dir, refused, [&] {
+            if (on_progress) {
+                const auto now = clock::now();
+                if (now >= next_report) {
+                    next_report = now + std::chrono::milliseconds(100);
+                    progress(false);
+                }
             }
-        }
-        if (status == BT_GRAPH_RUN_ONCE_STATUS_END)
+        });
+        if (end.refused || end.error.empty())
             break;
-        if (status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (!repaired && leave_out_damaged_packets(state, ctf_fs, readable, salvaged, losses, scratch, [&](const std::string &dir) {
+                if (on_phase_)
+                    on_phase_(ReadPhase::Indexing, dir); // each trial is progress
+            })) {
+            repaired = true;
+            state.read_on.clear(); // the copies are read from their start: they come again
+            state.read_on_more = 0;
             continue;
         }
-        if (status != BT_GRAPH_RUN_ONCE_STATUS_OK) {
-            if (state.failure) {
-                bt_current_thread_clear_error();
-                std::rethrow_exception(state.failure);
-            }
-            // What was read stands; the trackers close what is open at on_end.
-            std::string what = take_bt_error("the trace could not be read further");
-            for (const auto &[copy, dir] : salvaged) // name the user's files, not the copy's
-                for (size_t at = what.find(copy); at != std::string::npos; at = what.find(copy, at + dir.size()))
-                    what.replace(at, copy.size(), dir);
-            sink.on_read_error(what, state.decoder.last_ts());
-            break;
-        }
-        if (on_progress) {
-            const auto now = clock::now();
-            if (now >= next_report) {
-                next_report = now + std::chrono::milliseconds(100);
-                progress(false);
-            }
-        }
+        stopped = end.error;
+        break;
     }
+    auto about_user_files = [&](std::string what) {
+        for (const auto &[copy, dir] : salvaged) // name the user's files, not the copy's
+            for (size_t at = what.find(copy); at != std::string::npos; at = what.find(copy, at + dir.size()))
+                what.replace(at, copy.size(), dir);
+        return what;
+    };
+    for (const std::string &what : state.read_on)
+        sink.on_read_error("Babeltrace2 reported an error and read on: " + about_user_files(what), state.decoder.last_ts());
+    if (state.read_on_more)
+        sink.on_read_error("Babeltrace2 reported " + std::to_string(state.read_on_more) + " more errors and read on",
+                           state.decoder.last_ts());
+    if (!stopped.empty())
+        sink.on_read_error(about_user_files(stopped), state.decoder.last_ts());
     if (on_progress)
         progress(true);
     finish(state.decoder.last_ts());

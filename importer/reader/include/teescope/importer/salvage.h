@@ -25,11 +25,19 @@ struct StreamLoss {
     int64_t begin_ns = -1;    // the loss is after this time (-1: unknown, from the trace's start)
     int64_t end_ns = -1;      // and before this time (-1: unknown, up to the trace's end)
     std::string why;          // what is wrong with the file, in words
+    bool left_out = false;    // packets inside the stream were left out, what follows them was read
+};
+
+// A stream file that a salvage rewrote without some of its packets.
+struct RewrittenStream {
+    std::string stream;            // the stream file in the user's trace (full path)
+    std::vector<uint64_t> packets; // for each packet of the copy, its index in that file
 };
 
 struct SalvagedTrace {
     std::string dir;               // the salvage copy to read instead; empty: nothing to salvage
     std::vector<StreamLoss> losses;
+    std::vector<RewrittenStream> rewritten; // by leave_out_undecodable_packets()
 };
 
 // A scratch directory, removed with what it holds when it goes.
@@ -55,6 +63,18 @@ private:
 // before each trial read (progress for a watchdog: a salvage of a big trace takes many).
 SalvagedTrace salvage_trace(const bt_component_class_source *ctf_fs, const std::string &trace_dir,
                             const std::string &scratch, const std::function<void()> &trial = {});
+
+// Called when a trace that src.ctf.fs accepted (`read_dir`: the user's trace or a salvage copy of
+// it) could not be read to its end: a packet whose content cannot be decoded (bytes damaged
+// inside it: a flipped bit, a sector of garbage) stops every stream of the trace. Decodes each
+// stream file on its own, finds the packets that cannot be decoded (the number of packets the
+// decoder began says which) or that hold events outside their own time range (a damaged
+// timestamp, which stops the muxer when it goes back in time), and builds, below `scratch`, a copy of the trace without them. A
+// loss per packet left out names the stream file in `user_dir`. `dir` is empty when every stream
+// file decodes on its own (the trace fails for another reason) or no copy could be made.
+SalvagedTrace leave_out_undecodable_packets(const bt_component_class_source *ctf_fs, const std::string &read_dir,
+                                            const std::string &user_dir, const std::string &scratch,
+                                            const std::function<void()> &trial = {});
 
 // Whether every LTTng index file (index/<stream>.idx) of the trace in `dir` lists exactly the
 // packets of its stream file. Babeltrace2 2.0 trusts the packet offsets of an index (it aborts
