@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+// The timeline of a trace database in the shape trace viewers want: processes and threads,
+// properly nested slices per thread, flows between slices, instants and counters. Read once from
+// the database; the Perfetto and Chrome JSON writers only format it.
+#pragma once
+
+#include "teescope/export/export.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace teescope::store {
+class Database;
+}
+
+namespace teescope::exporter {
+
+struct Arg {
+    std::string name;
+    bool is_text = false;
+    int64_t number = 0;
+    std::string text;
+};
+
+struct Process {
+    int64_t id = 0; // processes.id
+    int64_t pid = 0;
+    std::string name;
+    int64_t start_ts = 0;
+    int64_t end_ts = 0;
+};
+
+struct Thread {
+    int64_t id = 0; // threads.id
+    int64_t process_id = 0;
+    size_t process = 0; // index into Timeline::processes
+    int64_t tid = 0;
+    std::string name;
+};
+
+struct Slice {
+    size_t thread = 0; // index into Timeline::threads
+    int64_t begin = 0;
+    int64_t end = 0;
+    int rank = 0; // breaks ties between equal intervals: the lower rank is the parent
+    std::string name;
+    std::string category; // invocation | driver | callback_wait | callback | rpc_wait | rpc
+    std::vector<Arg> args;
+    std::vector<uint64_t> flows_out; // flow ids starting at this slice
+    std::vector<uint64_t> flows_in;  // flow ids ending at this slice
+};
+
+// A moment on a process's track, or on the trace-wide data-loss track (process = npos).
+struct Instant {
+    static constexpr size_t npos = static_cast<size_t>(-1);
+    size_t process = npos;
+    int64_t ts = 0;
+    std::string name;
+    std::string category; // release | process | data_loss
+    std::vector<Arg> args;
+};
+
+struct CounterPoint {
+    int64_t ts = 0;
+    int64_t value = 0;
+};
+
+struct Counter {
+    size_t process = 0;
+    std::string name; // "handles held", "objects alive", "shm bytes"
+    bool bytes = false;
+    std::vector<CounterPoint> points; // ts ascending, one per distinct ts
+};
+
+// What a viewer draws, one record per slice begin / end, instant and counter value, in the
+// order to write them: time ascending, and on one track ends before the begins at the same time
+// except for an empty slice, children inside their parents.
+struct TimelineEvent {
+    enum class Kind : uint8_t { begin, end, instant, counter };
+    Kind kind = Kind::begin;
+    int64_t ts = 0;
+    size_t index = 0; // into slices, instants, or counters (with point below)
+    size_t point = 0;
+};
+
+struct Timeline {
+    int64_t first_ts = 0;
+    int64_t last_ts = 0;
+    std::vector<Process> processes;
+    std::vector<Thread> threads;
+    std::vector<Slice> slices;
+    std::vector<Instant> instants;
+    std::vector<Counter> counters;
+    std::vector<TimelineEvent> events;
+    int64_t clipped_slices = 0; // slices cut to fit inside their parent (an end lost to data loss)
+    bool has_data_loss = false;
+};
+
+// Reads the timeline of `db`, keeping what overlaps `range`. Throws store::Error.
+Timeline read_timeline(const store::Database &db, const TimeRange &range);
+
+// metadata first_ts / last_ts of the trace, or the extent of its processes. Throws store::Error.
+struct TraceSpan {
+    int64_t first_ts = 0;
+    int64_t last_ts = 0;
+};
+TraceSpan trace_span(const store::Database &db);
+
+} // namespace teescope::exporter

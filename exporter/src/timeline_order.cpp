@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#include "timeline_order.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace teescope::exporter {
+
+namespace {
+
+// Slices of one thread: begin ascending; of two that begin together the longer (or, equal, the
+// lower rank) is the parent.
+bool parent_first(const Slice &a, const Slice &b)
+{
+    if (a.begin != b.begin)
+        return a.begin < b.begin;
+    if (a.end != b.end)
+        return a.end > b.end;
+    return a.rank < b.rank;
+}
+
+} // namespace
+
+void order_timeline(Timeline &t)
+{
+    std::vector<size_t> order(t.slices.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        const Slice &x = t.slices[a], &y = t.slices[b];
+        if (x.thread != y.thread)
+            return x.thread < y.thread;
+        return parent_first(x, y);
+    });
+
+    std::vector<TimelineEvent> events;
+    events.reserve(2 * t.slices.size() + t.instants.size());
+    std::vector<size_t> open; // the slices open on the current thread, innermost last
+    auto close_until = [&](int64_t ts) {
+        while (!open.empty() && t.slices[open.back()].end <= ts) {
+            events.push_back({TimelineEvent::Kind::end, t.slices[open.back()].end, open.back(), 0});
+            open.pop_back();
+        }
+    };
+    for (size_t k = 0; k < order.size(); ++k) {
+        Slice &s = t.slices[order[k]];
+        if (k > 0 && t.slices[order[k - 1]].thread != s.thread)
+            close_until(INT64_MAX);
+        // A slice that begins where an open one ends follows it.
+        close_until(s.begin);
+        if (!open.empty() && s.end > t.slices[open.back()].end) {
+            s.end = t.slices[open.back()].end;
+            ++t.clipped_slices;
+        }
+        events.push_back({TimelineEvent::Kind::begin, s.begin, order[k], 0});
+        open.push_back(order[k]);
+    }
+    close_until(INT64_MAX);
+
+    for (size_t i = 0; i < t.instants.size(); ++i)
+        events.push_back({TimelineEvent::Kind::instant, t.instants[i].ts, i, 0});
+    for (size_t c = 0; c < t.counters.size(); ++c)
+        for (size_t p = 0; p < t.counters[c].points.size(); ++p)
+            events.push_back({TimelineEvent::Kind::counter, t.counters[c].points[p].ts, c, p});
+    // Stable: the order within a track is already right.
+    std::stable_sort(events.begin(), events.end(),
+                     [](const TimelineEvent &a, const TimelineEvent &b) { return a.ts < b.ts; });
+    t.events = std::move(events);
+}
+
+} // namespace teescope::exporter
