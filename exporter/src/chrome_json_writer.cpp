@@ -44,18 +44,20 @@ void micros(std::ostream &out, int64_t ns)
     out << buf;
 }
 
-void args(std::ostream &out, const std::vector<Arg> &list)
+void args(std::ostream &out, const Args &list, const StringTable &strings)
 {
     out << ",\"args\":{";
-    for (size_t i = 0; i < list.size(); ++i) {
-        if (i)
+    bool first = true;
+    for (const Arg &a : list) {
+        if (!first)
             out << ',';
-        quoted(out, list[i].name);
+        first = false;
+        quoted(out, a.name);
         out << ':';
-        if (list[i].is_text)
-            quoted(out, list[i].text);
+        if (a.is_text())
+            quoted(out, strings[uint32_t(a.text)]);
         else
-            out << list[i].number;
+            out << a.number;
     }
     out << '}';
 }
@@ -102,7 +104,7 @@ void write_chrome_json(const Timeline &t, std::ostream &out)
             const Thread &th = t.threads[s.thread];
             next();
             out << "{\"name\":";
-            quoted(out, s.name);
+            quoted(out, t.strings[s.name]);
             out << ",\"cat\":";
             quoted(out, s.category);
             out << ",\"ph\":\"X\",\"ts\":";
@@ -110,15 +112,15 @@ void write_chrome_json(const Timeline &t, std::ostream &out)
             out << ",\"dur\":";
             micros(out, s.end - s.begin);
             out << ",\"pid\":" << pid[th.process] << ",\"tid\":" << th.tid;
-            args(out, s.args);
+            args(out, s.args, t.strings);
             out << '}';
-            for (uint64_t f : s.flows_out) {
+            if (const uint64_t f = s.flow_out) {
                 next();
                 out << "{\"name\":\"request\",\"cat\":\"flow\",\"ph\":\"s\",\"id\":" << json_id(f) << ",\"ts\":";
                 micros(out, s.begin - t.first_ts);
                 out << ",\"pid\":" << pid[th.process] << ",\"tid\":" << th.tid << '}';
             }
-            for (uint64_t f : s.flows_in) {
+            if (const uint64_t f = s.flow_in) {
                 next();
                 out << "{\"name\":\"request\",\"cat\":\"flow\",\"ph\":\"f\",\"bp\":\"e\",\"id\":" << json_id(f) << ",\"ts\":";
                 micros(out, s.begin - t.first_ts);
@@ -132,7 +134,7 @@ void write_chrome_json(const Timeline &t, std::ostream &out)
             const Instant &i = t.instants[e.index];
             next();
             out << "{\"name\":";
-            quoted(out, i.name);
+            quoted(out, t.strings[i.name]);
             out << ",\"cat\":";
             quoted(out, i.category);
             out << ",\"ph\":\"i\",\"ts\":";
@@ -141,7 +143,7 @@ void write_chrome_json(const Timeline &t, std::ostream &out)
                 out << ",\"s\":\"g\",\"pid\":0,\"tid\":0";
             else
                 out << ",\"s\":\"p\",\"pid\":" << pid[i.process] << ",\"tid\":" << pid[i.process];
-            args(out, i.args);
+            args(out, i.args, t.strings);
             out << '}';
             break;
         }

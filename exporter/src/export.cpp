@@ -96,7 +96,7 @@ TimelineSummary export_timeline(const store::Database &db, Format format, const 
     s.slices = t.slices.size();
     s.instants = t.instants.size();
     for (const Slice &sl : t.slices)
-        s.flows += sl.flows_out.size();
+        s.flows += sl.flow_out != 0;
     for (const Counter &c : t.counters)
         s.counter_values += c.points.size();
     s.clipped_slices = t.clipped_slices;

@@ -42,13 +42,13 @@ private:
     google::protobuf::io::CodedOutputStream coded_;
 };
 
-void add_args(pb::TrackEvent *event, const std::vector<Arg> &args)
+void add_args(pb::TrackEvent *event, const Args &args, const StringTable &strings)
 {
     for (const Arg &a : args) {
         pb::DebugAnnotation *d = event->add_debug_annotations();
         d->set_name(a.name);
-        if (a.is_text)
-            d->set_string_value(a.text);
+        if (a.is_text())
+            d->set_string_value(strings[uint32_t(a.text)]);
         else
             d->set_int_value(a.number);
     }
@@ -128,13 +128,13 @@ void write_perfetto(const Timeline &t, std::ostream &out)
             const Slice &s = t.slices[e.index];
             te->set_type(pb::TrackEvent::TYPE_SLICE_BEGIN);
             te->set_track_uuid(thread_track_uuid(s.thread));
-            te->set_name(s.name);
+            te->set_name(t.strings[s.name]);
             te->add_categories(s.category);
-            add_args(te, s.args);
-            for (uint64_t f : s.flows_out)
-                te->add_flow_ids(f);
-            for (uint64_t f : s.flows_in)
-                te->add_terminating_flow_ids(f);
+            add_args(te, s.args, t.strings);
+            if (s.flow_out)
+                te->add_flow_ids(s.flow_out);
+            if (s.flow_in)
+                te->add_terminating_flow_ids(s.flow_in);
             break;
         }
         case TimelineEvent::Kind::end:
@@ -145,9 +145,9 @@ void write_perfetto(const Timeline &t, std::ostream &out)
             const Instant &i = t.instants[e.index];
             te->set_type(pb::TrackEvent::TYPE_INSTANT);
             te->set_track_uuid(i.process == Instant::npos ? data_loss_track_uuid() : process_track_uuid(i.process));
-            te->set_name(i.name);
+            te->set_name(t.strings[i.name]);
             te->add_categories(i.category);
-            add_args(te, i.args);
+            add_args(te, i.args, t.strings);
             break;
         }
         case TimelineEvent::Kind::counter:

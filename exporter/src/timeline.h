@@ -6,8 +6,10 @@
 
 #include "teescope/export/export.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace teescope::store {
@@ -16,11 +18,45 @@ class Database;
 
 namespace teescope::exporter {
 
+// Strings are stored once per timeline (a large trace has a million slices and a few dozen names).
+class StringTable {
+public:
+    uint32_t intern(const std::string &text);
+    const std::string &operator[](uint32_t id) const { return strings_[id]; }
+
+private:
+    std::vector<std::string> strings_;
+    std::unordered_map<std::string, uint32_t> ids_;
+};
+
+// An argument of a slice or an instant: a number, or a string of the table.
 struct Arg {
-    std::string name;
-    bool is_text = false;
+    const char *name = nullptr; // a literal
     int64_t number = 0;
-    std::string text;
+    int64_t text = -1; // StringTable id, or -1 for a number
+    bool is_text() const { return text >= 0; }
+};
+
+// A few arguments, kept inside the slice.
+class Args {
+public:
+    static constexpr size_t kMax = 6;
+    void number(const char *name, int64_t v)
+    {
+        if (size_ < kMax)
+            items_[size_++] = Arg{name, v, -1};
+    }
+    void text(const char *name, uint32_t id)
+    {
+        if (size_ < kMax)
+            items_[size_++] = Arg{name, 0, int64_t(id)};
+    }
+    const Arg *begin() const { return items_.data(); }
+    const Arg *end() const { return items_.data() + size_; }
+
+private:
+    std::array<Arg, kMax> items_{};
+    uint8_t size_ = 0;
 };
 
 struct Process {
@@ -43,12 +79,12 @@ struct Slice {
     size_t thread = 0; // index into Timeline::threads
     int64_t begin = 0;
     int64_t end = 0;
-    int rank = 0; // breaks ties between equal intervals: the lower rank is the parent
-    std::string name;
-    std::string category; // invocation | driver | callback_wait | callback | rpc_wait | rpc
-    std::vector<Arg> args;
-    std::vector<uint64_t> flows_out; // flow ids starting at this slice
-    std::vector<uint64_t> flows_in;  // flow ids ending at this slice
+    int rank = 0;     // breaks ties between equal intervals: the lower rank is the parent
+    uint32_t name = 0; // StringTable id
+    const char *category = ""; // invocation | driver | callback_wait | callback | rpc_wait | rpc
+    Args args;
+    uint64_t flow_out = 0; // the flow starting at this slice, 0 if none
+    uint64_t flow_in = 0;  // the flow ending at this slice, 0 if none
 };
 
 // A moment on a process's track, or on the trace-wide data-loss track (process = npos).
@@ -56,9 +92,9 @@ struct Instant {
     static constexpr size_t npos = static_cast<size_t>(-1);
     size_t process = npos;
     int64_t ts = 0;
-    std::string name;
-    std::string category; // release | process | data_loss
-    std::vector<Arg> args;
+    uint32_t name = 0;         // StringTable id
+    const char *category = ""; // release | process | data_loss
+    Args args;
 };
 
 struct CounterPoint {
@@ -85,6 +121,7 @@ struct TimelineEvent {
 };
 
 struct Timeline {
+    StringTable strings;
     int64_t first_ts = 0;
     int64_t last_ts = 0;
     std::vector<Process> processes;

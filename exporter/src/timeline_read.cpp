@@ -29,23 +29,6 @@ std::optional<int64_t> opt_int(const Statement &s, int col)
     return s.int_at(col);
 }
 
-Arg number_arg(std::string name, int64_t v)
-{
-    Arg a;
-    a.name = std::move(name);
-    a.number = v;
-    return a;
-}
-
-Arg text_arg(std::string name, std::string v)
-{
-    Arg a;
-    a.name = std::move(name);
-    a.is_text = true;
-    a.text = std::move(v);
-    return a;
-}
-
 std::string rpc_name(int64_t cmd)
 {
     switch (cmd) {
@@ -86,6 +69,14 @@ struct Steps {
 };
 
 } // namespace
+
+uint32_t StringTable::intern(const std::string &text)
+{
+    auto [it, added] = ids_.emplace(text, uint32_t(strings_.size()));
+    if (added)
+        strings_.push_back(text);
+    return it->second;
+}
 
 TraceSpan trace_span(const store::Database &db)
 {
@@ -133,9 +124,9 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 Instant exit;
                 exit.process = t.processes.size();
                 exit.ts = p.end_ts;
-                exit.name = end_kind == "exited" ? "process exit" : "process vanished";
+                exit.name = t.strings.intern(end_kind == "exited" ? "process exit" : "process vanished");
                 exit.category = "process";
-                exit.args.push_back(number_arg("pid", p.pid));
+                exit.args.number("pid", p.pid);
                 t.instants.push_back(std::move(exit));
             }
             t.processes.push_back(std::move(p));
@@ -168,6 +159,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
         size_t outer = SIZE_MAX; // the slice a callback wait nests in: driver side, else user side
     };
     std::unordered_map<int64_t, CallSlices> invocation_slices;
+    const uint32_t end_inferred = t.strings.intern("inferred (data loss or the caller died)");
     {
         Statement s(h,
                     "SELECT i.id, i.thread_id, i.user_begin_ts, i.user_end_ts, i.drv_begin_ts, i.drv_end_ts, i.op,"
@@ -185,18 +177,20 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 continue;
             const int64_t id = s.int_at(0);
             const std::string name = call_name(s.text_at(8), s.int_at(6), s.text_at(7));
-            std::vector<Arg> args{number_arg("invocation", id), number_arg("op", s.int_at(6))};
+            Args args;
+            args.number("invocation", id);
+            args.number("op", s.int_at(6));
             if (!s.null_at(9))
-                args.push_back(number_arg("ret", s.int_at(9)));
+                args.number("ret", s.int_at(9));
             if (!s.null_at(10))
-                args.push_back(number_arg("errno", s.int_at(10)));
+                args.number("errno", s.int_at(10));
             if (!s.null_at(12))
-                args.push_back(number_arg("object", s.int_at(12)));
+                args.number("object", s.int_at(12));
             if (s.int_at(11))
-                args.push_back(text_arg("end", "inferred (data loss or the caller died)"));
+                args.text("end", end_inferred);
             const int64_t open_end = thread_end[th->second];
             CallSlices cs;
-            auto add = [&](int col_begin, int col_end, int rank, std::string slice_name, const char *category) {
+            auto add = [&](int col_begin, int col_end, int rank, const std::string &slice_name, const char *category) {
                 if (s.null_at(col_begin))
                     return;
                 Slice sl;
@@ -206,7 +200,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 if (!range.overlaps(sl.begin, sl.end))
                     return;
                 sl.rank = rank;
-                sl.name = std::move(slice_name);
+                sl.name = t.strings.intern(slice_name);
                 sl.category = category;
                 sl.args = args;
                 cs.outer = t.slices.size();
@@ -234,9 +228,12 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
             const std::string cls = s.text_at(10);
             const std::string what = rpc ? "rpc " + rpc_name(op)
                                          : call_name(cls == "callback" ? cls : "callback " + cls, op, std::string());
-            std::vector<Arg> args{number_arg("request", id), number_arg("op", op), text_arg("end", s.text_at(9))};
+            Args args;
+            args.number("request", id);
+            args.number("op", op);
+            args.text("end", t.strings.intern(s.text_at(9)));
             if (!s.null_at(11))
-                args.push_back(number_arg("ret", s.int_at(11)));
+                args.number("ret", s.int_at(11));
             const auto queue = opt_int(s, 5), pick = opt_int(s, 6), answer = opt_int(s, 7), back = opt_int(s, 8);
 
             size_t wait = SIZE_MAX;
@@ -249,7 +246,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 w.end = std::max(w.begin, back.value_or(answer.value_or(w.begin)));
                 if (range.overlaps(w.begin, w.end)) {
                     w.rank = 3;
-                    w.name = "waits for " + what;
+                    w.name = t.strings.intern("waits for " + what);
                     w.category = rpc ? "rpc_wait" : "callback_wait";
                     w.args = args;
                     wait = t.slices.size();
@@ -266,13 +263,13 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 sv.end = std::max(sv.begin, answer.value_or(open_end));
                 if (range.overlaps(sv.begin, sv.end)) {
                     sv.rank = 0;
-                    sv.name = what;
+                    sv.name = t.strings.intern(what);
                     sv.category = rpc ? "rpc" : "callback";
-                    sv.args = std::move(args);
+                    sv.args = args;
                     if (wait != SIZE_MAX) {
                         const uint64_t flow = kFlowBase + uint64_t(id);
-                        t.slices[wait].flows_out.push_back(flow);
-                        sv.flows_in.push_back(flow);
+                        t.slices[wait].flow_out = flow;
+                        sv.flow_in = flow;
                     }
                     t.slices.push_back(std::move(sv));
                 }
@@ -303,12 +300,12 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
             if (r.process == Instant::npos || !range.contains(r.ts))
                 continue;
             const bool async = s.null_at(4);
-            r.name = (async ? "TEE releases " : "release ") + s.text_at(2);
+            r.name = t.strings.intern((async ? "TEE releases " : "release ") + s.text_at(2));
             r.category = "release";
             if (!s.null_at(3))
-                r.args.push_back(number_arg("object", s.int_at(3)));
+                r.args.number("object", s.int_at(3));
             if (!async)
-                r.args.push_back(number_arg("result", s.int_at(4)));
+                r.args.number("result", s.int_at(4));
             t.instants.push_back(std::move(r));
         }
     }
@@ -320,10 +317,10 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
             l.ts = opt_int(s, 3).value_or(opt_int(s, 2).value_or(t.first_ts));
             if (!range.contains(l.ts))
                 continue;
-            l.name = "data loss: " + std::to_string(s.int_at(1)) + " " + s.text_at(0);
+            l.name = t.strings.intern("data loss: " + std::to_string(s.int_at(1)) + " " + s.text_at(0));
             l.category = "data_loss";
-            l.args.push_back(number_arg("count", s.int_at(1)));
-            l.args.push_back(text_arg("stream", s.text_at(4)));
+            l.args.number("count", s.int_at(1));
+            l.args.text("stream", t.strings.intern(s.text_at(4)));
             t.instants.push_back(std::move(l));
         }
     }

@@ -8,14 +8,14 @@ using namespace teescope::exporter;
 
 namespace {
 
-Slice slice(size_t thread, int64_t begin, int64_t end, int rank, const char *name)
+Slice slice(Timeline &t, size_t thread, int64_t begin, int64_t end, int rank, const char *name)
 {
     Slice s;
     s.thread = thread;
     s.begin = begin;
     s.end = end;
     s.rank = rank;
-    s.name = name;
+    s.name = t.strings.intern(name);
     return s;
 }
 
@@ -24,7 +24,7 @@ std::vector<std::string> written(const Timeline &t)
 {
     std::vector<std::string> out;
     for (const TimelineEvent &e : t.events)
-        out.push_back(t.slices[e.index].name + (e.kind == TimelineEvent::Kind::begin ? "+" : "-"));
+        out.push_back(t.strings[t.slices[e.index].name] + (e.kind == TimelineEvent::Kind::begin ? "+" : "-"));
     return out;
 }
 
@@ -33,8 +33,8 @@ std::vector<std::string> written(const Timeline &t)
 TEST(TimelineOrder, EqualIntervalsNestByRankAndAdjacentOnesFollow)
 {
     Timeline t;
-    t.slices = {slice(0, 10, 20, 2, "driver"), slice(0, 10, 20, 1, "user"), slice(0, 20, 30, 1, "next"),
-                slice(0, 12, 15, 3, "wait")};
+    t.slices = {slice(t, 0, 10, 20, 2, "driver"), slice(t, 0, 10, 20, 1, "user"), slice(t, 0, 20, 30, 1, "next"),
+                slice(t, 0, 12, 15, 3, "wait")};
     order_timeline(t);
     EXPECT_EQ(written(t), (std::vector<std::string>{"user+", "driver+", "wait+", "wait-", "driver-", "user-", "next+",
                                                     "next-"}));
@@ -44,7 +44,7 @@ TEST(TimelineOrder, EqualIntervalsNestByRankAndAdjacentOnesFollow)
 TEST(TimelineOrder, ASliceOutlivingItsParentEndsWithIt)
 {
     Timeline t;
-    t.slices = {slice(0, 0, 10, 0, "request"), slice(0, 5, 50, 1, "call")};
+    t.slices = {slice(t, 0, 0, 10, 0, "request"), slice(t, 0, 5, 50, 1, "call")};
     order_timeline(t);
     EXPECT_EQ(written(t), (std::vector<std::string>{"request+", "call+", "call-", "request-"}));
     EXPECT_EQ(t.slices[1].end, 10);
@@ -54,7 +54,7 @@ TEST(TimelineOrder, ASliceOutlivingItsParentEndsWithIt)
 TEST(TimelineOrder, TracksInterleaveByTimeKeepingTheirOwnOrder)
 {
     Timeline t;
-    t.slices = {slice(1, 0, 5, 0, "b"), slice(0, 0, 5, 0, "a"), slice(0, 5, 5, 0, "empty")};
+    t.slices = {slice(t, 1, 0, 5, 0, "b"), slice(t, 0, 0, 5, 0, "a"), slice(t, 0, 5, 5, 0, "empty")};
     order_timeline(t);
     int64_t last = 0;
     for (const TimelineEvent &e : t.events) {
