@@ -112,7 +112,7 @@ void write_chrome_json(const Timeline &t, std::ostream &out)
             out << ",\"dur\":";
             micros(out, s.end - s.begin);
             out << ",\"pid\":" << pid[th.process] << ",\"tid\":" << th.tid;
-            args(out, s.args, t.strings);
+            args(out, t.args[s.args], t.strings);
             out << '}';
             if (const uint64_t f = s.flow_out) {
                 next();
@@ -143,7 +143,7 @@ void write_chrome_json(const Timeline &t, std::ostream &out)
                 out << ",\"s\":\"g\",\"pid\":0,\"tid\":0";
             else
                 out << ",\"s\":\"p\",\"pid\":" << pid[i.process] << ",\"tid\":" << pid[i.process];
-            args(out, i.args, t.strings);
+            args(out, t.args[i.args], t.strings);
             out << '}';
             break;
         }

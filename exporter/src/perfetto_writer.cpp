@@ -130,7 +130,7 @@ void write_perfetto(const Timeline &t, std::ostream &out)
             te->set_track_uuid(thread_track_uuid(s.thread));
             te->set_name(t.strings[s.name]);
             te->add_categories(s.category);
-            add_args(te, s.args, t.strings);
+            add_args(te, t.args[s.args], t.strings);
             if (s.flow_out)
                 te->add_flow_ids(s.flow_out);
             if (s.flow_in)
@@ -147,7 +147,7 @@ void write_perfetto(const Timeline &t, std::ostream &out)
             te->set_track_uuid(i.process == Instant::npos ? data_loss_track_uuid() : process_track_uuid(i.process));
             te->set_name(t.strings[i.name]);
             te->add_categories(i.category);
-            add_args(te, i.args, t.strings);
+            add_args(te, t.args[i.args], t.strings);
             break;
         }
         case TimelineEvent::Kind::counter:

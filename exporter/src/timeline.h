@@ -82,7 +82,7 @@ struct Slice {
     int rank = 0;     // breaks ties between equal intervals: the lower rank is the parent
     uint32_t name = 0; // StringTable id
     const char *category = ""; // invocation | driver | callback_wait | callback | rpc_wait | rpc
-    Args args;
+    uint32_t args = 0;         // Timeline::args index: the user and driver sides of a call share theirs
     uint64_t flow_out = 0; // the flow starting at this slice, 0 if none
     uint64_t flow_in = 0;  // the flow ending at this slice, 0 if none
 };
@@ -94,7 +94,7 @@ struct Instant {
     int64_t ts = 0;
     uint32_t name = 0;         // StringTable id
     const char *category = ""; // release | process | data_loss
-    Args args;
+    uint32_t args = 0;         // Timeline::args index
 };
 
 struct CounterPoint {
@@ -114,14 +114,15 @@ struct Counter {
 // except for an empty slice, children inside their parents.
 struct TimelineEvent {
     enum class Kind : uint8_t { begin, end, instant, counter };
-    Kind kind = Kind::begin;
     int64_t ts = 0;
-    size_t index = 0; // into slices, instants, or counters (with point below)
-    size_t point = 0;
+    uint32_t index = 0; // into slices, instants, or counters (with point below)
+    uint32_t point = 0;
+    Kind kind = Kind::begin;
 };
 
 struct Timeline {
     StringTable strings;
+    std::vector<Args> args;
     int64_t first_ts = 0;
     int64_t last_ts = 0;
     std::vector<Process> processes;

@@ -37,7 +37,7 @@ void order_timeline(Timeline &t)
     std::vector<size_t> open; // the slices open on the current thread, innermost last
     auto close_until = [&](int64_t ts) {
         while (!open.empty() && t.slices[open.back()].end <= ts) {
-            events.push_back({TimelineEvent::Kind::end, t.slices[open.back()].end, open.back(), 0});
+            events.push_back({t.slices[open.back()].end, uint32_t(open.back()), 0, TimelineEvent::Kind::end});
             open.pop_back();
         }
     };
@@ -51,16 +51,16 @@ void order_timeline(Timeline &t)
             s.end = t.slices[open.back()].end;
             ++t.clipped_slices;
         }
-        events.push_back({TimelineEvent::Kind::begin, s.begin, order[k], 0});
+        events.push_back({s.begin, uint32_t(order[k]), 0, TimelineEvent::Kind::begin});
         open.push_back(order[k]);
     }
     close_until(INT64_MAX);
 
     for (size_t i = 0; i < t.instants.size(); ++i)
-        events.push_back({TimelineEvent::Kind::instant, t.instants[i].ts, i, 0});
+        events.push_back({t.instants[i].ts, uint32_t(i), 0, TimelineEvent::Kind::instant});
     for (size_t c = 0; c < t.counters.size(); ++c)
         for (size_t p = 0; p < t.counters[c].points.size(); ++p)
-            events.push_back({TimelineEvent::Kind::counter, t.counters[c].points[p].ts, c, p});
+            events.push_back({t.counters[c].points[p].ts, uint32_t(c), uint32_t(p), TimelineEvent::Kind::counter});
     // Stable: the order within a track is already right.
     std::stable_sort(events.begin(), events.end(),
                      [](const TimelineEvent &a, const TimelineEvent &b) { return a.ts < b.ts; });

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace teescope::exporter {
 
@@ -67,6 +68,12 @@ struct Steps {
             steps.emplace_back(*end, -amount);
     }
 };
+
+uint32_t add_args(Timeline &t, const Args &args)
+{
+    t.args.push_back(args);
+    return uint32_t(t.args.size() - 1);
+}
 
 } // namespace
 
@@ -126,7 +133,9 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 exit.ts = p.end_ts;
                 exit.name = t.strings.intern(end_kind == "exited" ? "process exit" : "process vanished");
                 exit.category = "process";
-                exit.args.number("pid", p.pid);
+                Args args;
+                args.number("pid", p.pid);
+                exit.args = add_args(t, args);
                 t.instants.push_back(std::move(exit));
             }
             t.processes.push_back(std::move(p));
@@ -160,6 +169,13 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
     };
     std::unordered_map<int64_t, CallSlices> invocation_slices;
     const uint32_t end_inferred = t.strings.intern("inferred (data loss or the caller died)");
+    // Only the invocations that caused a request are looked up again (a few among millions).
+    std::unordered_set<int64_t> causes;
+    {
+        Statement s(h, "SELECT DISTINCT invocation_id FROM callback_requests WHERE invocation_id IS NOT NULL", path);
+        while (s.next())
+            causes.insert(s.int_at(0));
+    }
     {
         Statement s(h,
                     "SELECT i.id, i.thread_id, i.user_begin_ts, i.user_end_ts, i.drv_begin_ts, i.drv_end_ts, i.op,"
@@ -190,6 +206,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 args.text("end", end_inferred);
             const int64_t open_end = thread_end[th->second];
             CallSlices cs;
+            const uint32_t args_id = add_args(t, args);
             auto add = [&](int col_begin, int col_end, int rank, const std::string &slice_name, const char *category) {
                 if (s.null_at(col_begin))
                     return;
@@ -202,13 +219,13 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 sl.rank = rank;
                 sl.name = t.strings.intern(slice_name);
                 sl.category = category;
-                sl.args = args;
+                sl.args = args_id;
                 cs.outer = t.slices.size();
                 t.slices.push_back(std::move(sl));
             };
             add(2, 3, 1, name, "invocation");
             add(4, 5, 2, "driver: " + name, "driver");
-            if (cs.outer != SIZE_MAX)
+            if (cs.outer != SIZE_MAX && causes.count(id))
                 invocation_slices[id] = cs;
         }
     }
@@ -234,6 +251,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
             args.text("end", t.strings.intern(s.text_at(9)));
             if (!s.null_at(11))
                 args.number("ret", s.int_at(11));
+            const uint32_t args_id = add_args(t, args);
             const auto queue = opt_int(s, 5), pick = opt_int(s, 6), answer = opt_int(s, 7), back = opt_int(s, 8);
 
             size_t wait = SIZE_MAX;
@@ -248,7 +266,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                     w.rank = 3;
                     w.name = t.strings.intern("waits for " + what);
                     w.category = rpc ? "rpc_wait" : "callback_wait";
-                    w.args = args;
+                    w.args = args_id;
                     wait = t.slices.size();
                     t.slices.push_back(std::move(w));
                 }
@@ -265,7 +283,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                     sv.rank = 0;
                     sv.name = t.strings.intern(what);
                     sv.category = rpc ? "rpc" : "callback";
-                    sv.args = args;
+                    sv.args = args_id;
                     if (wait != SIZE_MAX) {
                         const uint64_t flow = kFlowBase + uint64_t(id);
                         t.slices[wait].flow_out = flow;
@@ -302,10 +320,12 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
             const bool async = s.null_at(4);
             r.name = t.strings.intern((async ? "TEE releases " : "release ") + s.text_at(2));
             r.category = "release";
+            Args args;
             if (!s.null_at(3))
-                r.args.number("object", s.int_at(3));
+                args.number("object", s.int_at(3));
             if (!async)
-                r.args.number("result", s.int_at(4));
+                args.number("result", s.int_at(4));
+            r.args = add_args(t, args);
             t.instants.push_back(std::move(r));
         }
     }
@@ -319,8 +339,10 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 continue;
             l.name = t.strings.intern("data loss: " + std::to_string(s.int_at(1)) + " " + s.text_at(0));
             l.category = "data_loss";
-            l.args.number("count", s.int_at(1));
-            l.args.text("stream", t.strings.intern(s.text_at(4)));
+            Args args;
+            args.number("count", s.int_at(1));
+            args.text("stream", t.strings.intern(s.text_at(4)));
+            l.args = add_args(t, args);
             t.instants.push_back(std::move(l));
         }
     }
