@@ -4,7 +4,7 @@
 
   bad_input.py TEESCOPE GOOD.db WORKDIR
 
-Each case must exit with the expected code (2 usage, 1 runtime), say what was wrong on stderr,
+Each case (the graph formats with teescope-gui missing, too) must exit with the expected code (2 usage, 1 runtime), say what was wrong on stderr,
 and leave WORKDIR without the output file or any temporary file.
 """
 import os
@@ -40,10 +40,14 @@ def main():
         ("no database", ["-o", out], 2, "no database"),
         ("unknown extension", [good, "-o", os.path.join(work, "out.xyz")], 2, "does not say which"),
         ("unknown option", [good, "--frobnicate", "-o", out], 2, "unknown option '--frobnicate'"),
+        ("graph drawer missing", [good, "--format", "png", "-o", os.path.join(work, "g.png")], 1,
+         "/nonexistent/teescope-gui is missing"),
     ]
     failures = []
     for what, args, code, message in cases:
-        r = subprocess.run([teescope, "export", *args], capture_output=True, text=True, timeout=120, check=False)
+        env = dict(os.environ, TEESCOPE_GUI="/nonexistent/teescope-gui")
+        r = subprocess.run([teescope, "export", *args], capture_output=True, text=True, timeout=120, check=False,
+                           env=env)
         left = sorted(set(os.listdir(work)) - {"not-a-db.db"})
         ok = r.returncode == code and message in r.stderr and not left and "Traceback" not in r.stderr
         print(f"{'ok  ' if ok else 'FAIL'} {what}: exit {r.returncode}, {r.stderr.strip().splitlines()[:1]}"
