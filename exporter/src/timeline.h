@@ -75,14 +75,22 @@ struct Thread {
     std::string name;
 };
 
+// Ranks of slices, outermost first: a request served by a supplicant thread, the user side of
+// an invocation, its driver side, a wait for a request it caused.
+constexpr int kServedRank = 0;
+constexpr int kUserRank = 1;
+constexpr int kDriverRank = 2;
+constexpr int kWaitRank = 3;
+
 struct Slice {
     size_t thread = 0; // index into Timeline::threads
     int64_t begin = 0;
     int64_t end = 0;
-    int rank = 0;     // breaks ties between equal intervals: the lower rank is the parent
+    int rank = 0; // breaks ties between equal intervals: the lower rank is the parent (kServedRank ...)
     uint32_t name = 0; // StringTable id
     const char *category = ""; // invocation | driver | callback_wait | callback | rpc_wait | rpc
     uint32_t args = 0;         // Timeline::args index: the user and driver sides of a call share theirs
+    bool open_end = false; // its end is not in the database: it ends where the next one of its kind begins
     uint64_t flow_out = 0; // the flow starting at this slice, 0 if none
     uint64_t flow_in = 0;  // the flow ending at this slice, 0 if none
 };

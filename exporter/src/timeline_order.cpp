@@ -32,6 +32,25 @@ void order_timeline(Timeline &t)
         return parent_first(x, y);
     });
 
+    // A slice whose end was lost (data loss, a killed caller) ends where the next slice of its
+    // kind or an outer kind begins on its thread (for a call: also another call's driver side,
+    // whose user side was lost), not at the thread's end swallowing the rest.
+    for (size_t k = 0; k < order.size(); ++k) {
+        Slice &s = t.slices[order[k]];
+        if (!s.open_end)
+            continue;
+        for (size_t n = k + 1; n < order.size(); ++n) {
+            const Slice &next = t.slices[order[n]];
+            if (next.thread != s.thread)
+                break;
+            const bool other_call = s.rank >= kUserRank && next.rank <= kDriverRank && next.args != s.args;
+            if ((next.rank <= s.rank || other_call) && next.begin > s.begin) {
+                s.end = std::min(s.end, next.begin);
+                break;
+            }
+        }
+    }
+
     std::vector<TimelineEvent> events;
     events.reserve(2 * t.slices.size() + t.instants.size());
     std::vector<size_t> open; // the slices open on the current thread, innermost last

@@ -213,7 +213,12 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 Slice sl;
                 sl.thread = th->second;
                 sl.begin = s.int_at(col_begin);
-                sl.end = std::max(sl.begin, opt_int(s, col_end).value_or(open_end));
+                // A user side whose end was lost ends with its driver side, if that is known.
+                std::optional<int64_t> end = opt_int(s, col_end);
+                if (!end && rank == kUserRank)
+                    end = opt_int(s, 5);
+                sl.open_end = !end;
+                sl.end = std::max(sl.begin, end.value_or(open_end));
                 if (!range.overlaps(sl.begin, sl.end))
                     return;
                 sl.rank = rank;
@@ -223,8 +228,8 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 cs.outer = t.slices.size();
                 t.slices.push_back(std::move(sl));
             };
-            add(2, 3, 1, name, "invocation");
-            add(4, 5, 2, "driver: " + name, "driver");
+            add(2, 3, kUserRank, name, "invocation");
+            add(4, 5, kDriverRank, "driver: " + name, "driver");
             if (cs.outer != SIZE_MAX && causes.count(id))
                 invocation_slices[id] = cs;
         }
@@ -263,7 +268,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 w.begin = *queue;
                 w.end = std::max(w.begin, back.value_or(answer.value_or(w.begin)));
                 if (range.overlaps(w.begin, w.end)) {
-                    w.rank = 3;
+                    w.rank = kWaitRank;
                     w.name = t.strings.intern("waits for " + what);
                     w.category = rpc ? "rpc_wait" : "callback_wait";
                     w.args = args_id;
@@ -279,8 +284,9 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
                 // A RELEASE notice is delivered, never answered: it is over once taken.
                 const int64_t open_end = op == kReleaseOp && !rpc ? sv.begin : thread_end[served_by->second];
                 sv.end = std::max(sv.begin, answer.value_or(open_end));
+                sv.open_end = !answer && open_end != sv.begin;
                 if (range.overlaps(sv.begin, sv.end)) {
-                    sv.rank = 0;
+                    sv.rank = kServedRank;
                     sv.name = t.strings.intern(what);
                     sv.category = rpc ? "rpc" : "callback";
                     sv.args = args_id;

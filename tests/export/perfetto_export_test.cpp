@@ -118,10 +118,12 @@ TEST_P(PerfettoExport, TracksNestingFlowsCounters)
     // Slices: on thread tracks only, named, balanced per track, time never going back on a track
     // (so a child ends before its parent).
     size_t slices = 0;
+    int64_t driver_in_user = 0, wait_in_driver = 0;
     std::map<uint64_t, int> flow_starts, flow_ends;
     std::map<uint64_t, int64_t> flow_start_pid, flow_end_pid;
     for (const auto &[uuid, events] : t.events) {
         std::vector<uint64_t> open;
+        std::vector<std::string> open_category;
         uint64_t last = 0;
         for (const pb::TracePacket *p : events) {
             const pb::TrackEvent &e = p->track_event();
@@ -133,7 +135,20 @@ TEST_P(PerfettoExport, TracksNestingFlowsCounters)
             if (e.type() == pb::TrackEvent::TYPE_SLICE_BEGIN) {
                 ++slices;
                 EXPECT_FALSE(e.name().empty());
+                // A wait for a request lies in the call that caused it; a driver side in its user
+                // side, when the call has one.
+                const std::string category = e.categories_size() ? e.categories(0) : std::string();
+                const std::string parent = open_category.empty() ? std::string() : open_category.back();
+                if (category == "callback_wait" || category == "rpc_wait") {
+                    EXPECT_TRUE(parent == "driver" || parent == "invocation")
+                        << e.name() << " inside '" << parent << "'";
+                }
+                if (category == "driver" && parent == "invocation")
+                    ++driver_in_user;
+                if ((category == "callback_wait" || category == "rpc_wait") && parent == "driver")
+                    ++wait_in_driver;
                 open.push_back(p->timestamp());
+                open_category.push_back(category);
                 const int64_t pid = t.thread.at(uuid).thread().pid();
                 for (uint64_t f : e.flow_ids()) {
                     ++flow_starts[f];
@@ -147,6 +162,7 @@ TEST_P(PerfettoExport, TracksNestingFlowsCounters)
                 ASSERT_FALSE(open.empty()) << "an end without a begin on track " << uuid;
                 EXPECT_GE(p->timestamp(), open.back());
                 open.pop_back();
+                open_category.pop_back();
             } else if (e.type() == pb::TrackEvent::TYPE_COUNTER) {
                 EXPECT_TRUE(t.counter.count(uuid)) << "a counter value on a track that is no counter";
             } else {
@@ -156,6 +172,9 @@ TEST_P(PerfettoExport, TracksNestingFlowsCounters)
         }
         EXPECT_TRUE(open.empty()) << open.size() << " slices never end on track " << uuid;
     }
+    EXPECT_EQ(driver_in_user, query_int(db, "SELECT COUNT(*) FROM invocations WHERE thread_id IS NOT NULL AND"
+                                            " user_begin_ts IS NOT NULL AND drv_begin_ts IS NOT NULL"));
+    EXPECT_EQ(wait_in_driver > 0, query_int(db, "SELECT COUNT(*) FROM callback_requests") > 0);
     // Every invocation with a user or driver side is at least one slice.
     EXPECT_GE(int64_t(slices), query_int(db, "SELECT COUNT(*) FROM invocations WHERE thread_id IS NOT NULL AND"
                                              " (user_begin_ts IS NOT NULL OR drv_begin_ts IS NOT NULL)"));

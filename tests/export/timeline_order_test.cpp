@@ -67,3 +67,24 @@ TEST(TimelineOrder, TracksInterleaveByTimeKeepingTheirOwnOrder)
     EXPECT_LT(pos("a-"), pos("empty+"));
     EXPECT_LT(pos("empty+"), pos("empty-"));
 }
+
+TEST(TimelineOrder, ALostEndEndsWhereTheNextCallBegins)
+{
+    // Data loss: a call whose ends were lost, then a call of which only the driver side is left,
+    // then a whole call. The lost ends stop at the next call, not at the thread's end.
+    Timeline t;
+    t.args.resize(3);
+    auto call = [&](int64_t begin, int64_t end, int rank, uint32_t args, bool open, const char *name) {
+        Slice s = slice(t, 0, begin, end, rank, name);
+        s.args = args;
+        s.open_end = open;
+        return s;
+    };
+    t.slices = {call(0, 1000, kUserRank, 0, true, "lost"), call(5, 1000, kDriverRank, 0, true, "lost driver"),
+                call(20, 30, kDriverRank, 1, false, "driver only"), call(40, 50, kUserRank, 2, false, "whole")};
+    order_timeline(t);
+    EXPECT_EQ(written(t), (std::vector<std::string>{"lost+", "lost driver+", "lost driver-", "lost-", "driver only+",
+                                                    "driver only-", "whole+", "whole-"}));
+    EXPECT_EQ(t.slices[0].end, 20);
+    EXPECT_EQ(t.slices[1].end, 20);
+}
