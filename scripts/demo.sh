@@ -16,7 +16,8 @@ out=${1:-$root/out/demo}
 teescope="$root/build/bin/teescope"
 gui="$root/build/bin/teescope-gui"
 "$root/scripts/setup.sh"
-rm -rf "$out/trace" "$out/trace.db" "$out/xen" "$out/xen.db" "$out/reports" "$out/screenshots"
+rm -rf "$out/trace" "$out/trace.db" "$out/xen" "$out/xen.db" "$out/reports" "$out/screenshots" \
+  "$out/trace.pftrace" "$out/trace.json" "$out/graph.svg"
 mkdir -p "$out/reports" "$out/screenshots"
 
 # QTEE: a multi-process scenario against teesim's QTEE.
@@ -71,10 +72,19 @@ shots() { # DB PREFIX
 shots "$out/trace.db" ""
 shots "$out/xen.db" "xen-"
 echo
+# For other tools: a Perfetto trace (ui.perfetto.dev), Chrome JSON, and the capability graph
+# halfway through the recording.
+"$teescope" export "$out/trace.db" --format perfetto -o "$out/trace.pftrace"
+"$teescope" export "$out/trace.db" --format chrome-json -o "$out/trace.json"
+half=$(sqlite3 "$out/trace.db" "SELECT ((SELECT value FROM metadata WHERE key = 'last_ts')
+                                      - (SELECT value FROM metadata WHERE key = 'first_ts')) / 2")
+"$teescope" export "$out/trace.db" --format svg --at "${half}ns" -o "$out/graph.svg"
+echo
 echo "traces:      $out/trace (QTEE), $out/xen (OP-TEE under Xen)   (babeltrace2 DIR | less)"
 echo "databases:   $out/trace.db, $out/xen.db   (teescope report leaks|sharing|latency|stats|objects, or sqlite3)"
 echo "reports:     $out/reports/"
 echo "screenshots: $out/screenshots/"
+echo "exports:     $out/trace.pftrace (ui.perfetto.dev), $out/trace.json (Chrome JSON), $out/graph.svg"
 if [ "$open_gui" = 1 ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
   echo "opening teescope-gui $out/trace.db"
   exec "$gui" "$out/trace.db" --view graph

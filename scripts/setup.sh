@@ -9,6 +9,7 @@ packages=(
   build-essential cmake pkg-config python3 git
   lttng-tools liblttng-ust-dev babeltrace2 libbabeltrace2-dev
   libsqlite3-dev sqlite3 libgraphviz-dev graphviz
+  protobuf-compiler libprotobuf-dev
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev
   xvfb xauth fonts-dejavu-core
   libgtest-dev libgmock-dev

@@ -14,6 +14,9 @@
 #ifdef TEESCOPE_HAVE_IMPORT
 #include "teescope/cli/import.h"
 #endif
+#ifdef TEESCOPE_HAVE_EXPORT
+#include "teescope/cli/export.h"
+#endif
 
 #include <cerrno>
 #include <cstdlib>
@@ -66,6 +69,20 @@ constexpr CommandHelp kCommands[] = {
     {"check", R"(  check FILE.db [--max-leaks N] [--max-p99 SERVICE:OP=DURATION]...
         Exit 1 when a limit is broken (one line each), for CI gates of TEE clients; exit 2
         when a limit names a service or op the trace does not have.
+)"},
+    {"export", R"(  export FILE.db [--format perfetto|chrome-json|dot|svg|png] [--at TIME] [--range A..B] -o OUT
+        Write an imported trace for other tools. perfetto: a Perfetto protobuf trace (open it in
+        ui.perfetto.dev or trace_processor): a track per process and thread, invocations as
+        slices (user side, driver side, callback requests and RPCs inside), flows to the
+        supplicant thread that served a request, releases, exits and data loss as instants,
+        handles / objects / shm bytes per process as counters. chrome-json: the same in the
+        Trace Event Format. dot, svg, png: the capability graph at --at TIME (default: the end
+        of the trace), laid out as teescope-gui does (needs teescope-gui next to teescope; no
+        display). --range A..B keeps what overlaps it (perfetto, chrome-json). TIME, A and B are
+        offsets from the trace start: nanoseconds, or with a unit (250ms, 1.5s). Without
+        --format the extension of OUT decides (.pftrace, .json, .dot, .svg, .png). OUT is
+        written only when complete. Exit 2 bad usage or a time outside the trace; 1 the
+        database cannot be read or OUT cannot be written.
 )"},
     {"sim", R"(  sim [--socket PATH] [--config FILE] [--tee qtee|optee] [--threads N] [--xen] [--static-shm]
         Run teesim, the simulated TEE (QTEE by default, or OP-TEE with N threads, under Xen's
@@ -360,6 +377,10 @@ int run(int argc, char **argv)
         return report_command({argv + 2, argv + argc}, std::cout, std::cerr);
     if (command == "check")
         return check_command({argv + 2, argv + argc}, std::cout, std::cerr);
+#endif
+#ifdef TEESCOPE_HAVE_EXPORT
+    if (command == "export")
+        return export_command({argv + 2, argv + argc}, std::cout, std::cerr);
 #endif
 #ifdef TEESCOPE_HAVE_IMPORT
     if (command == "import")

@@ -2,6 +2,7 @@
 #include "window/gui_main.h"
 
 #include "core/selection.h"
+#include "window/graph_export.h"
 #include "window/import_runner.h"
 #include "window/main_window.h"
 #include "window/screenshot.h"
@@ -14,6 +15,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 namespace teescope::gui {
 
@@ -56,11 +58,15 @@ void quietOffscreen(QtMsgType type, const QMessageLogContext &context, const QSt
     defaultHandler(type, context, message);
 }
 
-bool wantsScreenshot(int argc, char **argv)
+// A run that only writes a file (a screenshot, an exported graph) needs no display.
+bool writesFileOnly(int argc, char **argv)
 {
     for (int i = 1; i < argc; ++i)
-        if (std::strcmp(argv[i], "--screenshot") == 0 || std::strncmp(argv[i], "--screenshot=", 13) == 0)
-            return true;
+        for (const char *option : {"--screenshot", "--export-graph"}) {
+            const size_t n = std::strlen(option);
+            if (std::strncmp(argv[i], option, n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
+                return true;
+        }
     return false;
 }
 
@@ -69,7 +75,7 @@ bool wantsScreenshot(int argc, char **argv)
 int guiMain(int argc, char **argv)
 {
     // Screenshots render offscreen unless a platform was chosen: no display needed.
-    if (wantsScreenshot(argc, argv)) {
+    if (writesFileOnly(argc, argv)) {
         if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
         defaultHandler = qInstallMessageHandler(quietOffscreen);
@@ -102,7 +108,17 @@ int guiMain(int argc, char **argv)
                              QStringLiteral("N"));
     QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("seconds to wait for the view (--screenshot)"),
                                QStringLiteral("SECONDS"), QStringLiteral("120"));
-    parser.addOptions({screenshot, view, palette, size, select, guest, timeout});
+    // For `teescope export --format dot|svg|png`, which documents them.
+    QCommandLineOption exportGraphOption(QStringLiteral("export-graph"),
+                                         QStringLiteral("write the capability graph into OUT and exit"),
+                                         QStringLiteral("OUT"));
+    QCommandLineOption graphFormat(QStringLiteral("graph-format"), QStringLiteral("svg, png or dot"),
+                                   QStringLiteral("NAME"), QStringLiteral("svg"));
+    QCommandLineOption at(QStringLiteral("at"), QStringLiteral("trace time (ns) of the exported graph"),
+                          QStringLiteral("NS"));
+    for (QCommandLineOption *o : {&exportGraphOption, &graphFormat, &at})
+        o->setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions({screenshot, view, palette, size, select, guest, timeout, exportGraphOption, graphFormat, at});
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
@@ -136,6 +152,29 @@ int guiMain(int argc, char **argv)
             say(QStringLiteral("bad --guest '%1' (an OP-TEE client id, 0 for native)").arg(parser.value(guest)));
             return 2;
         }
+    }
+
+    if (parser.isSet(exportGraphOption)) {
+        if (args.isEmpty()) {
+            say(QStringLiteral("--export-graph needs a database"));
+            return 2;
+        }
+        std::optional<qint64> atTs;
+        if (parser.isSet(at)) {
+            bool ok = false;
+            atTs = parser.value(at).toLongLong(&ok);
+            if (!ok) {
+                say(QStringLiteral("bad --at '%1' (trace time in ns)").arg(parser.value(at)));
+                return 2;
+            }
+        }
+        const QString error = exportGraph(args.first(), parser.value(exportGraphOption), parser.value(graphFormat),
+                                          atTs, parser.value(timeout).toInt() * 1000);
+        if (!error.isEmpty()) {
+            say(error);
+            return 1;
+        }
+        return 0;
     }
 
     MainWindow window(nullptr, parser.isSet(screenshot) ? MainWindow::Layout::Fresh : MainWindow::Layout::Remembered);

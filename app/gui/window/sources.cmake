@@ -10,5 +10,6 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/pages.cpp
   ${CMAKE_CURRENT_LIST_DIR}/main_window.cpp
   ${CMAKE_CURRENT_LIST_DIR}/screenshot.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/graph_export.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gui_main.cpp)
 target_compile_definitions(teescope_gui PRIVATE TEESCOPE_VERSION="${PROJECT_VERSION}")
