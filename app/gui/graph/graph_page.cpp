@@ -9,6 +9,7 @@
 #include "graph/graph_view.h"
 
 #include <QEvent>
+#include <QKeyEvent>
 #include <QFile>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
@@ -80,6 +81,7 @@ GraphPage::GraphPage(Selection *selection, QWidget *parent)
 
     connect(search_, &QLineEdit::textChanged, this, &GraphPage::setSearchText);
     connect(search_, &QLineEdit::returnPressed, this, [this] { centreNextMatch(); });
+    search_->installEventFilter(this); // Shift+Enter steps backwards
     // Moves made by the page itself are signal-blocked: this is the user.
     connect(slider_, &QSlider::valueChanged, this, [this](int v) {
         const qint64 span = trace_.lastTs - trace_.firstTs;
@@ -112,7 +114,12 @@ GraphPage::GraphPage(Selection *selection, QWidget *parent)
             if (range.isValid())
                 setTime(std::max(range.begin, range.end - 1));
         });
-        connect(selection, &Selection::guestFilterChanged, this, [this] { applyStates(); });
+        connect(selection, &Selection::guestFilterChanged, this, [this] {
+            applyStates();
+            if (group_.isValid())
+                onGroupChanged(group_); // the group's members are those of the guest shown
+        });
+        connect(selection, &Selection::groupChanged, this, &GraphPage::onGroupChanged);
     }
 
     animation_->setDuration(350);
@@ -202,14 +209,17 @@ void GraphPage::showGraph(CapabilityGraphPtr graph)
     const GraphLayout grid = gridLayout(*graph_);
     layout_ = grid;
     buildScene(grid.positions);
-    view_->fitAll();
     // What other views selected before the graph was there.
     if (Selection *sel = selection()) {
+        if (sel->group().isValid())
+            onGroupChanged(sel->group());
         if (sel->item().isValid())
             onSelectionItemChanged(sel->item());
         if (sel->range().isValid())
             setTime(std::max(sel->range().begin, sel->range().end - 1));
     }
+    // Framed when the page is shown with its real size (the view defers it while hidden).
+    frame();
     Q_EMIT statusMessage(tr("Capability graph: %1 nodes, %2 edges; laying out…")
                              .arg(formatCount(graph_->nodes.size()), formatCount(graph_->edges.size())));
     startLayout();
@@ -225,6 +235,8 @@ void GraphPage::clearScene(const QString &message)
     guestBoxes_.clear();
     filteredOut_.clear();
     matches_.clear();
+    currentMatch_ = -1;
+    groupEdges_.clear();
     message_ = nullptr;
     if (!message.isEmpty()) {
         // Plain text item: the message may quote a file name or a trace string.
@@ -312,10 +324,7 @@ void GraphPage::finishLayout(GraphLayout layout)
         edgesHidden_ = false;
         applyPositions(layout_.positions);
         scene_->setSceneRect(layout_.bounds.adjusted(-400, -400, 400, 400));
-        if (!view_->userZoomed())
-            view_->fitAll();
-        if (selectedNode_ >= 0)
-            highlightNode(selectedNode_, true);
+        frame();
         Q_EMIT statusMessage(
             tr("Capability graph: %1 nodes, %2 edges; layout %3 in %4 s")
                 .arg(formatCount(graph_->nodes.size()), formatCount(graph_->edges.size()), layout_.engine)
@@ -431,6 +440,12 @@ void GraphPage::applyStates()
         if (representative(i) != i)
             ++folded[representative(i)];
     const QSet<int> matchSet(matches_.begin(), matches_.end());
+    const int current = currentMatch() >= 0 ? representative(currentMatch()) : -1;
+    // A group shown stands out: what is not in it is dimmed (unless a node is selected).
+    const bool groupShown = group_.isValid() && selectedNode_ < 0;
+    QSet<int> groupEnds;
+    for (int e : groupEdges_)
+        groupEnds << g.edges[e].from << g.edges[e].to;
     applyGuestFilter();
     for (int i = 0; i < nodeItems_.size(); ++i) {
         GraphNodeItem *item = nodeItems_[i];
@@ -438,9 +453,11 @@ void GraphPage::applyStates()
         item->setVisible(shown);
         NodeState s;
         s.faded = timeMode_ && !g.nodes[i].life.contains(time_);
-        s.dimmed = selectedNode_ >= 0 && !neighbours.contains(i);
+        s.dimmed = (selectedNode_ >= 0 && !neighbours.contains(i)) ||
+                   (groupShown && !matchSet.contains(i) && !groupEnds.contains(i));
         s.selected = representative(selectedNode_) == i && selectedNode_ >= 0;
         s.match = matchSet.contains(i);
+        s.current = i == current;
         s.folded = folded.value(i);
         item->setState(s);
     }
@@ -448,8 +465,9 @@ void GraphPage::applyStates()
         const GraphEdge &e = g.edges[item->edge()];
         item->setFaded(timeMode_ && !e.life.contains(time_));
         const bool touches = selectedNode_ >= 0 && (e.from == selectedNode_ || e.to == selectedNode_);
-        item->setHighlighted(touches);
-        item->setDimmed(selectedNode_ >= 0 && !touches);
+        const bool inGroup = groupEdges_.contains(item->edge());
+        item->setHighlighted(touches || inGroup);
+        item->setDimmed((selectedNode_ >= 0 && !touches) || (groupShown && !inGroup));
     }
     updateEdges();
 }
@@ -459,8 +477,13 @@ void GraphPage::setSearchText(const QString &text)
     if (search_->text() != text)
         search_->setText(text); // comes back here through textChanged
     matches_.clear();
+    groupEdges_.clear();
     currentMatch_ = -1;
     const QString needle = text.trimmed();
+    if (!needle.isEmpty())
+        group_ = {}; // the user's search replaces the group shown
+    if (graph_)
+        applyGuestFilter();
     if (graph_ && !needle.isEmpty()) {
         bool isNumber = false;
         const qint64 number = needle.toLongLong(&isNumber);
@@ -471,24 +494,159 @@ void GraphPage::setSearchText(const QString &text)
                              n.processName.contains(needle, Qt::CaseInsensitive) ||
                              n.uuid.contains(needle, Qt::CaseInsensitive) ||
                              (isNumber && (n.pid == number || n.serial == number || n.swId == number));
-            if (hit)
+            if (hit && !isFilteredOut(i))
                 matches_.append(i);
         }
+    } else if (graph_ && group_.isValid()) {
+        const CapabilityGraph &g = *graph_;
+        for (int i = 0; i < g.nodes.size(); ++i) {
+            const GraphNode &n = g.nodes[i];
+            bool member = false;
+            switch (group_.kind) {
+            case ItemGroup::Kind::Processes: member = n.kind == NodeKind::Process; break;
+            case ItemGroup::Kind::Contexts: member = n.kind == NodeKind::Context; break;
+            case ItemGroup::Kind::Objects: member = n.kind == NodeKind::Object; break;
+            case ItemGroup::Kind::Sessions: member = n.kind == NodeKind::Session; break;
+            case ItemGroup::Kind::SharedObjects: member = n.shared; break;
+            default: break;
+            }
+            if (member && !isFilteredOut(i))
+                matches_.append(i);
+        }
+        // Handle bindings are the holds edges from a context to an object (one per pair, an
+        // interval per binding).
+        if (group_.kind == ItemGroup::Kind::HandleBindings)
+            for (int e = 0; e < g.edges.size(); ++e)
+                if (g.edges[e].kind == EdgeKind::Holds && g.nodes[g.edges[e].to].kind == NodeKind::Object &&
+                    !isFilteredOut(g.edges[e].from) && !isFilteredOut(g.edges[e].to))
+                    groupEdges_.insert(e);
     }
-    matchLabel_->setText(needle.isEmpty() ? QString() : tr("%n match(es)", nullptr, int(matches_.size())));
+    updateMatchLabel();
     applyStates();
+}
+
+void GraphPage::onGroupChanged(const ItemGroup &group)
+{
+    switch (group.kind) {
+    case ItemGroup::Kind::Processes:
+    case ItemGroup::Kind::Contexts:
+    case ItemGroup::Kind::Objects:
+    case ItemGroup::Kind::HandleBindings:
+    case ItemGroup::Kind::SharedObjects:
+    case ItemGroup::Kind::Sessions:
+        group_ = group;
+        break;
+    default:
+        group_ = {};
+        break;
+    }
+    if (group_.isValid()) {
+        const QSignalBlocker block(search_);
+        search_->clear();
+    }
+    setSearchText(search_->text());
+    if (group_.isValid())
+        frame();
+}
+
+QString GraphPage::matchText() const
+{
+    if (group_.isValid()) {
+        const int n = int(matches_.size());
+        QString what;
+        switch (group_.kind) {
+        case ItemGroup::Kind::Processes: what = tr("%n process(es)", nullptr, n); break;
+        case ItemGroup::Kind::Contexts: what = tr("%n context(s)", nullptr, n); break;
+        case ItemGroup::Kind::Objects: what = tr("%n object(s)", nullptr, n); break;
+        case ItemGroup::Kind::Sessions: what = tr("%n OP-TEE session(s)", nullptr, n); break;
+        case ItemGroup::Kind::SharedObjects: {
+            QSet<qint64> swIds;
+            for (int i : matches_)
+                swIds.insert(graph_->nodes[i].swId);
+            what = tr("%n shared object(s)", nullptr, int(swIds.size())) + QStringLiteral(" (") +
+                   tr("%n instance(s)", nullptr, n) + QLatin1Char(')');
+            break;
+        }
+        case ItemGroup::Kind::HandleBindings: {
+            qint64 bindings = 0;
+            for (int e : groupEdges_)
+                bindings += graph_->edges[e].life.intervals.size();
+            return tr("%1 handle bindings on %2 holds edges").arg(formatCount(bindings), formatCount(groupEdges_.size()));
+        }
+        default: break;
+        }
+        return currentMatch_ >= 0 ? tr("%1 of %2").arg(currentMatch_ + 1).arg(what) : what;
+    }
+    if (search_->text().trimmed().isEmpty())
+        return {};
+    if (matches_.isEmpty())
+        return tr("no match");
+    if (currentMatch_ < 0)
+        return tr("%n match(es)", nullptr, int(matches_.size()));
+    return tr("%1 of %2").arg(currentMatch_ + 1).arg(matches_.size());
+}
+
+void GraphPage::updateMatchLabel()
+{
+    matchLabel_->setText(matchText());
 }
 
 int GraphPage::centreNextMatch()
 {
+    return stepMatch(1);
+}
+
+int GraphPage::centrePreviousMatch()
+{
+    return stepMatch(-1);
+}
+
+int GraphPage::stepMatch(int step)
+{
     if (matches_.isEmpty())
         return -1;
-    currentMatch_ = (currentMatch_ + 1) % int(matches_.size());
+    const int n = int(matches_.size());
+    currentMatch_ = currentMatch_ < 0 ? (step > 0 ? 0 : n - 1) : ((currentMatch_ + step) % n + n) % n;
     const int node = matches_[currentMatch_];
-    const int shown = representative(node);
-    if (shown >= 0 && shown < nodeItems_.size())
-        view_->centerOn(nodeItems_[shown]);
+    applyStates();
+    updateMatchLabel();
+    if (GraphNodeItem *item = nodeItem(representative(node)))
+        view_->centreReadable(item->sceneBoundingRect());
     return node;
+}
+
+QRectF GraphPage::focusRect() const
+{
+    QRectF r;
+    if (selectedNode_ >= 0) {
+        if (GraphNodeItem *item = nodeItem(representative(selectedNode_)))
+            r = item->sceneBoundingRect();
+        return r;
+    }
+    if (!group_.isValid() || !graph_)
+        return r;
+    for (int i : matches_)
+        if (GraphNodeItem *item = nodeItem(representative(i)))
+            r |= item->sceneBoundingRect();
+    for (int e : groupEdges_)
+        for (int end : {graph_->edges[e].from, graph_->edges[e].to})
+            if (GraphNodeItem *item = nodeItem(representative(end)))
+                r |= item->sceneBoundingRect();
+    return r;
+}
+
+void GraphPage::frame()
+{
+    const QRectF focus = focusRect();
+    if (view_->userZoomed()) {
+        if (!focus.isNull())
+            view_->centreReadable(focus);
+        return;
+    }
+    if (focus.isNull())
+        view_->fitAll();
+    else
+        view_->frameFocus(focus);
 }
 
 void GraphPage::setTime(qint64 ts)
@@ -550,11 +708,8 @@ void GraphPage::highlightNode(int node, bool centre)
 {
     selectedNode_ = graph_ && node >= 0 && node < graph_->nodes.size() ? node : -1;
     applyStates();
-    if (centre && selectedNode_ >= 0) {
-        const int shown = representative(selectedNode_);
-        if (shown >= 0 && shown < nodeItems_.size())
-            view_->centerOn(nodeItems_[shown]);
-    }
+    if (centre && selectedNode_ >= 0)
+        frame();
 }
 
 void GraphPage::onSelectionItemChanged(ItemRef item)
@@ -661,14 +816,14 @@ QString GraphPage::nodeToolTip(const GraphNode &n) const
         lines << tr("context %1, opened by %2").arg(n.label, processLabel(n.processName, n.pid));
         break;
     case NodeKind::Object:
-        lines << tr("%1 object %2").arg(n.objectKind, n.objectClass);
+        lines << tr("%1 object %2").arg(valueText(n.objectKind), n.objectClass);
         if (n.swId >= 0)
             lines << tr("secure-world id %1").arg(n.swId);
         break;
     case NodeKind::Session:
         lines << tr("OP-TEE %1 on %2").arg(n.label, n.objectClass);
         lines << tr("TA %1").arg(n.uuid);
-        lines << tr("ended: %1").arg(n.objectKind);
+        lines << tr("ended: %1").arg(valueText(n.objectKind));
         break;
     case NodeKind::Ta:
         lines << tr("trusted application %1").arg(n.objectClass) << n.uuid;
@@ -718,7 +873,24 @@ void GraphPage::zoomOut()
 }
 void GraphPage::resetZoom()
 {
+    view_->showActualSize();
+}
+void GraphPage::fitToView()
+{
     view_->fitAll();
+}
+
+bool GraphPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == search_ && event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if ((key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) &&
+            (key->modifiers() & Qt::ShiftModifier)) {
+            centrePreviousMatch();
+            return true;
+        }
+    }
+    return ViewPage::eventFilter(watched, event);
 }
 
 QStringList GraphPage::exportFormats() const
