@@ -156,6 +156,11 @@ QString formatCount(qint64 n)
     return n < 0 ? QLatin1Char('-') + digits : digits;
 }
 
+QString countOf(qint64 n, const QString &one, const QString &many)
+{
+    return formatCount(n) + QLatin1Char(' ') + (n == 1 ? one : many);
+}
+
 QString plainToolTip(const QString &text)
 {
     if (text.isEmpty())

@@ -30,6 +30,8 @@ QString valueText(const QString &value);
 QString guestLabel(qint64 guest);
 // 1234567 -> "1,234,567" (locale-independent grouping).
 QString formatCount(qint64 n);
+// A count and its noun: (1, "process", "processes") -> "1 process", 3 -> "3 processes".
+QString countOf(qint64 n, const QString &one, const QString &many);
 // A tooltip that shows `text` literally: QToolTip renders anything that looks like markup as
 // rich text, so text from a trace is escaped inside an explicit rich-text document.
 QString plainToolTip(const QString &text);

@@ -555,23 +555,24 @@ QString GraphPage::matchText() const
         const int n = int(matches_.size());
         QString what;
         switch (group_.kind) {
-        case ItemGroup::Kind::Processes: what = tr("%n process(es)", nullptr, n); break;
-        case ItemGroup::Kind::Contexts: what = tr("%n context(s)", nullptr, n); break;
-        case ItemGroup::Kind::Objects: what = tr("%n object(s)", nullptr, n); break;
-        case ItemGroup::Kind::Sessions: what = tr("%n OP-TEE session(s)", nullptr, n); break;
+        case ItemGroup::Kind::Processes: what = countOf(n, tr("process"), tr("processes")); break;
+        case ItemGroup::Kind::Contexts: what = countOf(n, tr("context"), tr("contexts")); break;
+        case ItemGroup::Kind::Objects: what = countOf(n, tr("object"), tr("objects")); break;
+        case ItemGroup::Kind::Sessions: what = countOf(n, tr("OP-TEE session"), tr("OP-TEE sessions")); break;
         case ItemGroup::Kind::SharedObjects: {
             QSet<qint64> swIds;
             for (int i : matches_)
                 swIds.insert(graph_->nodes[i].swId);
-            what = tr("%n shared object(s)", nullptr, int(swIds.size())) + QStringLiteral(" (") +
-                   tr("%n instance(s)", nullptr, n) + QLatin1Char(')');
+            what = countOf(swIds.size(), tr("shared object"), tr("shared objects")) + QStringLiteral(" (") +
+                   countOf(n, tr("instance"), tr("instances")) + QLatin1Char(')');
             break;
         }
         case ItemGroup::Kind::HandleBindings: {
             qint64 bindings = 0;
             for (int e : groupEdges_)
                 bindings += graph_->edges[e].life.intervals.size();
-            return tr("%1 handle bindings on %2 holds edges").arg(formatCount(bindings), formatCount(groupEdges_.size()));
+            return countOf(bindings, tr("handle binding"), tr("handle bindings")) + tr(" on ") +
+                   countOf(groupEdges_.size(), tr("holds edge"), tr("holds edges"));
         }
         default: break;
         }
@@ -582,7 +583,7 @@ QString GraphPage::matchText() const
     if (matches_.isEmpty())
         return tr("no match");
     if (currentMatch_ < 0)
-        return tr("%n match(es)", nullptr, int(matches_.size()));
+        return countOf(matches_.size(), tr("match"), tr("matches"));
     return tr("%1 of %2").arg(currentMatch_ + 1).arg(matches_.size());
 }
 

@@ -31,10 +31,9 @@ DataLossDialog::DataLossDialog(const QList<DataLossRecord> &losses, qint64 trace
     if (losses.isEmpty())
         headline_->setText(tr("No data was lost: the tracer discarded no event or packet, and every packet was read."));
     else
-        headline_->setText(tr("%n loss(es) in the trace, %1 events in all. Lifetimes and leaks near a loss are "
-                              "inferred (marked). Double-click a row to see its time in the timeline.",
-                              nullptr, int(losses.size()))
-                               .arg(formatCount(events)));
+        headline_->setText(tr("%1 in the trace, %2 events in all. Lifetimes and leaks near a loss are inferred "
+                              "(marked). Double-click a row to see its time in the timeline.")
+                               .arg(countOf(losses.size(), tr("data loss"), tr("data losses")), formatCount(events)));
 
     table_->setColumnCount(5);
     table_->setHorizontalHeaderLabels({tr("What was lost"), tr("Count"), tr("After"), tr("Before"), tr("Stream")});
