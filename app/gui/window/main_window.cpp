@@ -73,6 +73,7 @@ MainWindow::MainWindow(QWidget *parent, Layout remembered)
     setCentralWidget(central);
 
     inspector_ = new Inspector(selection_, this);
+    connect(inspector_, &Inspector::loaded, this, &MainWindow::updateSelectionStatus);
     inspectorDock_ = new QDockWidget(tr("Inspector"), this);
     inspectorDock_->setObjectName(QStringLiteral("InspectorDock"));
     inspectorDock_->setWidget(inspector_);
@@ -397,7 +398,11 @@ void MainWindow::updateSelectionStatus()
         parts << tr("showing %1").arg(guestLabel(selection_->guestFilter()));
     const ItemRef item = selection_->item();
     if (item.isValid())
-        parts << tr("selected: %1 %2").arg(kindName(item.kind)).arg(item.id);
+        // Named as the inspector names it (a thread by its tid) once it has loaded it.
+        parts << tr("selected: %1")
+                     .arg(inspector_->shown().item == item && !inspector_->shown().title.isEmpty()
+                              ? inspector_->shown().title
+                              : tr("%1 (id %2)").arg(kindName(item.kind)).arg(item.id));
     const TimeRange r = selection_->range();
     if (r.isValid())
         parts << tr("range %1 → %2 (%3)")

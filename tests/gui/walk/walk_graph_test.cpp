@@ -24,6 +24,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -414,6 +415,15 @@ private Q_SLOTS:
         clickItem(inspector->tree(), threads->child(0), 0);
         QCOMPARE(w->selection()->item().kind, ItemRef::Kind::Thread);
         QVERIFY(processes->selectionModel()->selectedRows().isEmpty());
+        // The status bar names the thread as the lanes do: by its tid.
+        const qint64 tid = sqlInt(db, qPrintable(QStringLiteral("SELECT tid FROM threads WHERE id = %1")
+                                                     .arg(w->selection()->item().id)));
+        QTRY_VERIFY([&] {
+            for (QLabel *label : w->statusBar()->findChildren<QLabel *>())
+                if (label->text().startsWith(QStringLiteral("selected: ") + threadLabel(tid) + QLatin1Char(' ')))
+                    return true;
+            return false;
+        }());
     }
 
     // Links follow on a single click; keys and values are shown whole.
