@@ -143,6 +143,30 @@ QString valueText(const QString &value)
     return value;
 }
 
+QString loginText(qint64 login)
+{
+    switch (login) {
+    case 0: return QStringLiteral("public");
+    case 1: return QStringLiteral("user");
+    case 2: return QStringLiteral("group");
+    case 4: return QStringLiteral("application");
+    case 5: return QStringLiteral("user application");
+    case 6: return QStringLiteral("group application");
+    default: return QStringLiteral("login %1").arg(login);
+    }
+}
+
+QString originText(qint64 origin)
+{
+    switch (origin) {
+    case 1: return QStringLiteral("API");
+    case 2: return QStringLiteral("COMMS");
+    case 3: return QStringLiteral("TEE");
+    case 4: return QStringLiteral("trusted application");
+    default: return QString::number(origin);
+    }
+}
+
 QString guestLabel(qint64 guest)
 {
     return guest == 0 ? QStringLiteral("native") : QStringLiteral("guest %1").arg(guest);

@@ -26,6 +26,10 @@ QString threadLabel(qint64 tid);
 // view; an unknown identifier gets its underscores replaced by spaces, anything else is returned
 // as it is.
 QString valueText(const QString &value);
+// GlobalPlatform codes the database keeps as numbers: a login method ("public", "user", ...) and
+// the origin of a result ("API", "COMMS", "TEE", "trusted application"); unknown ones as numbers.
+QString loginText(qint64 login);
+QString originText(qint64 origin);
 // A Xen guest by its OP-TEE client id: "guest N"; 0 is "native".
 QString guestLabel(qint64 guest);
 // 1234567 -> "1,234,567" (locale-independent grouping).

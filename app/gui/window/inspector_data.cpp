@@ -379,7 +379,8 @@ struct Builder {
         if (optee) {
             d.rows << row(QStringLiteral("Result"),
                           QStringLiteral("errno %1, GP result 0x%2, origin %3")
-                              .arg(q.text(9), QString::number(quint32(q.num(10)), 16), q.text(20)));
+                              .arg(q.text(9), QString::number(quint32(q.num(10)), 16),
+                                   q.isNull(20) ? QStringLiteral("—") : originText(q.num(20))));
             if (!q.isNull(22)) {
                 const qint64 waits = count("SELECT count(*) FROM optee_waits WHERE invocation_id = ?", id);
                 d.rows << section(QStringLiteral("Waited for an OP-TEE thread"), waits, [&](QList<InspectorNode> &out) {
@@ -492,7 +493,7 @@ struct Builder {
         d.title = QStringLiteral("session %1: %2").arg(q.isNull(0) ? QStringLiteral("?") : QString::number(q.num(0)), q.text(2));
         d.rows << row(QStringLiteral("Trusted application"), q.text(2));
         d.rows << row(QStringLiteral("TA uuid"), q.text(1));
-        d.rows << row(QStringLiteral("Login"), q.text(3));
+        d.rows << row(QStringLiteral("Login"), q.isNull(3) ? QStringLiteral("—") : loginText(q.num(3)));
         if (q.num(4) != 0)
             d.rows << row(QStringLiteral("Guest"), guestLabel(q.num(4)));
         if (!q.isNull(5))
@@ -503,7 +504,9 @@ struct Builder {
             d.rows << row(QStringLiteral("OPEN_SESSION"), QStringLiteral("invocation %1").arg(q.num(13)),
                           {Kind::Invocation, q.num(13)});
         d.rows << row(QStringLiteral("Open result"), QStringLiteral("GP result 0x%1, origin %2, errno %3")
-                                                       .arg(QString::number(quint32(q.num(10)), 16), q.text(11), q.text(15)));
+                                                       .arg(QString::number(quint32(q.num(10)), 16),
+                                                            q.isNull(11) ? QStringLiteral("—") : originText(q.num(11)),
+                                                            q.text(15)));
         InspectorNode life{QStringLiteral("Lifetime"), q.word(12), {}, {}};
         life.children << row(QStringLiteral("opened"), q.num(16) == 1 ? QStringLiteral("before the trace") : time(q, 8))
                       << row(QStringLiteral("closed"), time(q, 9));
