@@ -17,10 +17,25 @@ QString processLabel(const QString &name, qint64 pid);
 QString opName(qint64 op);
 // An OP-TEE RPC command to tee-supplicant: "LOAD_TA", "RPMB", "FS", "SHM_ALLOC", ..., else "cmd N".
 QString rpcCommandName(qint64 cmd);
+// A thread as every view names it: by its tid ("thread 14020"), the id people know it by.
+QString threadLabel(qint64 tid);
+// An enum-like value of the database in words: end kinds of processes, contexts, objects, handle
+// bindings, callback requests, shm, sessions and guests, object kinds, leak kinds, severities of
+// import statistics, kinds of data loss, request kinds, OP-TEE calls and waits ("alive_at_end" ->
+// "alive at the end", "not_released_by_tee" -> "never released by the TEE"). One table for every
+// view; an unknown identifier gets its underscores replaced by spaces, anything else is returned
+// as it is.
+QString valueText(const QString &value);
+// GlobalPlatform codes the database keeps as numbers: a login method ("public", "user", ...) and
+// the origin of a result ("API", "COMMS", "TEE", "trusted application"); unknown ones as numbers.
+QString loginText(qint64 login);
+QString originText(qint64 origin);
 // A Xen guest by its OP-TEE client id: "guest N"; 0 is "native".
 QString guestLabel(qint64 guest);
 // 1234567 -> "1,234,567" (locale-independent grouping).
 QString formatCount(qint64 n);
+// A count and its noun: (1, "process", "processes") -> "1 process", 3 -> "3 processes".
+QString countOf(qint64 n, const QString &one, const QString &many);
 // A tooltip that shows `text` literally: QToolTip renders anything that looks like markup as
 // rich text, so text from a trace is escaped inside an explicit rich-text document.
 QString plainToolTip(const QString &text);

@@ -94,6 +94,32 @@ void Selection::setGuestFilter(int guest)
     Q_EMIT guestFilterChanged(guest_);
 }
 
+void Selection::setGroup(const ItemGroup &group)
+{
+    if (group == group_)
+        return;
+    group_ = group;
+    Q_EMIT groupChanged(group_);
+}
+
+void Selection::revealGroup(const ItemGroup &group, ViewId view)
+{
+    select({});
+    // Followed again (the same number clicked twice), the views show the group again.
+    if (group == group_)
+        Q_EMIT groupChanged(group_);
+    setGroup(group);
+    Q_EMIT revealRequested(view);
+}
+
+void Selection::clear()
+{
+    select({});
+    setRange({});
+    setGroup({});
+    Q_EMIT cleared();
+}
+
 void Selection::reveal(ItemRef item, ViewId view)
 {
     select(item);

@@ -30,6 +30,32 @@ QString kindName(ItemRef::Kind kind); // "process", "object", ...
 // false if malformed.
 bool parseItemRef(const QString &text, ItemRef *item);
 
+// A set of items that a number of the summary counts: the view revealed for it shows exactly
+// those (the graph marks them, the leaks select the kind, the latency table the service's row).
+struct ItemGroup {
+    enum class Kind {
+        None,
+        Processes,
+        Contexts,
+        Objects,
+        HandleBindings,
+        SharedObjects,
+        Sessions,
+        Leaks,   // key: a leak kind ("" every kind)
+        Service, // key: the class or TA, op: the op
+        DataLoss,
+    };
+    Kind kind = Kind::None;
+    QString key;
+    qint64 op = 0;
+
+    bool isValid() const { return kind != Kind::None; }
+    friend bool operator==(const ItemGroup &a, const ItemGroup &b)
+    {
+        return a.kind == b.kind && a.key == b.key && a.op == b.op;
+    }
+};
+
 // Trace timestamps (ns), half-open [begin, end).
 struct TimeRange {
     qint64 begin = 0;
@@ -66,19 +92,34 @@ public:
     // Shows only guest `guest` (kAllGuests: every guest); emits guestFilterChanged if it differs.
     void setGuestFilter(int guest);
 
+    // The group of items shown (a summary number followed), none by default.
+    ItemGroup group() const { return group_; }
+    // Sets the group (emits groupChanged if it differs); selecting an item keeps it.
+    void setGroup(const ItemGroup &group);
+    // Sets the group and asks the window to show `view`; the selected item is cleared so that
+    // the view shows the group and nothing else.
+    void revealGroup(const ItemGroup &group, ViewId view);
+    // Clears the item, the range and the group, then emits cleared (even if nothing was
+    // selected): every view shows nothing selected, rows the user only highlighted included.
+    void clear();
+
 Q_SIGNALS:
     void itemChanged(teescope::gui::ItemRef item);
     void rangeChanged(teescope::gui::TimeRange range);
     void guestFilterChanged(int guest);
+    void groupChanged(const teescope::gui::ItemGroup &group);
+    void cleared();
     void revealRequested(teescope::gui::ViewId view);
 
 private:
     ItemRef item_;
     TimeRange range_;
     int guest_ = kAllGuests;
+    ItemGroup group_;
 };
 
 } // namespace teescope::gui
 
 Q_DECLARE_METATYPE(teescope::gui::ItemRef)
 Q_DECLARE_METATYPE(teescope::gui::TimeRange)
+Q_DECLARE_METATYPE(teescope::gui::ItemGroup)

@@ -36,6 +36,8 @@ public:
     virtual void zoomIn() {}
     virtual void zoomOut() {}
     virtual void resetZoom() {}
+    // View > Fit: frames what the page shows (by default what resetZoom shows).
+    virtual void fitToView() { resetZoom(); }
 
     Selection *selection() const { return selection_; }
 

@@ -45,6 +45,11 @@ void drawBadge(QPainter *p, QPointF centre, const QColor &color, const QString &
 
 } // namespace
 
+QColor matchColor(bool dark)
+{
+    return dark ? QColor(0x4c, 0xe0, 0x7a) : QColor(0x00, 0xa6, 0x3c);
+}
+
 GraphNodeItem::GraphNodeItem(int node, const GraphNode &data)
     : node_(node), ref_(data.ref()), label_(data.label), size_(nodeSize(data.kind)), leaked_(data.leaked),
       shared_(data.shared), dataLoss_(data.dataLoss)
@@ -56,11 +61,11 @@ GraphNodeItem::GraphNodeItem(int node, const GraphNode &data)
 
 void GraphNodeItem::setState(const NodeState &state)
 {
-    const bool changed =
-        state.selected != state_.selected || state.match != state_.match || state.folded != state_.folded;
+    const bool changed = state.selected != state_.selected || state.match != state_.match ||
+                         state.current != state_.current || state.folded != state_.folded;
     state_ = state;
     setOpacity(state.faded ? 0.18 : state.dimmed ? 0.35 : 1.0);
-    setZValue(state.selected || state.match ? 3 : 1);
+    setZValue(state.current ? 4 : state.selected || state.match ? 3 : 1);
     if (changed)
         update();
 }
@@ -68,7 +73,7 @@ void GraphNodeItem::setState(const NodeState &state)
 QRectF GraphNodeItem::boundingRect() const
 {
     // Room for the selection ring and the badges that stick out of the corners.
-    const double m = kBadge / 2 + 4;
+    const double m = kBadge / 2 + 10;
     return QRectF(-size_.width() / 2 - m, -size_.height() / 2 - m, size_.width() + 2 * m,
                   size_.height() + 2 * m);
 }
@@ -99,21 +104,33 @@ void GraphNodeItem::paint(QPainter *p, const QStyleOptionGraphicsItem *option, Q
 
     if (lod < kShapeLevel) {
         p->setRenderHint(QPainter::Antialiasing, false);
-        const QColor fill = state_.selected || state_.match ? selectionColor(dark)
-                            : leaked_                       ? leakColor(dark)
-                            : shared_                       ? sharedColor(dark)
-                                                            : fillColor(dark);
-        p->fillRect(r, fill);
+        const QColor fill = state_.selected ? selectionColor(dark)
+                            : state_.match  ? matchColor(dark)
+                            : leaked_       ? leakColor(dark)
+                            : shared_       ? sharedColor(dark)
+                                            : fillColor(dark);
+        p->fillRect(state_.match || state_.selected ? r.adjusted(-6, -6, 6, 6) : r, fill);
         return;
     }
 
-    if (state_.selected || state_.match) {
-        QColor halo = selectionColor(dark);
-        if (!state_.selected)
-            halo.setAlpha(110);
-        p->setPen(QPen(halo, state_.selected ? 4 : 6));
+    // Matches get a solid ring; the current match a wider one with a dark (light) rim so that it
+    // stands out among the others; the selection its own colour inside.
+    if (state_.match) {
         p->setBrush(Qt::NoBrush);
-        paintShape(p, r.adjusted(-3, -3, 3, 3));
+        if (state_.current) {
+            p->setPen(QPen(dark ? Qt::white : Qt::black, 9));
+            paintShape(p, r.adjusted(-5, -5, 5, 5));
+            p->setPen(QPen(matchColor(dark), 6));
+            paintShape(p, r.adjusted(-5, -5, 5, 5));
+        } else {
+            p->setPen(QPen(matchColor(dark), 4));
+            paintShape(p, r.adjusted(-4, -4, 4, 4));
+        }
+    }
+    if (state_.selected) {
+        p->setPen(QPen(selectionColor(dark), 4));
+        p->setBrush(Qt::NoBrush);
+        paintShape(p, r.adjusted(-2, -2, 2, 2));
     }
 
     QPen outline(dark ? QColor(0xdf, 0xe1, 0xe5, 150) : QColor(0x30, 0x30, 0x30, 160), 1);

@@ -10,12 +10,17 @@
 namespace teescope::gui
 {
 
+// The ring of search matches and of the members of a group shown: a vivid green that no node
+// fill nor highlight (leak, shared, data loss, selection) uses.
+QColor matchColor(bool dark);
+
 // What a node shows besides its label; set by the page.
 struct NodeState {
     bool faded = false;    // not alive at the scrubbed time
     bool dimmed = false;   // something else is selected and this is not a neighbour
     bool selected = false; // the selected item
-    bool match = false;    // matches the search text
+    bool match = false;    // matches the search text, or belongs to the group shown
+    bool current = false;  // the match stepped to last (Enter in the search box)
     int folded = 0;        // processes: nodes folded into it (collapsed), 0 when expanded
 };
 

@@ -80,6 +80,7 @@ GraphPage::GraphPage(Selection *selection, QWidget *parent)
 
     connect(search_, &QLineEdit::textChanged, this, &GraphPage::setSearchText);
     connect(search_, &QLineEdit::returnPressed, this, [this] { centreNextMatch(); });
+    search_->installEventFilter(this); // Shift+Enter steps backwards
     // Moves made by the page itself are signal-blocked: this is the user.
     connect(slider_, &QSlider::valueChanged, this, [this](int v) {
         const qint64 span = trace_.lastTs - trace_.firstTs;
@@ -112,7 +113,12 @@ GraphPage::GraphPage(Selection *selection, QWidget *parent)
             if (range.isValid())
                 setTime(std::max(range.begin, range.end - 1));
         });
-        connect(selection, &Selection::guestFilterChanged, this, [this] { applyStates(); });
+        connect(selection, &Selection::guestFilterChanged, this, [this] {
+            applyStates();
+            if (group_.isValid())
+                onGroupChanged(group_); // the group's members are those of the guest shown
+        });
+        connect(selection, &Selection::groupChanged, this, &GraphPage::onGroupChanged);
     }
 
     animation_->setDuration(350);
@@ -202,14 +208,17 @@ void GraphPage::showGraph(CapabilityGraphPtr graph)
     const GraphLayout grid = gridLayout(*graph_);
     layout_ = grid;
     buildScene(grid.positions);
-    view_->fitAll();
     // What other views selected before the graph was there.
     if (Selection *sel = selection()) {
+        if (sel->group().isValid())
+            onGroupChanged(sel->group());
         if (sel->item().isValid())
             onSelectionItemChanged(sel->item());
         if (sel->range().isValid())
             setTime(std::max(sel->range().begin, sel->range().end - 1));
     }
+    // Framed when the page is shown with its real size (the view defers it while hidden).
+    frame();
     Q_EMIT statusMessage(tr("Capability graph: %1 nodes, %2 edges; laying out…")
                              .arg(formatCount(graph_->nodes.size()), formatCount(graph_->edges.size())));
     startLayout();
@@ -225,6 +234,8 @@ void GraphPage::clearScene(const QString &message)
     guestBoxes_.clear();
     filteredOut_.clear();
     matches_.clear();
+    currentMatch_ = -1;
+    groupEdges_.clear();
     message_ = nullptr;
     if (!message.isEmpty()) {
         // Plain text item: the message may quote a file name or a trace string.
@@ -312,10 +323,7 @@ void GraphPage::finishLayout(GraphLayout layout)
         edgesHidden_ = false;
         applyPositions(layout_.positions);
         scene_->setSceneRect(layout_.bounds.adjusted(-400, -400, 400, 400));
-        if (!view_->userZoomed())
-            view_->fitAll();
-        if (selectedNode_ >= 0)
-            highlightNode(selectedNode_, true);
+        frame();
         Q_EMIT statusMessage(
             tr("Capability graph: %1 nodes, %2 edges; layout %3 in %4 s")
                 .arg(formatCount(graph_->nodes.size()), formatCount(graph_->edges.size()), layout_.engine)
@@ -431,6 +439,12 @@ void GraphPage::applyStates()
         if (representative(i) != i)
             ++folded[representative(i)];
     const QSet<int> matchSet(matches_.begin(), matches_.end());
+    const int current = currentMatch() >= 0 ? representative(currentMatch()) : -1;
+    // A group shown stands out: what is not in it is dimmed (unless a node is selected).
+    const bool groupShown = group_.isValid() && selectedNode_ < 0;
+    QSet<int> groupEnds;
+    for (int e : groupEdges_)
+        groupEnds << g.edges[e].from << g.edges[e].to;
     applyGuestFilter();
     for (int i = 0; i < nodeItems_.size(); ++i) {
         GraphNodeItem *item = nodeItems_[i];
@@ -438,9 +452,11 @@ void GraphPage::applyStates()
         item->setVisible(shown);
         NodeState s;
         s.faded = timeMode_ && !g.nodes[i].life.contains(time_);
-        s.dimmed = selectedNode_ >= 0 && !neighbours.contains(i);
+        s.dimmed = (selectedNode_ >= 0 && !neighbours.contains(i)) ||
+                   (groupShown && !matchSet.contains(i) && !groupEnds.contains(i));
         s.selected = representative(selectedNode_) == i && selectedNode_ >= 0;
         s.match = matchSet.contains(i);
+        s.current = i == current;
         s.folded = folded.value(i);
         item->setState(s);
     }
@@ -448,47 +464,11 @@ void GraphPage::applyStates()
         const GraphEdge &e = g.edges[item->edge()];
         item->setFaded(timeMode_ && !e.life.contains(time_));
         const bool touches = selectedNode_ >= 0 && (e.from == selectedNode_ || e.to == selectedNode_);
-        item->setHighlighted(touches);
-        item->setDimmed(selectedNode_ >= 0 && !touches);
+        const bool inGroup = groupEdges_.contains(item->edge());
+        item->setHighlighted(touches || inGroup);
+        item->setDimmed((selectedNode_ >= 0 && !touches) || (groupShown && !inGroup));
     }
     updateEdges();
-}
-
-void GraphPage::setSearchText(const QString &text)
-{
-    if (search_->text() != text)
-        search_->setText(text); // comes back here through textChanged
-    matches_.clear();
-    currentMatch_ = -1;
-    const QString needle = text.trimmed();
-    if (graph_ && !needle.isEmpty()) {
-        bool isNumber = false;
-        const qint64 number = needle.toLongLong(&isNumber);
-        for (int i = 0; i < graph_->nodes.size(); ++i) {
-            const GraphNode &n = graph_->nodes[i];
-            const bool hit = n.label.contains(needle, Qt::CaseInsensitive) ||
-                             n.objectClass.contains(needle, Qt::CaseInsensitive) ||
-                             n.processName.contains(needle, Qt::CaseInsensitive) ||
-                             n.uuid.contains(needle, Qt::CaseInsensitive) ||
-                             (isNumber && (n.pid == number || n.serial == number || n.swId == number));
-            if (hit)
-                matches_.append(i);
-        }
-    }
-    matchLabel_->setText(needle.isEmpty() ? QString() : tr("%n match(es)", nullptr, int(matches_.size())));
-    applyStates();
-}
-
-int GraphPage::centreNextMatch()
-{
-    if (matches_.isEmpty())
-        return -1;
-    currentMatch_ = (currentMatch_ + 1) % int(matches_.size());
-    const int node = matches_[currentMatch_];
-    const int shown = representative(node);
-    if (shown >= 0 && shown < nodeItems_.size())
-        view_->centerOn(nodeItems_[shown]);
-    return node;
 }
 
 void GraphPage::setTime(qint64 ts)
@@ -550,11 +530,8 @@ void GraphPage::highlightNode(int node, bool centre)
 {
     selectedNode_ = graph_ && node >= 0 && node < graph_->nodes.size() ? node : -1;
     applyStates();
-    if (centre && selectedNode_ >= 0) {
-        const int shown = representative(selectedNode_);
-        if (shown >= 0 && shown < nodeItems_.size())
-            view_->centerOn(nodeItems_[shown]);
-    }
+    if (centre && selectedNode_ >= 0)
+        frame();
 }
 
 void GraphPage::onSelectionItemChanged(ItemRef item)
@@ -661,14 +638,14 @@ QString GraphPage::nodeToolTip(const GraphNode &n) const
         lines << tr("context %1, opened by %2").arg(n.label, processLabel(n.processName, n.pid));
         break;
     case NodeKind::Object:
-        lines << tr("%1 object %2").arg(n.objectKind, n.objectClass);
+        lines << tr("%1 object %2").arg(valueText(n.objectKind), n.objectClass);
         if (n.swId >= 0)
             lines << tr("secure-world id %1").arg(n.swId);
         break;
     case NodeKind::Session:
         lines << tr("OP-TEE %1 on %2").arg(n.label, n.objectClass);
         lines << tr("TA %1").arg(n.uuid);
-        lines << tr("ended: %1").arg(n.objectKind);
+        lines << tr("ended: %1").arg(valueText(n.objectKind));
         break;
     case NodeKind::Ta:
         lines << tr("trusted application %1").arg(n.objectClass) << n.uuid;
@@ -706,19 +683,6 @@ QString GraphPage::edgeToolTip(const GraphEdge &e) const
                                              formatDuration(e.maxNs), formatDuration(e.totalNs));
     }
     return Qt::convertFromPlainText(text, Qt::WhiteSpaceNormal);
-}
-
-void GraphPage::zoomIn()
-{
-    view_->zoomBy(1.25);
-}
-void GraphPage::zoomOut()
-{
-    view_->zoomBy(0.8);
-}
-void GraphPage::resetZoom()
-{
-    view_->fitAll();
 }
 
 QStringList GraphPage::exportFormats() const

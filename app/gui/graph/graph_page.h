@@ -47,7 +47,10 @@ class GraphPage : public ViewPage
 
     void zoomIn() override;
     void zoomOut() override;
+    // 100 %.
     void resetZoom() override;
+    // The whole drawing, fitted to the width with labels readable (View > Fit, F).
+    void fitToView() override;
 
     // Shows `graph` (from a database or built by hand) and lays it out in the background.
     void showGraph(CapabilityGraphPtr graph);
@@ -59,10 +62,24 @@ class GraphPage : public ViewPage
     void setAnimated(bool animated) { animated_ = animated; }
 
     // Search by class, process name, pid, serial or label (case-insensitive); node indexes.
+    // Matches are marked; a search replaces the group shown.
     void setSearchText(const QString &text);
     QList<int> searchMatches() const { return matches_; }
-    // Centres the next match; returns its node index or -1.
+    // Steps to the next (previous) match, or member of the group shown: centres it and marks it
+    // as the current one ("3 of 7"); returns its node index or -1.
     int centreNextMatch();
+    int centrePreviousMatch();
+    // The match stepped to last (a node index), -1 before the first step.
+    int currentMatch() const { return currentMatch_ >= 0 && currentMatch_ < matches_.size() ? matches_[currentMatch_] : -1; }
+    // What the label beside the search box says ("3 of 7", "5 shared objects").
+    QString matchText() const;
+    QLineEdit *searchEdit() const { return search_; }
+
+    // The group shown (a summary number followed): its nodes are marked like matches, the
+    // others dimmed; handle bindings mark the holds edges. Node and edge indexes.
+    const ItemGroup &group() const { return group_; }
+    QList<int> groupNodes() const { return group_.isValid() ? matches_ : QList<int>(); }
+    const QSet<int> &groupEdges() const { return groupEdges_; }
 
     // The graph at `ts` (nodes and edges not alive then are faded), or over the whole trace.
     void setTime(qint64 ts);
@@ -92,6 +109,7 @@ class GraphPage : public ViewPage
 
   protected:
     void changeEvent(QEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
   private:
     void load(bool keepPositions);
@@ -106,7 +124,14 @@ class GraphPage : public ViewPage
     void applyStates();
     void updateTimeControls();
     void onSelectionItemChanged(ItemRef item);
+    void onGroupChanged(const ItemGroup &group);
     void highlightNode(int node, bool centre);
+    int stepMatch(int step);
+    void updateMatchLabel();
+    // What the view frames: the group shown, else the selected node (a null rectangle: neither).
+    QRectF focusRect() const;
+    // Frames the drawing around focusRect() (only centres it once the user zoomed or panned).
+    void frame();
     void showContextMenu(int node, QPoint globalPos);
     QString nodeToolTip(const GraphNode &n) const;
     QString edgeLabel(const GraphEdge &e) const;
@@ -138,8 +163,10 @@ class GraphPage : public ViewPage
     QList<EdgeItem *> edgeItems_;
     QList<GuestBoxItem *> guestBoxes_;
     QList<bool> filteredOut_; // by node index
-    QList<int> matches_;
+    QList<int> matches_; // of the search, or the nodes of the group shown
     int currentMatch_ = -1;
+    ItemGroup group_;
+    QSet<int> groupEdges_;
     QSet<int> collapsed_;
     int selectedNode_ = -1;
     bool edgesHidden_ = false; // while a big graph waits for its layout

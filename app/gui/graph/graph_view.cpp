@@ -8,6 +8,7 @@
 #include <QContextMenuEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QTimer>
 #include <QWheelEvent>
 
 namespace teescope::gui
@@ -33,29 +34,109 @@ void GraphView::zoomBy(double factor)
         return;
     scale(next / current, next / current);
     userZoomed_ = true;
+    pending_ = false;
+}
+
+bool GraphView::hasRealSize() const
+{
+    // A hidden page's view has a made-up size: nothing is framed by it.
+    return isVisible() && viewport()->width() >= 64 && viewport()->height() >= 64;
 }
 
 void GraphView::fitAll()
 {
+    frameFocus(QRectF());
+}
+
+void GraphView::frameFocus(const QRectF &focus)
+{
+    focus_ = focus;
+    centreOnly_ = false;
+    userZoomed_ = false;
+    pending_ = true;
+    if (hasRealSize())
+        applyFraming();
+}
+
+void GraphView::centreReadable(const QRectF &focus)
+{
+    focus_ = focus;
+    centreOnly_ = true;
+    pending_ = true;
+    if (hasRealSize())
+        applyCentre();
+}
+
+void GraphView::showActualSize()
+{
+    const QPointF centre = mapToScene(viewport()->rect().center());
+    setTransform(QTransform());
+    centerOn(centre);
+    userZoomed_ = true;
+    pending_ = false;
+}
+
+void GraphView::applyFraming()
+{
+    pending_ = false;
     if (!scene())
         return;
-    const QRectF r = scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
-    if (r.isEmpty())
+    const QRectF all = scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20);
+    if (all.isEmpty())
         return;
-    fitInView(r, Qt::KeepAspectRatio);
-    // Small graphs are not blown up beyond their natural size.
-    if (transform().m11() > 1.5)
-        setTransform(QTransform::fromScale(1.5, 1.5));
-    centerOn(r.center());
-    // A tall drawing (many processes stacked by dot) fitted whole would be too small to read:
-    // fit its width instead and show its top; the rest is a scroll away.
-    constexpr double kReadable = 0.6;
-    const double byWidth = std::min(1.5, 0.97 * viewport()->width() / r.width()); // room for a scroll bar
-    if (transform().m11() < kReadable && byWidth >= kReadable) {
-        setTransform(QTransform::fromScale(byWidth, byWidth));
-        centerOn(r.center().x(), r.top() + viewport()->height() / (2 * byWidth));
+    const double vw = viewport()->width(), vh = viewport()->height();
+    double s = std::min({vw / all.width(), vh / all.height(), kMaxFitZoom});
+    const bool whole = s >= kReadableZoom;
+    if (!whole) // too tall or too wide to read whole: fit the width, never below readable
+        s = std::clamp(0.97 * vw / all.width(), kReadableZoom, kMaxFitZoom);
+    QPointF centre = all.center();
+    if (!whole && focus_.isNull()) {
+        // The top of the drawing (its left part when even its width does not fit).
+        centre = QPointF(all.width() * s <= vw ? all.center().x() : all.left() + vw / (2 * s), all.top() + vh / (2 * s));
+    } else if (!whole) {
+        const QRectF f = focus_.adjusted(-20, -20, 20, 20);
+        const double fs = std::min(vw / f.width(), vh / f.height());
+        if (fs < s)
+            s = std::max(fs, kReadableZoom);
+        centre = f.center();
+        if (f.height() * s > vh)
+            centre.setY(f.top() + vh / (2 * s));
     }
-    userZoomed_ = false;
+    setTransform(QTransform::fromScale(s, s));
+    centerOn(centre);
+}
+
+void GraphView::applyCentre()
+{
+    pending_ = false;
+    if (transform().m11() < kReadableZoom)
+        setTransform(QTransform::fromScale(kReadableZoom, kReadableZoom));
+    centerOn(focus_.center());
+}
+
+void GraphView::showEvent(QShowEvent *event)
+{
+    QGraphicsView::showEvent(event);
+    const auto apply = [this] {
+        if (!pending_ || !hasRealSize())
+            return;
+        centreOnly_ ? applyCentre() : applyFraming();
+    };
+    apply();
+    // The scroll area may lay out its viewport after the show: try again once it has.
+    if (pending_)
+        QTimer::singleShot(0, this, apply);
+}
+
+void GraphView::resizeEvent(QResizeEvent *event)
+{
+    QGraphicsView::resizeEvent(event);
+    if (!hasRealSize())
+        return;
+    if (pending_)
+        centreOnly_ ? applyCentre() : applyFraming();
+    else if (!userZoomed_)
+        applyFraming(); // the framing follows the window until the user zooms or pans
 }
 
 GraphNodeItem *GraphView::nodeAt(QPoint viewPos) const
@@ -85,11 +166,17 @@ void GraphView::keyPressEvent(QKeyEvent *event)
         zoomBy(0.8);
         return;
     case Qt::Key_0:
+        showActualSize();
+        return;
+    case Qt::Key_F:
+        if (event->modifiers() & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier))
+            break;
         fitAll();
         return;
     default:
-        QGraphicsView::keyPressEvent(event);
+        break;
     }
+    QGraphicsView::keyPressEvent(event);
 }
 
 void GraphView::mousePressEvent(QMouseEvent *event)
@@ -106,6 +193,7 @@ void GraphView::mouseReleaseEvent(QMouseEvent *event)
         return;
     if ((pos - pressPos_).manhattanLength() > 4) {
         userZoomed_ = true; // panned
+        pending_ = false;
         return;
     }
     GraphNodeItem *node = nodeAt(pos);

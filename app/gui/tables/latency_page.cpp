@@ -74,17 +74,21 @@ LatencyPage::LatencyPage(Selection *selection, QWidget *parent)
     layout->addWidget(split, 1);
 
     connect(filter_, &QLineEdit::textChanged, proxy_, &LatencySortProxy::setFilterText);
-    connect(clearClassFilter_, &QPushButton::clicked, this, [this] {
-        proxy_->setClassFilter(QString());
-        classFilterLabel_->hide();
-        clearClassFilter_->hide();
-    });
+    connect(clearClassFilter_, &QPushButton::clicked, this, &LatencyPage::showAllClasses);
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &LatencyPage::onCurrentRowChanged);
     connect(slowest_, &QPushButton::clicked, this, &LatencyPage::goToSlowest);
     connect(scatter_, &LatencyScatterWidget::invocationClicked, this,
             [this](qint64 id) { this->selection()->select({ItemRef::Kind::Invocation, id}); });
     connect(selection, &Selection::rangeChanged, scatter_, &LatencyScatterWidget::setHighlightRange);
     connect(selection, &Selection::itemChanged, this, &LatencyPage::onSelectionItemChanged);
+    connect(selection, &Selection::cleared, this, &LatencyPage::showAllClasses);
+    connect(selection, &Selection::groupChanged, this, [this](const ItemGroup &group) {
+        if (group.kind != ItemGroup::Kind::Service)
+            return;
+        pendingService_ = tableLoading_ ? group : ItemGroup();
+        if (!tableLoading_)
+            selectService(group);
+    });
     connect(selection, &Selection::guestFilterChanged, this, [this] {
         if (trace_.dbPath.isEmpty())
             return;
@@ -141,8 +145,9 @@ void LatencyPage::loadTable(bool merge)
                 model_->setRows(std::move(*result.value));
                 table_->resizeColumnsToContents();
                 // The charts of the first row show at once: an empty chart explains nothing.
-                if (proxy_->rowCount() > 0)
+                if (!(pendingService_.isValid() && selectService(pendingService_)) && proxy_->rowCount() > 0)
                     selectRow(0);
+                pendingService_ = {};
             }
             updateReady();
         });
@@ -241,14 +246,42 @@ void LatencyPage::goToSlowest()
         selection()->reveal({ItemRef::Kind::Invocation, stats_->slowest->invocationId}, ViewId::Timeline);
 }
 
+void LatencyPage::showAllClasses()
+{
+    classGeneration_.next(); // a class being looked up is no longer wanted
+    proxy_->setClassFilter(QString());
+    classFilterLabel_->hide();
+    clearClassFilter_->hide();
+}
+
+bool LatencyPage::selectService(const ItemGroup &service)
+{
+    showAllClasses();
+    filter_->clear();
+    for (int r = 0; r < proxy_->rowCount(); ++r) {
+        const QModelIndex index = proxy_->index(r, 0);
+        if (index.data(LatencyModel::ClassRole).toString() == service.key &&
+            index.data(LatencyModel::OpRole).toLongLong() == service.op) {
+            selectRow(r);
+            table_->scrollTo(index);
+            return true;
+        }
+    }
+    return false;
+}
+
 void LatencyPage::onSelectionItemChanged(ItemRef item)
 {
     if (item.kind == ItemRef::Kind::Invocation) {
         scatter_->setSelectedInvocation(item.id);
         return;
     }
-    if ((item.kind != ItemRef::Kind::Object && item.kind != ItemRef::Kind::Session) || trace_.dbPath.isEmpty())
+    // Only an object or session filters the table by its class; anything else (or nothing) shows
+    // every class again.
+    if ((item.kind != ItemRef::Kind::Object && item.kind != ItemRef::Kind::Session) || trace_.dbPath.isEmpty()) {
+        showAllClasses();
         return;
+    }
     // The object's class (a session's TA) is read in a job too (one row, but never SQL on the GUI
     // thread).
     const int generation = classGeneration_.next();
@@ -268,8 +301,14 @@ void LatencyPage::onSelectionItemChanged(ItemRef item)
             return s.next() && !s.null_at(0) ? traceText(s.text_at(0)) : QString();
         },
         [this, generation](JobResult<QString> result) {
-            if (!classGeneration_.isCurrent(generation) || !result.ok() || result.value->isEmpty())
+            if (!classGeneration_.isCurrent(generation))
                 return;
+            // A class with no invocation (a callback object's) would leave the table empty.
+            if (!result.ok() || result.value->isEmpty() ||
+                model_->match(model_->index(0, 0), LatencyModel::ClassRole, *result.value, 1, Qt::MatchExactly).isEmpty()) {
+                showAllClasses();
+                return;
+            }
             proxy_->setClassFilter(*result.value);
             classFilterLabel_->setText(tr("Class: %1").arg(*result.value));
             classFilterLabel_->show();

@@ -54,6 +54,9 @@ private:
     void loadStats(const QString &objectClass, qint64 op, const QString &opLabel, bool reload);
     void onCurrentRowChanged();
     void onSelectionItemChanged(ItemRef item);
+    void showAllClasses();
+    // Selects the row of a service followed from the summary (class and op); false if absent.
+    bool selectService(const ItemGroup &service);
     void clearStats(const QString &placeholder);
     void updateReady();
 
@@ -75,6 +78,7 @@ private:
     bool tableLoading_ = false;
     bool statsLoading_ = false;
     std::shared_ptr<const LatencyStats> stats_;
+    ItemGroup pendingService_; // followed while the table was loading
 };
 
 } // namespace teescope::gui

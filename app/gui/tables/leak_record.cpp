@@ -53,30 +53,13 @@ const QStringList &leakKindOrder()
 
 QString leakKindTitle(const QString &kind)
 {
-    const auto tr = [](const char *s) { return QCoreApplication::translate("LeakKind", s); };
-    if (kind == QLatin1String("held_at_end"))
-        return tr("Held at the end");
-    if (kind == QLatin1String("reclaimed_at_close"))
-        return tr("Reclaimed at close");
-    if (kind == QLatin1String("release_failed"))
-        return tr("Release failed");
-    if (kind == QLatin1String("release_unobserved"))
-        return tr("Release not observed");
-    if (kind == QLatin1String("callback_not_released"))
-        return tr("Callback not released");
-    if (kind == QLatin1String("shm_not_freed"))
-        return tr("Shared memory not freed");
-    if (kind == QLatin1String("session_not_closed"))
-        return tr("Session not closed");
-    if (kind == QLatin1String("shm_freed_at_exit"))
-        return tr("Shared memory freed at exit");
-    if (kind == QLatin1String("shm_freed_by_guest_destroy"))
-        return tr("Shared memory dropped with its guest");
-    if (kind == QLatin1String("session_closed_at_release"))
-        return tr("Session closed at release");
-    if (kind == QLatin1String("session_closed_by_guest_destroy"))
-        return tr("Session dropped with its guest");
-    return kind;
+    // The words are those of every view (valueText); a title starts with a capital.
+    if (!leakKindOrder().contains(kind))
+        return kind;
+    QString title = valueText(kind);
+    if (!title.isEmpty())
+        title[0] = title[0].toUpper();
+    return title;
 }
 
 QString leakKindExplanation(const QString &kind)

@@ -55,6 +55,11 @@ LeaksPage::LeaksPage(Selection *selection, QWidget *parent)
         delete menu;
     });
     connect(selection, &Selection::itemChanged, this, &LeaksPage::onSelectionItemChanged);
+    connect(selection, &Selection::groupChanged, this, &LeaksPage::onGroupChanged);
+    connect(selection, &Selection::cleared, this, [this] {
+        onGroupChanged({});
+        setCurrentQuietly({});
+    });
     connect(selection, &Selection::guestFilterChanged, model_, &LeaksModel::setGuestFilter);
     model_->setGuestFilter(selection->guestFilter());
     // A reset collapses the tree: show everything again, and the selection if it is a leak.
@@ -62,7 +67,9 @@ LeaksPage::LeaksPage(Selection *selection, QWidget *parent)
         tree_->expandAll();
         for (int c = 0; c < LeaksModel::ColumnCount - 1; ++c)
             tree_->resizeColumnToContents(c);
-        onSelectionItemChanged(this->selection()->item());
+        onGroupChanged(this->selection()->group());
+        if (this->selection()->item().isValid())
+            onSelectionItemChanged(this->selection()->item());
         updateSummary();
     });
 
@@ -155,6 +162,7 @@ void LeaksPage::setSuppressionsFile(const QString &path)
 void LeaksPage::applySuppressions(const Suppressions &s)
 {
     model_->setSuppressions(s);
+    Q_EMIT suppressionsChanged(s);
 }
 
 void LeaksPage::saveSuppressions()
@@ -244,18 +252,58 @@ void LeaksPage::onCurrentChanged(const QModelIndex &current)
     selection()->select(rec->ref());
 }
 
+void LeaksPage::setCurrentQuietly(const QModelIndex &index)
+{
+    syncingSelection_ = true;
+    if (index.isValid()) {
+        tree_->setCurrentIndex(index);
+        tree_->scrollTo(index);
+    } else {
+        // Nothing highlighted: no current row and no selected one.
+        tree_->selectionModel()->clearSelection();
+        tree_->selectionModel()->setCurrentIndex(QModelIndex(), QItemSelectionModel::Clear);
+    }
+    syncingSelection_ = false;
+}
+
 void LeaksPage::onSelectionItemChanged(ItemRef item)
 {
-    if (item.kind != ItemRef::Kind::Object && item.kind != ItemRef::Kind::Session)
+    QModelIndex src;
+    if (item.kind == ItemRef::Kind::Object || item.kind == ItemRef::Kind::Session)
+        src = model_->indexOf(item);
+    // A leak kind shown for the group stays selected until another item is.
+    if (!src.isValid() && !item.isValid() && !selectedKind().isEmpty())
         return;
-    const QModelIndex src = model_->indexOf(item);
-    if (!src.isValid())
-        return;
-    const QModelIndex index = proxy_->mapFromSource(src);
-    syncingSelection_ = true;
-    tree_->setCurrentIndex(index);
-    tree_->scrollTo(index);
-    syncingSelection_ = false;
+    setCurrentQuietly(src.isValid() ? proxy_->mapFromSource(src) : QModelIndex());
+}
+
+void LeaksPage::onGroupChanged(const ItemGroup &group)
+{
+    const QString kind = group.kind == ItemGroup::Kind::Leaks ? group.key : QString();
+    QModelIndex kindRow;
+    for (int r = 0; r < proxy_->rowCount(); ++r) {
+        const QModelIndex index = proxy_->index(r, 0);
+        const bool match = !kind.isEmpty() && index.data(LeaksModel::LeakKindRole).toString() == kind;
+        if (match)
+            kindRow = index;
+        // The kind followed is open and the others folded; without one every kind is open.
+        if (kind.isEmpty() || match)
+            tree_->expandRecursively(index);
+        else
+            tree_->collapse(index);
+    }
+    if (!kindRow.isValid() && !selection()->item().isValid())
+        setCurrentQuietly({});
+    else if (kindRow.isValid())
+        setCurrentQuietly(kindRow);
+}
+
+QString LeaksPage::selectedKind() const
+{
+    const QModelIndex current = tree_->currentIndex();
+    if (!current.isValid() || LeaksModel::NodeType(current.data(LeaksModel::NodeTypeRole).toInt()) != LeaksModel::NodeType::Kind)
+        return {};
+    return current.data(LeaksModel::LeakKindRole).toString();
 }
 
 } // namespace teescope::gui

@@ -46,6 +46,12 @@ public:
     QTreeView *treeView() const { return tree_; }
     // The context menu of `index` (a view index), for the tree and for tests; caller owns it.
     QMenu *createContextMenu(const QModelIndex &index);
+    // The leak kind selected (a summary number followed), "" when none.
+    QString selectedKind() const;
+
+Q_SIGNALS:
+    // The rules changed (loaded, added, removed or edited): the summary counts apart what they hide.
+    void suppressionsChanged(const teescope::gui::Suppressions &suppressions);
 
 private:
     void load();
@@ -54,6 +60,8 @@ private:
     void updateSummary();
     void onCurrentChanged(const QModelIndex &current);
     void onSelectionItemChanged(ItemRef item);
+    void onGroupChanged(const ItemGroup &group);
+    void setCurrentQuietly(const QModelIndex &index);
     void editSuppressions();
 
     LeaksModel *model_;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The inspector: what is known of the selected item (or time range), loaded in a job whenever
-// the selection changes. Double-clicking a row that names another item selects it.
+// the selection changes. A row that names another item is a link: a single click selects it.
 #pragma once
 
 #include "core/jobs.h"
@@ -10,6 +10,7 @@
 #include <QWidget>
 
 class QLabel;
+class QModelIndex;
 class QTreeWidget;
 class QTreeWidgetItem;
 
@@ -25,14 +26,22 @@ public:
     // What is shown (for tests).
     const InspectorData &shown() const { return shown_; }
     QTreeWidget *tree() const { return tree_; }
+    // The width the text of `index` has in `tree`'s cell (its column less indentation and
+    // margins): keys and values wrap within it.
+    static int textWidth(const QTreeWidget *tree, const QModelIndex &index);
 
 Q_SIGNALS:
     // Emitted when a load finished and its result is shown.
     void loaded();
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void reload();
     void show(const InspectorData &data);
+    void fitKeyColumn();
 
     Selection *selection_;
     TraceInfo trace_;
@@ -40,6 +49,7 @@ private:
     InspectorData shown_;
     QLabel *title_;
     QTreeWidget *tree_;
+    bool relayoutPending_ = false;
 };
 
 } // namespace teescope::gui

@@ -25,6 +25,8 @@ public:
     bool isNull(int c) const { return s_.null_at(c); }
     qint64 num(int c) const { return s_.null_at(c) ? -1 : s_.int_at(c); }
     QString text(int c) const { return s_.null_at(c) ? QStringLiteral("—") : traceText(s_.text_at(c)); }
+    // An enum-like column (end kinds, object kinds, reasons) in words.
+    QString word(int c) const { return s_.null_at(c) ? QStringLiteral("—") : valueText(traceText(s_.text_at(c))); }
 
 private:
     store::Statement s_;
@@ -55,6 +57,13 @@ struct Builder {
         Query q(db, "SELECT name, pid FROM processes WHERE id = ?");
         q.bind(1, processId);
         return q.next() ? processLabel(q.isNull(0) ? QString() : q.text(0), q.num(1)) : QStringLiteral("?");
+    }
+    // "thread 14020" (its tid), as the timeline's lanes name it.
+    QString threadText(qint64 threadId) const
+    {
+        Query q(db, "SELECT tid FROM threads WHERE id = ?");
+        q.bind(1, threadId);
+        return q.next() ? threadLabel(q.num(0)) : QStringLiteral("thread ?");
     }
     QString objectText(qint64 objectId) const
     {
@@ -97,9 +106,10 @@ struct Builder {
             path.prepend(q.text(0));
             if (q.isNull(1))
                 break;
-            const QString via = QStringLiteral("op %1 by %2").arg(opName(q.num(3)), processText(q.num(4)));
-            n.children.append(row(QStringLiteral("returned by invocation %1").arg(q.num(1)), via,
-                                  {Kind::Invocation, q.num(1)}));
+            const QString via = QStringLiteral("invocation %1: op %2 by %3")
+                                    .arg(q.num(1))
+                                    .arg(opName(q.num(3)), processText(q.num(4)));
+            n.children.append(row(QStringLiteral("returned by"), via, {Kind::Invocation, q.num(1)}));
             if (q.isNull(2)) {
                 path.prepend(q.num(5) == -1 ? QStringLiteral("root") : QStringLiteral("?"));
                 break;
@@ -120,7 +130,7 @@ struct Builder {
         if (!q.next())
             return missing(Kind::Object, id);
         d.title = QStringLiteral("object %1: %2").arg(id).arg(q.text(1));
-        d.rows << row(QStringLiteral("Kind"), q.text(0)) << row(QStringLiteral("Class"), q.text(1));
+        d.rows << row(QStringLiteral("Kind"), q.word(0)) << row(QStringLiteral("Class"), q.text(1));
         if (!q.isNull(2))
             d.rows << row(QStringLiteral("uid"), QString::number(q.num(2)));
         if (!q.isNull(3))
@@ -130,10 +140,10 @@ struct Builder {
             d.rows << row(QStringLiteral("Context"), QStringLiteral("context %1").arg(q.num(4)), {Kind::Context, q.num(4)});
         if (!q.isNull(7))
             d.rows << row(QStringLiteral("Created by"), processText(q.num(7)), {Kind::Process, q.num(7)});
-        InspectorNode life{QStringLiteral("Lifetime"), q.text(15), {}, {}};
+        InspectorNode life{QStringLiteral("Lifetime"), q.word(15), {}, {}};
         life.children << row(QStringLiteral("created"), q.num(16) == 1 ? QStringLiteral("before the trace") : time(q, 6));
         if (!q.isNull(8))
-            life.children << row(QStringLiteral("exported to the TEE as"), QString::number(q.num(8)));
+            life.children << row(QStringLiteral("exported as"), QStringLiteral("wire id %1").arg(q.num(8)));
         if (!q.isNull(9))
             life.children << row(QStringLiteral("released by the TEE"), time(q, 9));
         if (!q.isNull(10))
@@ -151,25 +161,26 @@ struct Builder {
             l.bind(1, id);
             QStringList kinds;
             while (l.next())
-                kinds << l.text(0);
+                kinds << l.word(0);
             if (!kinds.isEmpty())
                 d.rows << row(QStringLiteral("Leak"), kinds.join(QStringLiteral(", ")));
         }
         d.rows << provenance(id);
 
         const qint64 holders = count("SELECT count(*) FROM handles WHERE object_id = ?", id);
-        d.rows << section(QStringLiteral("Holders (handle bindings)"), holders, [&](QList<InspectorNode> &out) {
+        d.rows << section(QStringLiteral("Holders"), holders, [&](QList<InspectorNode> &out) {
             Query h(db, "SELECT h.handle, h.context_id, c.serial, c.process_id, h.bind_ts, h.unbind_ts, h.unbind_reason"
                         " FROM handles h LEFT JOIN contexts c ON c.id = h.context_id WHERE h.object_id = ?"
                         " ORDER BY h.bind_ts LIMIT ?");
             h.bind(1, id).bind(2, kListLimit);
             while (h.next()) {
-                InspectorNode n = row(QStringLiteral("handle %1 in context %2").arg(h.num(0)).arg(h.num(2)),
-                                      processText(h.num(3)), {Kind::Context, h.num(1)});
+                InspectorNode n = row(QStringLiteral("handle %1").arg(h.num(0)),
+                                      QStringLiteral("in context %1 of %2").arg(h.num(2)).arg(processText(h.num(3))),
+                                      {Kind::Context, h.num(1)});
                 n.children << row(QStringLiteral("bound"), time(h, 4))
                            << row(QStringLiteral("unbound"),
                                   h.isNull(5) ? QStringLiteral("still bound at the end")
-                                              : time(h, 5) + QStringLiteral(" (") + h.text(6) + QLatin1Char(')'));
+                                              : time(h, 5) + QStringLiteral(" (") + h.word(6) + QLatin1Char(')'));
                 out << n;
             }
         });
@@ -213,7 +224,7 @@ struct Builder {
         if (!q.isNull(3))
             d.rows << row(QStringLiteral("Parent"), processText(q.num(3)), {Kind::Process, q.num(3)});
         d.rows << row(QStringLiteral("Lifetime"), time(q, 4) + QStringLiteral(" → ") + time(q, 5) +
-                                                      QStringLiteral(" (") + q.text(6) + QLatin1Char(')'));
+                                                      QStringLiteral(" (") + q.word(6) + QLatin1Char(')'));
         const qint64 threads = count("SELECT count(*) FROM threads WHERE process_id = ?", id);
         d.rows << section(QStringLiteral("Threads"), threads, [&](QList<InspectorNode> &out) {
             Query t(db, "SELECT t.id, t.tid, (SELECT count(*) FROM invocations i WHERE i.thread_id = t.id),"
@@ -221,7 +232,7 @@ struct Builder {
                         " FROM threads t WHERE t.process_id = ? ORDER BY t.start_ts LIMIT ?");
             t.bind(1, id).bind(2, kListLimit);
             while (t.next())
-                out << row(QStringLiteral("tid %1").arg(t.num(1)),
+                out << row(threadLabel(t.num(1)),
                            QStringLiteral("%1 invocations, %2 callback requests served")
                                .arg(formatCount(t.num(2)), formatCount(t.num(3))),
                            {Kind::Thread, t.num(0)});
@@ -231,7 +242,7 @@ struct Builder {
             Query c(db, "SELECT id, serial, dev, end_kind FROM contexts WHERE process_id = ? ORDER BY open_ts LIMIT ?");
             c.bind(1, id).bind(2, kListLimit);
             while (c.next())
-                out << row(QStringLiteral("context %1").arg(c.num(1)), c.text(2) + QStringLiteral(", ") + c.text(3),
+                out << row(QStringLiteral("context %1").arg(c.num(1)), c.text(2) + QStringLiteral(", ") + c.word(3),
                            {Kind::Context, c.num(0)});
         });
         const qint64 used = count("SELECT count(*) FROM context_users u JOIN contexts c ON c.id = u.context_id"
@@ -250,7 +261,7 @@ struct Builder {
             Query o(db, "SELECT id, class, end_kind FROM objects WHERE creator_process_id = ? ORDER BY id LIMIT ?");
             o.bind(1, id).bind(2, kListLimit);
             while (o.next())
-                out << row(QStringLiteral("object %1").arg(o.num(0)), o.text(1) + QStringLiteral(", ") + o.text(2),
+                out << row(QStringLiteral("object %1").arg(o.num(0)), o.text(1) + QStringLiteral(", ") + o.word(2),
                            {Kind::Object, o.num(0)});
         });
         return d;
@@ -266,7 +277,7 @@ struct Builder {
             return missing(Kind::Context, id);
         d.title = QStringLiteral("context %1 (%2)").arg(q.num(0)).arg(q.text(2));
         d.rows << row(QStringLiteral("Opened by"), processText(q.num(1)), {Kind::Process, q.num(1)});
-        InspectorNode life{QStringLiteral("Lifetime"), q.text(10), {}, {}};
+        InspectorNode life{QStringLiteral("Lifetime"), q.word(10), {}, {}};
         life.children << row(QStringLiteral("opened"), time(q, 5)) << row(QStringLiteral("closed"), time(q, 6))
                       << row(QStringLiteral("released"), time(q, 7));
         if (!q.isNull(8))
@@ -305,7 +316,7 @@ struct Builder {
                     out << row(QStringLiteral("session %1").arg(se.text(1)),
                                se.text(2) + QStringLiteral(", ") + time(se, 3) + QStringLiteral(" → ") +
                                    (se.isNull(4) ? QStringLiteral("end") : time(se, 4)) + QStringLiteral(" (") +
-                                   se.text(5) + QLatin1Char(')'),
+                                   se.word(5) + QLatin1Char(')'),
                                {Kind::Session, se.num(0)});
             });
         return d;
@@ -346,7 +357,7 @@ struct Builder {
             const auto [ta, uuid] = q.isNull(19) ? std::make_pair(QStringLiteral("?"), QString()) : sessionTa(q.num(19));
             const QString command = commandText(q.num(19), q.num(1));
             d.title = QStringLiteral("invocation %1: %2 %3").arg(id).arg(ta, command);
-            d.rows << row(QStringLiteral("Call"), q.text(18));
+            d.rows << row(QStringLiteral("Call"), q.word(18));
             if (!q.isNull(19))
                 d.rows << row(QStringLiteral("Session"), QStringLiteral("session %1 on %2").arg(q.num(19)).arg(ta),
                               {Kind::Session, q.num(19)});
@@ -360,7 +371,7 @@ struct Builder {
         }
         d.rows << row(QStringLiteral("Caller"), processText(q.num(2)), {Kind::Process, q.num(2)});
         if (!q.isNull(3))
-            d.rows << row(QStringLiteral("Thread"), QStringLiteral("thread %1").arg(q.num(3)), {Kind::Thread, q.num(3)});
+            d.rows << row(QStringLiteral("Thread"), threadText(q.num(3)), {Kind::Thread, q.num(3)});
         if (!q.isNull(4))
             d.rows << row(QStringLiteral("Context"), QStringLiteral("context %1").arg(q.num(4)), {Kind::Context, q.num(4)});
         d.rows << row(QStringLiteral("User side"), span(q, 5, 6) + QStringLiteral(" from ") + time(q, 5));
@@ -368,7 +379,8 @@ struct Builder {
         if (optee) {
             d.rows << row(QStringLiteral("Result"),
                           QStringLiteral("errno %1, GP result 0x%2, origin %3")
-                              .arg(q.text(9), QString::number(quint32(q.num(10)), 16), q.text(20)));
+                              .arg(q.text(9), QString::number(quint32(q.num(10)), 16),
+                                   q.isNull(20) ? QStringLiteral("—") : originText(q.num(20))));
             if (!q.isNull(22)) {
                 const qint64 waits = count("SELECT count(*) FROM optee_waits WHERE invocation_id = ?", id);
                 d.rows << section(QStringLiteral("Waited for an OP-TEE thread"), waits, [&](QList<InspectorNode> &out) {
@@ -376,7 +388,7 @@ struct Builder {
                                 " ORDER BY begin_ts LIMIT ?");
                     w.bind(1, id).bind(2, kListLimit);
                     while (w.next())
-                        out << row(w.text(0), span(w, 1, 2) + QStringLiteral(" from ") + time(w, 1));
+                        out << row(w.word(0), span(w, 1, 2) + QStringLiteral(" from ") + time(w, 1));
                 });
                 d.rows.last().value = formatDuration(q.num(22)) +
                                       (waits == 1 ? QStringLiteral(" (1 wait)")
@@ -393,7 +405,7 @@ struct Builder {
                                    u.num(1) < 0 ? QStringLiteral("NULL memref")
                                                 : QStringLiteral("shm %1, %2, %3 bytes at %4")
                                                       .arg(u.num(1))
-                                                      .arg(u.text(3), u.text(5), u.text(4)));
+                                                      .arg(u.word(3), u.text(5), u.text(4)));
                 });
         } else {
             d.rows << row(QStringLiteral("Result"), QStringLiteral("errno %1, QTEE result %2").arg(q.text(9), q.text(10)));
@@ -416,7 +428,7 @@ struct Builder {
                 out << row(r.text(7) == QLatin1String("rpc")
                                ? QStringLiteral("RPC %1: %2").arg(r.num(0)).arg(rpcCommandName(r.num(8)))
                                : QStringLiteral("request %1 to %2").arg(r.num(0)).arg(objectText(r.num(1))),
-                           QStringLiteral("served by %1 in %2 (%3)").arg(processText(r.num(3)), span(r, 4, 5), r.text(6)),
+                           QStringLiteral("served by %1 in %2 (%3)").arg(processText(r.num(3)), span(r, 4, 5), r.word(6)),
                            {Kind::Request, r.num(0)});
         });
         const qint64 produced = count("SELECT count(*) FROM objects WHERE produced_by = ?", id);
@@ -450,14 +462,14 @@ struct Builder {
             d.rows << row(QStringLiteral("Caused by"), QStringLiteral("invocation %1").arg(q.num(2)), {Kind::Invocation, q.num(2)});
         d.rows << row(QStringLiteral("On behalf of"), processText(q.num(3)), {Kind::Process, q.num(3)});
         if (!q.isNull(7))
-            d.rows << row(QStringLiteral("Served by"), processText(q.num(8)) + QStringLiteral(", thread %1").arg(q.num(7)),
+            d.rows << row(QStringLiteral("Served by"), processText(q.num(8)) + QStringLiteral(", ") + threadText(q.num(7)),
                           {Kind::Thread, q.num(7)});
         if (!q.isNull(12))
             d.rows << row(rpc ? QStringLiteral("Supplicant context") : QStringLiteral("Owner context"),
                           QStringLiteral("context %1").arg(q.num(12)), {Kind::Context, q.num(12)});
         if (rpc && !q.isNull(15))
             d.rows << row(QStringLiteral("Request id"), QString::number(q.num(15)));
-        InspectorNode life{QStringLiteral("Lifetime"), q.text(11), {}, {}};
+        InspectorNode life{QStringLiteral("Lifetime"), q.word(11), {}, {}};
         life.children << row(QStringLiteral("queued"), time(q, 4)) << row(QStringLiteral("picked"), time(q, 5))
                       << row(QStringLiteral("answered"), time(q, 6));
         if (rpc)
@@ -481,7 +493,7 @@ struct Builder {
         d.title = QStringLiteral("session %1: %2").arg(q.isNull(0) ? QStringLiteral("?") : QString::number(q.num(0)), q.text(2));
         d.rows << row(QStringLiteral("Trusted application"), q.text(2));
         d.rows << row(QStringLiteral("TA uuid"), q.text(1));
-        d.rows << row(QStringLiteral("Login"), q.text(3));
+        d.rows << row(QStringLiteral("Login"), q.isNull(3) ? QStringLiteral("—") : loginText(q.num(3)));
         if (q.num(4) != 0)
             d.rows << row(QStringLiteral("Guest"), guestLabel(q.num(4)));
         if (!q.isNull(5))
@@ -492,8 +504,10 @@ struct Builder {
             d.rows << row(QStringLiteral("OPEN_SESSION"), QStringLiteral("invocation %1").arg(q.num(13)),
                           {Kind::Invocation, q.num(13)});
         d.rows << row(QStringLiteral("Open result"), QStringLiteral("GP result 0x%1, origin %2, errno %3")
-                                                       .arg(QString::number(quint32(q.num(10)), 16), q.text(11), q.text(15)));
-        InspectorNode life{QStringLiteral("Lifetime"), q.text(12), {}, {}};
+                                                       .arg(QString::number(quint32(q.num(10)), 16),
+                                                            q.isNull(11) ? QStringLiteral("—") : originText(q.num(11)),
+                                                            q.text(15)));
+        InspectorNode life{QStringLiteral("Lifetime"), q.word(12), {}, {}};
         life.children << row(QStringLiteral("opened"), q.num(16) == 1 ? QStringLiteral("before the trace") : time(q, 8))
                       << row(QStringLiteral("closed"), time(q, 9));
         if (!q.isNull(14))
@@ -506,7 +520,7 @@ struct Builder {
             Query l(db, "SELECT kind FROM leaks WHERE object_id = ? AND kind LIKE 'session%'");
             l.bind(1, id);
             if (l.next())
-                d.rows << row(QStringLiteral("Leak"), l.text(0));
+                d.rows << row(QStringLiteral("Leak"), l.word(0));
         }
         const qint64 calls = count("SELECT count(*) FROM invocations WHERE session_id = ?", id);
         d.rows << section(QStringLiteral("Calls"), calls, [&](QList<InspectorNode> &out) {

@@ -73,6 +73,7 @@ MainWindow::MainWindow(QWidget *parent, Layout remembered)
     setCentralWidget(central);
 
     inspector_ = new Inspector(selection_, this);
+    connect(inspector_, &Inspector::loaded, this, &MainWindow::updateSelectionStatus);
     inspectorDock_ = new QDockWidget(tr("Inspector"), this);
     inspectorDock_->setObjectName(QStringLiteral("InspectorDock"));
     inspectorDock_->setWidget(inspector_);
@@ -155,13 +156,13 @@ void MainWindow::createActions()
     zoomIn->setShortcuts({QKeySequence::ZoomIn, QKeySequence(Qt::CTRL | Qt::Key_Equal)});
     QAction *zoomOut = view->addAction(tr("Zoom &Out"), this, [this] { currentPage()->zoomOut(); });
     zoomOut->setShortcut(QKeySequence::ZoomOut);
-    QAction *zoomReset = view->addAction(tr("&Reset Zoom"), this, [this] { currentPage()->resetZoom(); });
+    // Graph: 100 %; timeline: the whole trace.
+    QAction *zoomReset = view->addAction(tr("&Reset Zoom (graph 100 %)"), this, [this] { currentPage()->resetZoom(); });
     zoomReset->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    QAction *fit = view->addAction(tr("&Fit"), this, [this] { currentPage()->fitToView(); });
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_9));
     view->addSeparator();
-    QAction *clear = view->addAction(tr("&Clear Selection"), this, [this] {
-        selection_->select({});
-        selection_->setRange({});
-    });
+    QAction *clear = view->addAction(tr("&Clear Selection"), this, [this] { selection_->clear(); });
     clear->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
     view->addAction(inspectorDock_->toggleViewAction());
     inspectorDock_->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
@@ -248,8 +249,7 @@ bool MainWindow::openDatabase(const QString &path, QString *error)
     if (layout_ == Layout::Remembered)
         settings().setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
     setWindowTitle(QFileInfo(path).fileName() + QStringLiteral(" — teescope"));
-    selection_->select({});
-    selection_->setRange({});
+    selection_->clear();
     selection_->setGuestFilter(Selection::kAllGuests);
     updateGuestFilterBox();
     inspector_->setTrace(info);
@@ -398,7 +398,11 @@ void MainWindow::updateSelectionStatus()
         parts << tr("showing %1").arg(guestLabel(selection_->guestFilter()));
     const ItemRef item = selection_->item();
     if (item.isValid())
-        parts << tr("selected: %1 %2").arg(kindName(item.kind)).arg(item.id);
+        // Named as the inspector names it (a thread by its tid) once it has loaded it.
+        parts << tr("selected: %1")
+                     .arg(inspector_->shown().item == item && !inspector_->shown().title.isEmpty()
+                              ? inspector_->shown().title
+                              : tr("%1 (id %2)").arg(kindName(item.kind)).arg(item.id));
     const TimeRange r = selection_->range();
     if (r.isValid())
         parts << tr("range %1 → %2 (%3)")

@@ -11,8 +11,13 @@ namespace teescope::gui {
 
 QList<ViewPage *> createPages(Selection *selection, QWidget *parent)
 {
-    return {new SummaryPage(selection, parent), new GraphPage(selection, parent), new TimelinePage(selection, parent),
-            new LeaksPage(selection, parent), new LatencyPage(selection, parent)};
+    auto *summary = new SummaryPage(selection, parent);
+    auto *leaks = new LeaksPage(selection, parent);
+    // The summary counts apart the leaks that the Leaks page's suppressions hide.
+    QObject::connect(leaks, &LeaksPage::suppressionsChanged, summary, &SummaryPage::setSuppressions);
+    summary->setSuppressions(leaks->model()->suppressions());
+    return {summary, new GraphPage(selection, parent), new TimelinePage(selection, parent), leaks,
+            new LatencyPage(selection, parent)};
 }
 
 } // namespace teescope::gui

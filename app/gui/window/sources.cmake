@@ -4,6 +4,7 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/summary_data.cpp
   ${CMAKE_CURRENT_LIST_DIR}/summary_models.cpp
   ${CMAKE_CURRENT_LIST_DIR}/summary_page.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/summary_loss_dialog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/inspector_data.cpp
   ${CMAKE_CURRENT_LIST_DIR}/inspector.cpp
   ${CMAKE_CURRENT_LIST_DIR}/import_runner.cpp

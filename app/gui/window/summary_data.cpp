@@ -112,6 +112,24 @@ SummaryDetails loadSummaryDetails(const store::Database &db, int guest)
         while (s.next())
             d.leaks.append({text(s, 0), s.int_at(1)});
     }
+    {
+        store::Statement s(db.handle(),
+                           "SELECT kind, class, creator_name, count(*) FROM leaks WHERE ?1 < 0 OR guest = ?1"
+                           " GROUP BY kind, class, creator_name",
+                           db.path());
+        s.bind(1, int64_t(guest));
+        while (s.next())
+            d.leakGroups.append({text(s, 0), s.null_at(1) ? QString() : text(s, 1),
+                                 s.null_at(2) ? QString() : text(s, 2), s.int_at(3)});
+    }
+    {
+        // Data loss is of the trace's streams, whatever the guest.
+        store::Statement s(db.handle(), "SELECT what, count, begin_ts, end_ts, stream FROM data_loss ORDER BY id",
+                           db.path());
+        while (s.next())
+            d.dataLoss.append({text(s, 0), s.int_at(1), s.null_at(2) ? -1 : s.int_at(2),
+                               s.null_at(3) ? -1 : s.int_at(3), s.null_at(4) ? QString() : text(s, 4)});
+    }
     // Sharing is of QTEE objects, which live in no guest.
     d.sharedObjects = guest <= 0 ? scalar(db, "SELECT count(*) FROM sharing_objects") : 0;
     if (guest < 0) {

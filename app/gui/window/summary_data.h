@@ -45,6 +45,20 @@ struct LeakCount {
     qint64 count = 0;
 };
 
+// Leaks of one kind, class and creator: what suppressions match.
+struct LeakGroupCount {
+    QString kind, objectClass, creatorName;
+    qint64 count = 0;
+};
+
+// A row of data_loss: what the tracer discarded or the importer could not read, and when.
+struct DataLossRecord {
+    QString what;   // events | packets | unreadable_packets
+    qint64 count = 0;
+    qint64 beginTs = -1, endTs = -1; // -1: unknown
+    QString stream; // text from the trace
+};
+
 struct ServiceLatency {
     QString serviceClass; // a class of objects, or an OP-TEE TA
     qint64 op = 0, count = 0, p99 = 0, max = 0;
@@ -56,6 +70,8 @@ struct SummaryDetails {
     QList<GuestSummary> guests;
     QList<ImportStat> stats;
     QList<LeakCount> leaks;      // per leak kind
+    QList<LeakGroupCount> leakGroups; // per kind, class and creator name
+    QList<DataLossRecord> dataLoss;
     qint64 sharedObjects = 0;    // rows of sharing_objects
     QList<ServiceLatency> slowest; // by p99, at most 8
 };

@@ -31,7 +31,7 @@ QVariant ProcessesModel::data(const QModelIndex &index, int role) const
         case Guest: return p.guest;
         case Start: return p.startTs;
         case End: return p.endTs;
-        case EndKind: return p.endKind;
+        case EndKind: return valueText(p.endKind);
         case Threads: return p.threads;
         case Contexts: return p.contexts;
         case Invocations: return p.invocations;
@@ -52,7 +52,7 @@ QVariant ProcessesModel::data(const QModelIndex &index, int role) const
         if (p.endTs < 0)
             return p.endKind == QLatin1String("alive_at_end") ? tr("alive at the end") : QStringLiteral("?");
         return formatTraceTime(p.endTs, traceStart_);
-    case EndKind: return p.endKind;
+    case EndKind: return valueText(p.endKind);
     case Threads: return formatCount(p.threads);
     case Contexts: return formatCount(p.contexts);
     case Invocations: return formatCount(p.invocations);
@@ -99,8 +99,8 @@ QVariant ImportStatsModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case Name: return s.name;
-    case Severity: return s.severity;
+    case Name: return valueText(s.name);
+    case Severity: return valueText(s.severity);
     case Count: return formatCount(s.count);
     case Example: return s.example;
     }

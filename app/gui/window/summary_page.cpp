@@ -5,9 +5,12 @@
 #include "core/format.h"
 #include "core/theme.h"
 #include "tables/leak_record.h"
+#include "window/summary_loss_dialog.h"
 #include "window/summary_models.h"
 
+#include <QDialog>
 #include <QGridLayout>
+#include <QHash>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
@@ -87,10 +90,22 @@ SummaryPage::SummaryPage(Selection *selection, QWidget *parent)
     guestsLabel_->setWordWrap(true);
     guestsLabel_->hide();
     layout->addWidget(guestsLabel_);
-    connect(sessionsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Graph); });
+    // A number leads to a view that shows exactly the items it counts.
+    const auto revealGroup = [this](QPushButton *card, ItemGroup::Kind kind, ViewId view) {
+        connect(card, &QPushButton::clicked, this, [this, kind, view] { this->selection()->revealGroup({kind, {}, 0}, view); });
+    };
+    revealGroup(sessionsCard_, ItemGroup::Kind::Sessions, ViewId::Graph);
     connect(guestsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Graph); });
     connect(rpcsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Timeline); });
     connect(shmCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Leaks); });
+    connect(selection, &Selection::itemChanged, this, &SummaryPage::followSelection);
+    connect(selection, &Selection::cleared, this, [this] {
+        followSelection({});
+        leaksList_->clearSelection();
+        leaksList_->setCurrentItem(nullptr);
+        slowestList_->clearSelection();
+        slowestList_->setCurrentItem(nullptr);
+    });
     connect(selection, &Selection::guestFilterChanged, this, [this] {
         if (!trace_.dbPath.isEmpty())
             refresh();
@@ -99,10 +114,13 @@ SummaryPage::SummaryPage(Selection *selection, QWidget *parent)
     connect(invocationsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Timeline); });
     connect(requestsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Timeline); });
     connect(threadsCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Timeline); });
-    for (QPushButton *card : {processesCard_, contextsCard_, objectsCard_, handlesCard_, sharedCard_})
-        connect(card, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Graph); });
-    connect(leaksCard_, &QPushButton::clicked, this, [this] { Q_EMIT this->selection()->revealRequested(ViewId::Leaks); });
-    connect(lostCard_, &QPushButton::clicked, this, [this] { statsView_->setFocus(); });
+    revealGroup(processesCard_, ItemGroup::Kind::Processes, ViewId::Graph);
+    revealGroup(contextsCard_, ItemGroup::Kind::Contexts, ViewId::Graph);
+    revealGroup(objectsCard_, ItemGroup::Kind::Objects, ViewId::Graph);
+    revealGroup(handlesCard_, ItemGroup::Kind::HandleBindings, ViewId::Graph);
+    revealGroup(sharedCard_, ItemGroup::Kind::SharedObjects, ViewId::Graph);
+    revealGroup(leaksCard_, ItemGroup::Kind::Leaks, ViewId::Leaks);
+    connect(lostCard_, &QPushButton::clicked, this, &SummaryPage::showDataLoss);
 
     auto *split = new QSplitter(Qt::Vertical, this);
     processesSort_->setSourceModel(processes_);
@@ -113,7 +131,7 @@ SummaryPage::SummaryPage(Selection *selection, QWidget *parent)
     processesView_->sortByColumn(ProcessesModel::Start, Qt::AscendingOrder);
     connect(processesView_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
-                if (current.isValid())
+                if (current.isValid() && !processesView_->property("following").toBool())
                     this->selection()->select(
                         {ItemRef::Kind::Process, current.data(ProcessesModel::IdRole).toLongLong()});
             });
@@ -122,13 +140,17 @@ SummaryPage::SummaryPage(Selection *selection, QWidget *parent)
     leaksList_ = new QTreeWidget(lists);
     leaksList_->setHeaderLabels({tr("Leak kind"), tr("Count")});
     leaksList_->setRootIsDecorated(false);
-    connect(leaksList_, &QTreeWidget::itemActivated, this,
-            [this] { Q_EMIT this->selection()->revealRequested(ViewId::Leaks); });
+    connect(leaksList_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) {
+        this->selection()->revealGroup({ItemGroup::Kind::Leaks, item->data(0, Qt::UserRole).toString(), 0}, ViewId::Leaks);
+    });
     slowestList_ = new QTreeWidget(lists);
     slowestList_->setHeaderLabels({tr("Slowest services"), tr("Op"), tr("Count"), tr("p99"), tr("Max")});
     slowestList_->setRootIsDecorated(false);
-    connect(slowestList_, &QTreeWidget::itemActivated, this,
-            [this] { Q_EMIT this->selection()->revealRequested(ViewId::Latency); });
+    connect(slowestList_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) {
+        this->selection()->revealGroup({ItemGroup::Kind::Service, item->data(0, Qt::UserRole).toString(),
+                                        item->data(1, Qt::UserRole).toLongLong()},
+                                       ViewId::Latency);
+    });
     auto *statsBox = new QWidget(split);
     auto *statsLayout = new QVBoxLayout(statsBox);
     statsLayout->setContentsMargins(0, 0, 0, 0);
@@ -152,6 +174,7 @@ QPushButton *SummaryPage::addCard(const QString &caption, int row, int column)
     card->setProperty("row", row);
     card->setProperty("column", column);
     card->setProperty("caption", caption);
+    card->setObjectName(caption);
     QFont f = card->font();
     f.setPointSizeF(f.pointSizeF() * 1.15);
     card->setFont(f);
@@ -276,28 +299,14 @@ void SummaryPage::showDetails(const SummaryDetails &d)
     guestsLabel_->setVisible(!guests.isEmpty());
     processes_->setProcesses(d.processes, trace_.firstTs);
     processesView_->resizeColumnsToContents();
+    followSelection(selection()->item());
     stats_->setStats(d.stats);
     statsView_->resizeColumnsToContents();
     statsView_->setVisible(!d.stats.isEmpty());
     statsClean_->setVisible(d.stats.isEmpty());
 
-    qint64 leakTotal = 0;
-    leaksList_->clear();
-    for (const LeakCount &l : d.leaks) {
-        auto *item = new QTreeWidgetItem(leaksList_, {leakKindTitle(l.kind), formatCount(l.count)});
-        item->setToolTip(0, leakKindExplanation(l.kind));
-        item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
-        leakTotal += l.count;
-    }
-    if (d.leaks.isEmpty())
-        new QTreeWidgetItem(leaksList_, {tr("No leaks"), QString()});
-    leaksList_->resizeColumnToContents(0);
-    setCard(leaksCard_, leakTotal, tr("leaks"));
-    if (leakTotal > 0) {
-        QPalette p = leaksCard_->palette();
-        p.setColor(QPalette::ButtonText, leakColor(isDark(palette())));
-        leaksCard_->setPalette(p);
-    }
+    details_ = d;
+    showLeaks();
     setCard(sharedCard_, d.sharedObjects, tr("shared objects"));
 
     slowestList_->clear();
@@ -305,10 +314,93 @@ void SummaryPage::showDetails(const SummaryDetails &d)
         auto *item = new QTreeWidgetItem(slowestList_, {s.serviceClass, s.opName.isEmpty() ? opName(s.op) : s.opName,
                                                         formatCount(s.count),
                                                         formatDuration(s.p99), formatDuration(s.max)});
+        item->setData(0, Qt::UserRole, s.serviceClass);
+        item->setData(1, Qt::UserRole, s.op);
         for (int c = 2; c < 5; ++c)
             item->setTextAlignment(c, Qt::AlignRight | Qt::AlignVCenter);
     }
     slowestList_->resizeColumnToContents(0);
+}
+
+void SummaryPage::setSuppressions(const Suppressions &suppressions)
+{
+    suppressions_ = suppressions;
+    showLeaks();
+}
+
+void SummaryPage::showLeaks()
+{
+    // Per kind, in the order of the kinds' totals: those not suppressed, and those suppressed.
+    QList<QString> kinds;
+    QHash<QString, qint64> shown, suppressed;
+    for (const LeakCount &l : std::as_const(details_.leaks))
+        kinds << l.kind;
+    for (const LeakGroupCount &g : std::as_const(details_.leakGroups)) {
+        if (!kinds.contains(g.kind))
+            kinds << g.kind;
+        (suppressions_.matches(g.objectClass, g.creatorName) ? suppressed : shown)[g.kind] += g.count;
+    }
+    leakTotal_ = suppressedLeaks_ = 0;
+    leaksList_->clear();
+    for (const QString &kind : std::as_const(kinds)) {
+        const qint64 n = shown.value(kind), hidden = suppressed.value(kind);
+        leakTotal_ += n;
+        suppressedLeaks_ += hidden;
+        const QString count =
+            hidden > 0 ? tr("%1 (+%2 suppressed)").arg(formatCount(n), formatCount(hidden)) : formatCount(n);
+        auto *item = new QTreeWidgetItem(leaksList_, {leakKindTitle(kind), count});
+        item->setData(0, Qt::UserRole, kind);
+        item->setToolTip(0, leakKindExplanation(kind));
+        item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
+    }
+    if (kinds.isEmpty())
+        new QTreeWidgetItem(leaksList_, {tr("No leaks"), QString()});
+    leaksList_->resizeColumnToContents(0);
+    setCard(leaksCard_, leakTotal_,
+            suppressedLeaks_ > 0 ? tr("leaks (%1 suppressed)").arg(formatCount(suppressedLeaks_)) : tr("leaks"));
+    QPalette p = palette();
+    if (leakTotal_ > 0)
+        p.setColor(QPalette::ButtonText, leakColor(isDark(palette())));
+    leaksCard_->setPalette(p);
+}
+
+void SummaryPage::showDataLoss()
+{
+    delete lossDialog_;
+    lossDialog_ = new DataLossDialog(details_.dataLoss, trace_.firstTs, selection(), this);
+    lossDialog_->setAttribute(Qt::WA_DeleteOnClose, false);
+    lossDialog_->show();
+    lossDialog_->raise();
+    lossDialog_->activateWindow();
+}
+
+QPushButton *SummaryPage::card(const QString &caption) const
+{
+    for (QPushButton *c : {processesCard_, threadsCard_, contextsCard_, objectsCard_, handlesCard_, invocationsCard_,
+                           requestsCard_, leaksCard_, sharedCard_, lostCard_, sessionsCard_, rpcsCard_, shmCard_,
+                           guestsCard_})
+        if (c->property("caption").toString() == caption)
+            return c;
+    return nullptr;
+}
+
+void SummaryPage::followSelection(ItemRef item)
+{
+    // The processes table shows the selected process, and nothing once something else is selected.
+    processesView_->setProperty("following", true);
+    const QModelIndexList rows =
+        item.kind == ItemRef::Kind::Process
+            ? processesSort_->match(processesSort_->index(0, 0), ProcessesModel::IdRole, item.id, 1, Qt::MatchExactly)
+            : QModelIndexList();
+    if (rows.isEmpty()) {
+        processesView_->selectionModel()->clearSelection();
+        processesView_->selectionModel()->setCurrentIndex(QModelIndex(), QItemSelectionModel::Clear);
+    } else {
+        processesView_->selectionModel()->setCurrentIndex(
+            rows.first(), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        processesView_->scrollTo(rows.first());
+    }
+    processesView_->setProperty("following", false);
 }
 
 bool SummaryPage::exportTo(const QString &path, const QString &format, QString *error)

@@ -87,6 +87,65 @@ private Q_SLOTS:
         QVERIFY(!parseViewName(QStringLiteral("flames"), &unused));
     }
 
+    // One vocabulary: every enum-like value of the database in words, threads by their tid.
+    void databaseWordsAreReadable_data()
+    {
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("words");
+        QTest::newRow("alive") << QStringLiteral("alive_at_end") << QStringLiteral("alive at the end");
+        QTest::newRow("failed") << QStringLiteral("release_failed") << QStringLiteral("release failed");
+        QTest::newRow("tee") << QStringLiteral("not_released_by_tee") << QStringLiteral("never released by the TEE");
+        QTest::newRow("severity") << QStringLiteral("data_loss") << QStringLiteral("data loss");
+        QTest::newRow("leak") << QStringLiteral("held_at_end") << QStringLiteral("held at the end");
+        QTest::newRow("kind") << QStringLiteral("qtee") << QStringLiteral("QTEE");
+        QTest::newRow("new word") << QStringLiteral("refused_answer") << QStringLiteral("refused answer");
+        // Not an identifier (text from a trace, a number): as it is.
+        QTest::newRow("class") << QStringLiteral("Client_Env") << QStringLiteral("Client_Env");
+        QTest::newRow("plain") << QStringLiteral("exited") << QStringLiteral("exited");
+        QTest::newRow("empty") << QString() << QString();
+    }
+    void databaseWordsAreReadable()
+    {
+        QFETCH(QString, value);
+        QFETCH(QString, words);
+        QCOMPARE(valueText(value), words);
+    }
+    void namesAndCounts()
+    {
+        QCOMPARE(threadLabel(14020), QStringLiteral("thread 14020"));
+        QCOMPARE(loginText(0), QStringLiteral("public"));
+        QCOMPARE(loginText(9), QStringLiteral("login 9"));
+        QCOMPARE(originText(4), QStringLiteral("trusted application"));
+        QCOMPARE(countOf(1, QStringLiteral("process"), QStringLiteral("processes")), QStringLiteral("1 process"));
+        QCOMPARE(countOf(1200, QStringLiteral("process"), QStringLiteral("processes")), QStringLiteral("1,200 processes"));
+    }
+
+    // Clear empties the item, the range and the group, and says so even when nothing was set.
+    void selectionClearsEverything()
+    {
+        Selection s;
+        QSignalSpy groups(&s, &Selection::groupChanged);
+        QSignalSpy reveals(&s, &Selection::revealRequested);
+        QSignalSpy cleared(&s, &Selection::cleared);
+        s.select({ItemRef::Kind::Object, 7});
+        s.revealGroup({ItemGroup::Kind::SharedObjects, {}, 0}, ViewId::Graph);
+        QVERIFY(!s.item().isValid()); // the view shows the group, nothing else
+        QCOMPARE(s.group().kind, ItemGroup::Kind::SharedObjects);
+        QCOMPARE(groups.size(), 1);
+        QCOMPARE(reveals.size(), 1);
+        // Followed again, the views show it again.
+        s.revealGroup({ItemGroup::Kind::SharedObjects, {}, 0}, ViewId::Graph);
+        QCOMPARE(groups.size(), 2);
+        s.setRange({10, 20});
+        s.clear();
+        QVERIFY(!s.item().isValid() && !s.range().isValid() && !s.group().isValid());
+        QCOMPARE(groups.size(), 3);
+        QCOMPARE(cleared.size(), 1);
+        s.clear();
+        QCOMPARE(cleared.size(), 2);
+        QCOMPARE(groups.size(), 3);
+    }
+
     void itemRefsParse()
     {
         ItemRef item;

@@ -310,12 +310,18 @@ class GraphPageTest : public QObject
         QTest::keyClick(view, Qt::Key_Minus);
         QTest::keyClick(view, Qt::Key_Minus);
         QVERIFY(view->transform().m11() < fitted);
+        // 0 is 100 %, F fits again.
         QTest::keyClick(view, Qt::Key_0);
+        QCOMPARE(view->transform().m11(), 1.0);
+        QVERIFY(view->userZoomed());
+        QTest::keyClick(view, Qt::Key_F);
         QCOMPARE(view->transform().m11(), fitted);
         QVERIFY(!view->userZoomed());
         o.page->zoomIn();
         QVERIFY(view->transform().m11() > fitted);
         o.page->resetZoom();
+        QCOMPARE(view->transform().m11(), 1.0);
+        o.page->fitToView();
         QCOMPARE(view->transform().m11(), fitted);
     }
 

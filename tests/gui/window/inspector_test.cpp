@@ -33,7 +33,7 @@ private Q_SLOTS:
         QVERIFY(id > 0);
         const InspectorData d = loadInspector(openTraceDb(db), {Kind::Object, id}, {}, 0);
         QVERIFY(d.title.startsWith(QStringLiteral("object %1").arg(id)));
-        const InspectorNode *holders = find(d.rows, QStringLiteral("Holders (handle bindings)"));
+        const InspectorNode *holders = find(d.rows, QStringLiteral("Holders"));
         QVERIFY(holders);
         const qint64 bindings = sqlInt(db, qPrintable(QStringLiteral("SELECT count(*) FROM handles WHERE object_id = %1").arg(id)));
         QCOMPARE(holders->value, QString::number(bindings));
