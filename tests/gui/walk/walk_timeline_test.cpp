@@ -8,9 +8,11 @@
 // pixels go to $TEESCOPE_SCREENSHOTS/walk-timeline-*.png.
 #include "walk_timeline_util.h"
 
+#include "graph/graph_legend.h"
 #include "tables/latency_histogram_widget.h"
 #include "tables/latency_model.h"
 #include "tables/latency_page.h"
+#include "tables/latency_sort_proxy.h"
 #include "tables/leaks_model.h"
 #include "tables/leaks_page.h"
 #include "timeline/timeline_page.h"
@@ -318,6 +320,7 @@ private Q_SLOTS:
             QTRY_VERIFY_WITH_TIMEOUT(window_->page(v)->isReady(), 60000);
 
         QTest::keyClick(window_.get(), Qt::Key_4, Qt::ControlModifier);
+        QCOMPARE(window_->currentView(), ViewId::Leaks);
         auto *leaks = static_cast<LeaksPage *>(window_->page(ViewId::Leaks));
         QTreeView *tree = leaks->findChild<QTreeView *>();
         QVERIFY(tree);
@@ -329,6 +332,7 @@ private Q_SLOTS:
         saveScreen(window_.get(), QStringLiteral("1024x700-leaks"));
 
         QTest::keyClick(window_.get(), Qt::Key_5, Qt::ControlModifier);
+        QCOMPARE(window_->currentView(), ViewId::Latency);
         QTableView *table = latency()->tableView();
         QTest::qWait(100);
         for (int column : {int(LatencyModel::ClassColumn), int(LatencyModel::OpColumn), int(LatencyModel::CountColumn),
@@ -342,6 +346,11 @@ private Q_SLOTS:
             QTest::qWait(200);
             saveScreen(window_.get(), QStringLiteral("1024x700-") + viewName(v));
         }
+        // The graph's legend wraps onto as many rows as its width needs (it was cut).
+        auto *legend = window_->page(ViewId::Graph)->findChild<GraphLegend *>();
+        QVERIFY(legend);
+        QVERIFY(legend->sizeHint().width() > legend->width()); // too narrow for one row here
+        QCOMPARE(legend->height(), legend->heightForWidth(legend->width()));
         window_->resize(1500, 950);
     }
 

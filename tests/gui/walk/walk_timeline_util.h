@@ -101,10 +101,17 @@ inline QString closingDialog(const std::function<void()> &act)
                 modal->close();
         }
     });
+    QWidget *window = QApplication::activeWindow();
     poll.start();
     act();
     QTest::qWait(300); // a dialog that opens a little later
     poll.stop();
+    // Window shortcuts need their window active again, as after a user closed the dialog.
+    if (window) {
+        window->activateWindow();
+        if (!QTest::qWaitForWindowActive(window))
+            qWarning("the window did not become active again after the dialog");
+    }
     return seen;
 }
 
