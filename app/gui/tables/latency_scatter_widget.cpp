@@ -82,8 +82,8 @@ QPointF LatencyScatterWidget::position(const LatencySample &sample) const
         return {};
     const double span = std::max(1.0, double(stats_->maxTs) - double(stats_->minTs));
     const auto [lo, hi] = decades(*stats_);
-    const double x = plot.left() + (double(sample.beginTs) - double(stats_->minTs)) / span * plot.width();
-    const double y = plot.bottom() - (logDuration(sample.durationNs) - lo) / (hi - lo) * plot.height();
+    const double x = plot.left() + (double(sample.beginTs) - double(stats_->minTs)) / span * (plot.width() - 1);
+    const double y = plot.bottom() - (logDuration(sample.durationNs) - lo) / (hi - lo) * (plot.height() - 1);
     return {x, y};
 }
 
@@ -141,7 +141,7 @@ void LatencyScatterWidget::paintEvent(QPaintEvent *)
     // The selected time range, shaded behind the points.
     const double span = std::max(1.0, double(stats_->maxTs) - double(stats_->minTs));
     const QRect inner = dataRect();
-    const auto xOf = [&](qint64 ts) { return inner.left() + (double(ts) - double(stats_->minTs)) / span * inner.width(); };
+    const auto xOf = [&](qint64 ts) { return inner.left() + (double(ts) - double(stats_->minTs)) / span * (inner.width() - 1); };
     if (range_.isValid() && range_.overlaps(stats_->minTs, stats_->maxTs + 1)) {
         QColor shade = selectionColor(dark);
         shade.setAlpha(70);
@@ -156,7 +156,7 @@ void LatencyScatterWidget::paintEvent(QPaintEvent *)
     p.drawLine(plot.bottomLeft(), plot.bottomRight());
     p.drawLine(plot.bottomLeft(), plot.topLeft());
     for (double d = lo; d <= hi + 0.5; d += 1.0) {
-        const int y = inner.bottom() - int((d - lo) / (hi - lo) * inner.height());
+        const int y = inner.bottom() - int((d - lo) / (hi - lo) * (inner.height() - 1));
         p.setPen(pal.color(QPalette::Midlight));
         p.drawLine(plot.left(), y, plot.right(), y);
         p.setPen(pal.color(QPalette::Text));

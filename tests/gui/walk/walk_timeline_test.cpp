@@ -12,6 +12,7 @@
 #include "tables/latency_histogram_widget.h"
 #include "tables/latency_model.h"
 #include "tables/latency_page.h"
+#include "tables/latency_scatter_widget.h"
 #include "tables/latency_sort_proxy.h"
 #include "tables/leaks_model.h"
 #include "tables/leaks_page.h"
@@ -301,6 +302,18 @@ private Q_SLOTS:
         QVERIFY2(labels.size() >= 2, qPrintable(labels.join(QLatin1Char(','))));
         QCOMPARE(labels.first(), QStringLiteral("0"));
         QCOMPARE(labels.last(), QStringLiteral("1"));
+        // The scatter's first, last, fastest and slowest points stay off its axes.
+        LatencyScatterWidget *scatter = latency()->scatter();
+        scatter->setStats(stats);
+        const QRect axes = scatter->plotRect();
+        for (const LatencySample &sample : stats->points) {
+            const QPointF at = scatter->position(sample);
+            QVERIFY2(at.x() >= axes.left() + LatencyScatterWidget::kInset - 0.5 &&
+                         at.x() <= axes.right() - LatencyScatterWidget::kInset + 0.5 &&
+                         at.y() >= axes.top() + LatencyScatterWidget::kInset - 0.5 &&
+                         at.y() <= axes.bottom() - LatencyScatterWidget::kInset + 0.5,
+                     qPrintable(QStringLiteral("point at %1,%2").arg(at.x()).arg(at.y())));
+        }
         saveScreen(window_.get(), QStringLiteral("histogram-all-ones"));
         latency()->selectRow(0);
     }
