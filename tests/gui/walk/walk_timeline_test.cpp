@@ -5,7 +5,8 @@
 // lanes and invocations), application shortcuts with the focus in a text box, page switches
 // that leave the text boxes alone, a 1024×700 window (the inspector yields, the tables' key
 // columns stay in view) and the latency histogram's count axis. Screenshots of the screen's
-// pixels go to $TEESCOPE_SCREENSHOTS/walk-timeline-*.png.
+// pixels go to $TEESCOPE_SCREENSHOTS/walk-timeline-*.png. Also: About shows the version, the
+// title names a trace directory and the folder dialog starts at the last trace.
 #include "walk_timeline_util.h"
 
 #include "graph/graph_legend.h"
@@ -392,6 +393,34 @@ private Q_SLOTS:
         QCOMPARE(window_->windowTitle(), QStringLiteral("sharing — teescope"));
         for (ViewId v : {ViewId::Summary, ViewId::Graph, ViewId::Timeline, ViewId::Leaks, ViewId::Latency})
             QTRY_VERIFY_WITH_TIMEOUT(window_->page(v)->isReady(), 60000);
+    }
+
+    void openTraceDirectoryStartsAtTheLastTrace()
+    {
+        // A window that remembers: the folder dialog starts at the last trace opened, not in
+        // the cache folder its database went to.
+        const QString trace = qEnvironmentVariable("TEESCOPE_SAMPLES") + QStringLiteral("/callbacks");
+        MainWindow remembered(nullptr, MainWindow::Layout::Remembered);
+        remembered.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&remembered));
+        remembered.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&remembered));
+        QSignalSpy opened(&remembered, &MainWindow::traceOpened);
+        remembered.openTraceDirectory(trace);
+        QTRY_VERIFY_WITH_TIMEOUT(opened.count() == 1, 60000);
+        QCOMPARE(remembered.windowTitle(), QStringLiteral("callbacks — teescope"));
+        QAction *openTrace = nullptr;
+        for (QAction *a : remembered.findChildren<QAction *>())
+            if (a->text().startsWith(QLatin1String("Open &Trace Directory")))
+                openTrace = a;
+        QVERIFY(openTrace);
+        const QString shown = closingDialog([openTrace] { openTrace->trigger(); });
+        QVERIFY2(shown.endsWith(QLatin1Char('\n') + QFileInfo(trace).canonicalFilePath()), qPrintable(shown));
+        for (ViewId v : {ViewId::Summary, ViewId::Graph, ViewId::Timeline, ViewId::Leaks, ViewId::Latency})
+            QTRY_VERIFY_WITH_TIMEOUT(remembered.page(v)->isReady(), 60000);
+        remembered.close();
+        window_->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(window_.get()));
     }
 
     void helpListsMouseGestures()

@@ -13,6 +13,8 @@
 #include <QApplication>
 #include <QDialog>
 #include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -83,8 +85,8 @@ inline void wheel(QWidget *widget, QPoint pos, int delta, Qt::KeyboardModifiers 
     QApplication::sendEvent(widget, &event);
 }
 
-// Does `act`; a modal dialog it opens is closed at once. Returns the dialog's title, and for a
-// message box its text on the next line ("" if no dialog opened).
+// Does `act`; a modal dialog it opens is closed at once. Returns the dialog's title, and on the
+// next line a message box's text or a file dialog's folder ("" if no dialog opened).
 inline QString closingDialog(const std::function<void()> &act)
 {
     QString seen;
@@ -95,6 +97,8 @@ inline QString closingDialog(const std::function<void()> &act)
             seen = modal->windowTitle();
             if (auto *box = qobject_cast<QMessageBox *>(modal))
                 seen += QLatin1Char('\n') + box->text();
+            if (auto *files = qobject_cast<QFileDialog *>(modal))
+                seen += QLatin1Char('\n') + QFileInfo(files->directory().absolutePath()).canonicalFilePath();
             if (auto *dialog = qobject_cast<QDialog *>(modal))
                 dialog->reject();
             else
