@@ -122,6 +122,7 @@ private Q_SLOTS:
         QTest::keyClick(view, Qt::Key_Z);
         QVERIFY2(view->mapping().viewSpan() < whole / 2, "Z zooms to the selected slice");
         QVERIFY(view->mapping().viewBegin() <= s.begin && view->mapping().viewEnd() >= s.end);
+        saveScreen(window_.get(), QStringLiteral("zoomed"));
         QTest::keyClick(view, Qt::Key_Home);
     }
 
