@@ -22,7 +22,10 @@ constexpr int kSwatch = 22, kGap = 6, kSpacing = 14, kRowHeight = 18;
 
 GraphLegend::GraphLegend(QWidget *parent) : QWidget(parent)
 {
-    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    // As tall as its rows at the width it gets (heightForWidth).
+    QSizePolicy policy(QSizePolicy::Preferred, QSizePolicy::Preferred);
+    policy.setHeightForWidth(true);
+    setSizePolicy(policy);
 }
 
 void GraphLegend::setContents(bool objects, bool sessions, bool guests)
@@ -68,21 +71,44 @@ QList<GraphLegend::Entry> GraphLegend::entries() const
     return e;
 }
 
+int GraphLegend::entryWidth(const Entry &entry) const
+{
+    return kSwatch + kGap + fontMetrics().horizontalAdvance(entry.text) + kSpacing;
+}
+
 QSize GraphLegend::sizeHint() const
 {
     int w = 0;
     for (const Entry &e : entries())
-        w += kSwatch + kGap + fontMetrics().horizontalAdvance(e.text) + kSpacing;
+        w += entryWidth(e);
     return {w, kRowHeight};
+}
+
+int GraphLegend::heightForWidth(int width) const
+{
+    int x = 0, rows = 1;
+    for (const Entry &e : entries()) {
+        const int w = entryWidth(e);
+        if (x > 0 && x + w - kSpacing > width) {
+            ++rows;
+            x = 0;
+        }
+        x += w;
+    }
+    return rows * kRowHeight;
 }
 
 void GraphLegend::paintEvent(QPaintEvent *)
 {
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
-    int x = 0;
-    const int y = (height() - 12) / 2;
+    int x = 0, top = 0;
     for (const Entry &e : entries()) {
+        if (x > 0 && x + entryWidth(e) - kSpacing > width()) {
+            x = 0; // on the next row
+            top += kRowHeight;
+        }
+        const int y = top + (kRowHeight - 12) / 2;
         const QRectF swatch(x + 1, y, kSwatch - 2, 12);
         p.setPen(QPen(e.outline, e.shape == Entry::Line || e.shape == Entry::DashedLine ? 2 : 1.5,
                       e.shape == Entry::DashedLine ? Qt::DashLine : Qt::SolidLine));
@@ -129,7 +155,7 @@ void GraphLegend::paintEvent(QPaintEvent *)
         x += kSwatch + kGap;
         p.setPen(palette().color(QPalette::WindowText));
         const int tw = fontMetrics().horizontalAdvance(e.text);
-        p.drawText(QRect(x, 0, tw, height()), Qt::AlignVCenter, e.text);
+        p.drawText(QRect(x, top, tw, kRowHeight), Qt::AlignVCenter, e.text);
         x += tw + kSpacing;
     }
 }

@@ -14,8 +14,11 @@ class GraphLegend : public QWidget
   public:
     explicit GraphLegend(QWidget *parent = nullptr);
     QSize sizeHint() const override;
-    // It may be narrower than its entries: the last ones are cut rather than widen the window.
+    // Narrower than its entries, it wraps them onto more rows rather than cut them or widen the
+    // window.
     QSize minimumSizeHint() const override { return {120, sizeHint().height()}; }
+    bool hasHeightForWidth() const override { return true; }
+    int heightForWidth(int width) const override;
     // What the graph holds: QTEE objects, OP-TEE sessions and TAs, Xen guests (their entries show).
     void setContents(bool objects, bool sessions, bool guests);
 
@@ -25,6 +28,7 @@ class GraphLegend : public QWidget
   private:
     struct Entry;
     QList<Entry> entries() const;
+    int entryWidth(const Entry &entry) const;
     bool objects_ = true, sessions_ = false, guests_ = false;
 };
 

@@ -11,6 +11,16 @@
 
 namespace teescope::gui {
 
+QList<qint64> LatencyHistogramWidget::countTicks(qint64 maxCount)
+{
+    QList<qint64> ticks{0};
+    for (qint64 t = 1; t < maxCount; t *= 10)
+        ticks << t;
+    if (maxCount > 0)
+        ticks << maxCount;
+    return ticks;
+}
+
 LatencyHistogramWidget::LatencyHistogramWidget(QWidget *parent) : QWidget(parent)
 {
     setAutoFillBackground(true);
@@ -34,6 +44,7 @@ void LatencyHistogramWidget::paintEvent(QPaintEvent *)
     QPainter p(this);
     const QPalette pal = palette();
     const bool dark = isDark(pal);
+    countLabels_.clear();
     if (!stats_ || stats_->count == 0) {
         p.setPen(pal.color(QPalette::Disabled, QPalette::Text));
         p.drawText(rect(), Qt::AlignCenter, placeholder_.isEmpty() ? tr("No invocations") : placeholder_);
@@ -52,17 +63,24 @@ void LatencyHistogramWidget::paintEvent(QPaintEvent *)
     const int from = (h.firstBucket / per) * per;
     const int to = std::max((h.lastBucket() / per + 1) * per, from + per); // exclusive
     const double bucketWidth = double(plot.width()) / (to - from);
+    // Counts on a log scale of count + 1: 0 on the baseline, the largest bin at the top.
     const double maxLog = std::log10(double(h.maxCount()) + 1.0);
+    const auto countY = [&](qint64 count) {
+        return plot.bottom() - std::log10(double(std::max<qint64>(count, 0)) + 1.0) / maxLog * plot.height();
+    };
     const auto barHeight = [&](qint64 count) {
-        return count <= 0 ? 0.0 : std::max(2.0, std::log10(double(count) + 1.0) / maxLog * plot.height());
+        return count <= 0 ? 0.0 : std::max(2.0, plot.bottom() - countY(count));
     };
 
-    // Title: what this is.
+    // Title: what this is, shortened to the widget's width rather than cut.
     p.setPen(pal.color(QPalette::Text));
-    p.drawText(QRect(0, 0, width(), top), Qt::AlignCenter,
-               tr("%1 op %2: %3 invocations (count, log scale)")
-                   .arg(stats_->objectClass, stats_->opLabel.isEmpty() ? opName(stats_->op) : stats_->opLabel,
-                        formatCount(stats_->count)));
+    const QString what = tr("%1 op %2: %3 invocations")
+                             .arg(stats_->objectClass, stats_->opLabel.isEmpty() ? opName(stats_->op) : stats_->opLabel,
+                                  formatCount(stats_->count));
+    QString title = what + tr(" (count, log scale)");
+    if (fm.horizontalAdvance(title) > width() - 4)
+        title = fm.elidedText(what, Qt::ElideRight, width() - 4);
+    p.drawText(QRect(2, 0, width() - 4, top), Qt::AlignCenter, title);
 
     // Grid lines and labels at each decade of duration.
     p.setPen(pal.color(QPalette::Mid));
@@ -79,10 +97,20 @@ void LatencyHistogramWidget::paintEvent(QPaintEvent *)
         const int lx = std::clamp(x - w / 2, 0, std::max(0, width() - w));
         p.drawText(QRect(lx, plot.bottom() + 5, w, fm.height()), Qt::AlignHCenter | Qt::AlignTop, label);
     }
-    p.drawText(QRect(0, plot.top() - fm.height() / 2, left - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-               formatCount(h.maxCount()));
-    p.drawText(QRect(0, plot.bottom() - fm.height(), left - 4, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-               QStringLiteral("1"));
+    // The count axis: 0 at the baseline, the largest count at the top, powers of ten between
+    // where they have room.
+    for (const qint64 count : countTicks(h.maxCount())) {
+        const int y = int(std::lround(countY(count)));
+        if (count != 0 && count != h.maxCount() &&
+            (y - plot.top() < fm.height() || plot.bottom() - y < fm.height()))
+            continue;
+        p.setPen(pal.color(QPalette::Mid));
+        p.drawLine(plot.left() - 3, y, plot.left(), y);
+        p.setPen(pal.color(QPalette::Text));
+        p.drawText(QRect(0, y - fm.height() / 2, left - 6, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
+                   formatCount(count));
+        countLabels_ << formatCount(count);
+    }
 
     const QColor bar = categoryColor(stats_->objectClass, dark);
     for (qsizetype i = 0; i < h.counts.size(); ++i) {

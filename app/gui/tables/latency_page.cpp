@@ -4,6 +4,7 @@
 #include "core/format.h"
 #include "core/logging.h"
 #include "core/csv_writer.h"
+#include "tables/column_fit.h"
 #include "tables/latency_histogram_widget.h"
 #include "tables/latency_model.h"
 #include "tables/latency_scatter_widget.h"
@@ -36,6 +37,13 @@ LatencyPage::LatencyPage(Selection *selection, QWidget *parent)
     table_->setAlternatingRowColors(true);
     table_->verticalHeader()->hide();
     table_->horizontalHeader()->setStretchLastSection(false);
+    // Class and op name the row and the numbers are short: the class elides only when little
+    // else would fit.
+    columns_ = new ColumnFit(table_,
+                             {LatencyModel::OpColumn, LatencyModel::CountColumn, LatencyModel::P50Column,
+                              LatencyModel::P90Column, LatencyModel::P99Column, LatencyModel::P999Column,
+                              LatencyModel::MaxColumn},
+                             {LatencyModel::ClassColumn});
     filter_->setPlaceholderText(tr("Filter by class or op"));
     filter_->setClearButtonEnabled(true);
     classFilterLabel_->setTextFormat(Qt::PlainText);
@@ -72,8 +80,10 @@ LatencyPage::LatencyPage(Selection *selection, QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(filterBar);
     layout->addWidget(split, 1);
+    // Showing the page focuses the table, not the filter.
+    setFocusProxy(table_);
 
-    connect(filter_, &QLineEdit::textChanged, proxy_, &LatencySortProxy::setFilterText);
+    connect(filter_, &QLineEdit::textChanged, this, &LatencyPage::applyFilterText);
     connect(clearClassFilter_, &QPushButton::clicked, this, &LatencyPage::showAllClasses);
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &LatencyPage::onCurrentRowChanged);
     connect(slowest_, &QPushButton::clicked, this, &LatencyPage::goToSlowest);
@@ -143,7 +153,7 @@ void LatencyPage::loadTable(bool merge)
                               current.data(LatencyModel::OpNameRole).toString(), true);
             } else {
                 model_->setRows(std::move(*result.value));
-                table_->resizeColumnsToContents();
+                columns_->fit();
                 // The charts of the first row show at once: an empty chart explains nothing.
                 if (!(pendingService_.isValid() && selectService(pendingService_)) && proxy_->rowCount() > 0)
                     selectRow(0);
@@ -180,8 +190,33 @@ void LatencyPage::selectRow(int proxyRow)
     table_->setCurrentIndex(proxy_->index(proxyRow, 0));
 }
 
+void LatencyPage::applyFilterText(const QString &text)
+{
+    // Filtering a row out makes the table's current row jump to a neighbour: instead the selected
+    // row stays selected while it passes the filter, and nothing is selected once it does not.
+    const QModelIndex current = table_->currentIndex();
+    const bool selected = current.isValid() && table_->selectionModel()->isRowSelected(current.row(), {});
+    const QString objectClass = selected ? current.data(LatencyModel::ClassRole).toString() : QString();
+    const qint64 op = selected ? current.data(LatencyModel::OpRole).toLongLong() : 0;
+    filtering_ = true;
+    proxy_->setFilterText(text);
+    const int source = selected ? model_->rowOf(objectClass, op) : -1;
+    const QModelIndex kept = source >= 0 ? proxy_->mapFromSource(model_->index(source, 0)) : QModelIndex();
+    if (kept.isValid()) {
+        selectRow(kept.row());
+        table_->scrollTo(kept);
+    } else {
+        table_->selectionModel()->clear();
+    }
+    filtering_ = false;
+    if (selected && !kept.isValid())
+        clearStats(tr("The selected row does not match the filter"));
+}
+
 void LatencyPage::onCurrentRowChanged()
 {
+    if (filtering_)
+        return;
     const QModelIndex current = table_->currentIndex();
     if (!current.isValid()) {
         clearStats(QString());

@@ -18,6 +18,7 @@ class QTableView;
 
 namespace teescope::gui {
 
+class ColumnFit;
 class LatencyHistogramWidget;
 class LatencyModel;
 class LatencyScatterWidget;
@@ -53,6 +54,7 @@ private:
     // `reload`: even if they are the stats shown (the file grew).
     void loadStats(const QString &objectClass, qint64 op, const QString &opLabel, bool reload);
     void onCurrentRowChanged();
+    void applyFilterText(const QString &text);
     void onSelectionItemChanged(ItemRef item);
     void showAllClasses();
     // Selects the row of a service followed from the summary (class and op); false if absent.
@@ -66,6 +68,7 @@ private:
     QLabel *classFilterLabel_;
     QPushButton *clearClassFilter_;
     QTableView *table_;
+    ColumnFit *columns_;
     QLabel *statsLabel_;
     QPushButton *slowest_;
     QWidget *charts_;
@@ -77,6 +80,7 @@ private:
     JobGeneration classGeneration_;
     bool tableLoading_ = false;
     bool statsLoading_ = false;
+    bool filtering_ = false; // the filter changes the rows: the current row is set afterwards
     std::shared_ptr<const LatencyStats> stats_;
     ItemGroup pendingService_; // followed while the table was loading
 };

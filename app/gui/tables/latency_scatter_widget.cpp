@@ -69,15 +69,21 @@ QRect LatencyScatterWidget::plotRect() const
     return QRect(left, top, width() - left - 14, height() - top - fm.height() * 2 - 6);
 }
 
+QRect LatencyScatterWidget::dataRect() const
+{
+    // Points stay off the axes: the fastest and the first call would sit on them otherwise.
+    return plotRect().adjusted(kInset, kInset, -kInset, -kInset);
+}
+
 QPointF LatencyScatterWidget::position(const LatencySample &sample) const
 {
-    const QRect plot = plotRect();
+    const QRect plot = dataRect();
     if (!stats_)
         return {};
     const double span = std::max(1.0, double(stats_->maxTs) - double(stats_->minTs));
     const auto [lo, hi] = decades(*stats_);
-    const double x = plot.left() + (double(sample.beginTs) - double(stats_->minTs)) / span * plot.width();
-    const double y = plot.bottom() - (logDuration(sample.durationNs) - lo) / (hi - lo) * plot.height();
+    const double x = plot.left() + (double(sample.beginTs) - double(stats_->minTs)) / span * (plot.width() - 1);
+    const double y = plot.bottom() - (logDuration(sample.durationNs) - lo) / (hi - lo) * (plot.height() - 1);
     return {x, y};
 }
 
@@ -134,7 +140,8 @@ void LatencyScatterWidget::paintEvent(QPaintEvent *)
 
     // The selected time range, shaded behind the points.
     const double span = std::max(1.0, double(stats_->maxTs) - double(stats_->minTs));
-    const auto xOf = [&](qint64 ts) { return plot.left() + (double(ts) - double(stats_->minTs)) / span * plot.width(); };
+    const QRect inner = dataRect();
+    const auto xOf = [&](qint64 ts) { return inner.left() + (double(ts) - double(stats_->minTs)) / span * (inner.width() - 1); };
     if (range_.isValid() && range_.overlaps(stats_->minTs, stats_->maxTs + 1)) {
         QColor shade = selectionColor(dark);
         shade.setAlpha(70);
@@ -149,7 +156,7 @@ void LatencyScatterWidget::paintEvent(QPaintEvent *)
     p.drawLine(plot.bottomLeft(), plot.bottomRight());
     p.drawLine(plot.bottomLeft(), plot.topLeft());
     for (double d = lo; d <= hi + 0.5; d += 1.0) {
-        const int y = plot.bottom() - int((d - lo) / (hi - lo) * plot.height());
+        const int y = inner.bottom() - int((d - lo) / (hi - lo) * (inner.height() - 1));
         p.setPen(pal.color(QPalette::Midlight));
         p.drawLine(plot.left(), y, plot.right(), y);
         p.setPen(pal.color(QPalette::Text));
@@ -163,19 +170,20 @@ void LatencyScatterWidget::paintEvent(QPaintEvent *)
     p.drawText(QRect(plot.left(), plot.bottom() + fm.height() + 4, plot.width(), fm.height()), Qt::AlignCenter,
                tr("driver begin time"));
 
-    // The points: small squares, half transparent so dense areas read darker.
-    // Small marks need more contrast than the bars: lighter on a dark base.
+    // The points: dots of kPointSize px with a darker rim, slightly transparent so dense areas
+    // read darker. Small marks need more contrast than the bars: stronger than the class colour
+    // on a light base, lighter on a dark one.
     QColor point = categoryColor(stats_->objectClass, dark);
-    if (dark)
-        point = point.lighter(170);
-    point.setAlpha(190);
-    p.setPen(Qt::NoPen);
-    p.setBrush(point);
-    for (const LatencySample &s : stats_->points) {
-        const QPointF c = position(s);
-        p.drawRect(QRectF(c.x() - 1.5, c.y() - 1.5, 3.0, 3.0));
-    }
+    point = dark ? point.lighter(170) : point.darker(125);
+    QColor rim = dark ? point.lighter(130) : point.darker(150);
+    point.setAlpha(210);
+    rim.setAlpha(230);
     p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(QPen(rim, 1));
+    p.setBrush(point);
+    const double radius = kPointSize / 2.0;
+    for (const LatencySample &s : stats_->points)
+        p.drawEllipse(position(s), radius, radius);
     p.setBrush(Qt::NoBrush);
     if (stats_->slowest) {
         p.setPen(QPen(leakColor(dark), 2));

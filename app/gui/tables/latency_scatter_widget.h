@@ -28,8 +28,13 @@ public:
     void setSelectedInvocation(std::optional<qint64> invocationId);
     const LatencyStats *stats() const { return stats_.get(); }
 
-    // Where a sample is drawn, and the invocation drawn nearest to `pos` (within a few pixels).
+    // Diameter of a point, and the room kept between the axes and the points.
+    static constexpr int kPointSize = 5;
+    static constexpr int kInset = 6;
+    // The axes' rectangle; the points' rectangle inside it (kInset px in from the axes); where
+    // a sample is drawn, and the invocation drawn nearest to `pos` (within a few pixels).
     QRect plotRect() const;
+    QRect dataRect() const;
     QPointF position(const LatencySample &sample) const;
     std::optional<qint64> invocationAt(QPoint pos) const;
 

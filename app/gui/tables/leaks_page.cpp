@@ -4,6 +4,7 @@
 #include "core/format.h"
 #include "core/logging.h"
 #include "core/csv_writer.h"
+#include "tables/column_fit.h"
 #include "tables/leaks_display_proxy.h"
 #include "tables/suppressions_dialog.h"
 
@@ -29,7 +30,9 @@ LeaksPage::LeaksPage(Selection *selection, QWidget *parent)
     tree_->setAlternatingRowColors(true);
     tree_->setContextMenuPolicy(Qt::CustomContextMenu);
     tree_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    tree_->header()->setStretchLastSection(true);
+    // What a leak is and how old it is stay in view; provenance and holders elide first.
+    columns_ = new ColumnFit(tree_, {LeaksModel::NameColumn, LeaksModel::ClassColumn, LeaksModel::AgeColumn},
+                             {LeaksModel::ProvenanceColumn, LeaksModel::HoldersColumn});
     summary_->setTextFormat(Qt::PlainText);
 
     auto *bar = new QHBoxLayout;
@@ -65,8 +68,7 @@ LeaksPage::LeaksPage(Selection *selection, QWidget *parent)
     // A reset collapses the tree: show everything again, and the selection if it is a leak.
     connect(model_, &QAbstractItemModel::modelReset, this, [this] {
         tree_->expandAll();
-        for (int c = 0; c < LeaksModel::ColumnCount - 1; ++c)
-            tree_->resizeColumnToContents(c);
+        columns_->fit();
         onGroupChanged(this->selection()->group());
         if (this->selection()->item().isValid())
             onSelectionItemChanged(this->selection()->item());

@@ -16,6 +16,8 @@ class QTreeView;
 
 namespace teescope::gui {
 
+class ColumnFit;
+
 class LeaksDisplayProxy;
 
 class LeaksPage : public ViewPage {
@@ -67,6 +69,7 @@ private:
     LeaksModel *model_;
     LeaksDisplayProxy *proxy_;
     QTreeView *tree_;
+    ColumnFit *columns_;
     QLabel *summary_;
     QCheckBox *showSuppressed_;
     QPushButton *editSuppressions_;

@@ -6,6 +6,7 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/leak_record.cpp
   ${CMAKE_CURRENT_LIST_DIR}/leaks_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/leaks_display_proxy.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/column_fit.cpp
   ${CMAKE_CURRENT_LIST_DIR}/leaks_page.cpp
   ${CMAKE_CURRENT_LIST_DIR}/latency_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/latency_sort_proxy.cpp

@@ -22,8 +22,13 @@ TimelinePage::TimelinePage(Selection *selection, QWidget *parent)
     layout->addWidget(view_);
     setFocusProxy(view_);
     connect(view_, &TimelineView::itemClicked, this, [this](ItemRef item) {
-        if (this->selection())
-            this->selection()->select(item);
+        // Chosen here, so already in view: a click selects, it does not zoom.
+        view_->setSelectedItem(item);
+        if (!this->selection())
+            return;
+        ownItem_ = true;
+        this->selection()->select(item);
+        ownItem_ = false;
     });
     connect(view_, &TimelineView::rangeSelected, this, [this](TimeRange range) {
         view_->setSelectedRange(range);
@@ -148,6 +153,8 @@ void TimelinePage::finishLoading()
 void TimelinePage::onItemChanged(ItemRef item)
 {
     view_->setSelectedItem(item);
+    if (ownItem_)
+        return;
     pendingReveal_ = item;
     revealPending();
 }

@@ -52,6 +52,7 @@ private:
     bool loading_ = false;
     bool refreshPending_ = false;
     bool ownRange_ = false;    // the range being set came from this page
+    bool ownItem_ = false;     // the item being selected came from this page
     ItemRef pendingReveal_;    // selected before its slice was loaded
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The timeline view: layout of lanes, the time ruler, slices, arrows, markers and the overview
-// strip. Input and tooltips are in timeline_view_input.cpp.
+// strip. Input and tooltips are in timeline_view_input.cpp, zoom, pan and revealing in
+// timeline_view_zoom.cpp.
 #include "timeline/timeline_view.h"
 
 #include "core/format.h"
@@ -46,8 +47,9 @@ TimelineView::TimelineView(const TimelineData *data, QWidget *parent)
     setMouseTracking(true);
     setAttribute(Qt::WA_OpaquePaintEvent);
     setMinimumSize(kHeaderWidth + 200, kRulerHeight + kOverviewHeight + 60);
-    setToolTip(tr("Ctrl+wheel or +/-: zoom · drag or arrows: pan · wheel: scroll lanes · "
-                  "Shift+drag or drag on the ruler: select a time range · click: select · Home: whole trace"));
+    setToolTip(tr("wheel or +/-: zoom · drag, Shift+wheel or Shift+arrows: pan · wheel over the lane names: scroll lanes · "
+                  "Shift+drag or drag on the ruler: select a time range · click: select · double-click or Z: zoom to it · "
+                  "Up/Down: lanes · Left/Right or [ ]: invocations · Home: whole trace"));
     connect(vscroll_, &QScrollBar::valueChanged, this, qOverload<>(&QWidget::update));
     updateColors();
     mapping_.setWidth(plotWidth());
@@ -97,6 +99,8 @@ void TimelineView::dataChanged()
     updateColors();
     if (selected_.kind == ItemRef::Kind::Invocation || selected_.kind == ItemRef::Kind::Request)
         selectedSlice_ = data_->find(selected_.kind == ItemRef::Kind::Request, selected_.id);
+    if (selectedSlice_.ok())
+        cursorLane_ = selectedSlice_.lane;
     overviewDirty_ = true;
     update();
 }
@@ -226,81 +230,6 @@ TimelineData::Found TimelineView::sliceAt(QPoint pos) const
     return {lane, row, index};
 }
 
-// --- view changes ---------------------------------------------------------------------------
-
-void TimelineView::afterViewChange()
-{
-    update();
-    Q_EMIT viewChanged();
-}
-
-void TimelineView::showRange(qint64 begin, qint64 end)
-{
-    mapping_.setView(begin, end);
-    afterViewChange();
-}
-
-void TimelineView::zoomBy(double factor)
-{
-    mapping_.zoom(factor, plotWidth() / 2);
-    afterViewChange();
-}
-
-void TimelineView::panBy(double pixels)
-{
-    mapping_.pan(pixels);
-    afterViewChange();
-}
-
-void TimelineView::resetZoom()
-{
-    mapping_.showAll();
-    afterViewChange();
-}
-
-void TimelineView::setSelectedItem(ItemRef item)
-{
-    selected_ = item;
-    selectedSlice_ = {};
-    if (item.kind == ItemRef::Kind::Invocation || item.kind == ItemRef::Kind::Request)
-        selectedSlice_ = data_->find(item.kind == ItemRef::Kind::Request, item.id);
-    update();
-}
-
-void TimelineView::setSelectedRange(TimeRange range)
-{
-    range_ = range;
-    update();
-}
-
-void TimelineView::revealLane(int lane)
-{
-    if (isLaneHidden(lane))
-        return;
-    if (laneOffsets_.size() != data_->lanes().size() + 1)
-        layoutLanes();
-    const int top = laneTop(lane), h = laneHeight(lane);
-    if (h == 0)
-        return; // no such lane
-    const QRect area = lanesRect();
-    if (top < area.top())
-        vscroll_->setValue(vscroll_->value() - (area.top() - top));
-    else if (top + h > area.bottom())
-        vscroll_->setValue(vscroll_->value() + std::min(top + h - area.bottom(), top - area.top()));
-}
-
-void TimelineView::revealSlice(const TimelineData::Found &found)
-{
-    if (!found.ok())
-        return;
-    const TimelineSlice &s = data_->slice(found);
-    const qint64 span = std::max<qint64>(s.end - s.begin, TimeMapping::kMinSpan);
-    // The slice takes the middle half of the view.
-    mapping_.setView(s.begin - span / 2, s.end + span / 2);
-    revealLane(found.lane);
-    afterViewChange();
-}
-
 // --- painting -------------------------------------------------------------------------------
 
 void TimelineView::paintEvent(QPaintEvent *)
@@ -339,11 +268,24 @@ void TimelineView::paintRuler(QPainter &p)
     const qint64 viewOffset = mapping_.viewBegin() - mapping_.traceBegin();
     qint64 offset = (viewOffset / step) * step;
     const QColor tick = pal.color(QPalette::WindowText);
+    double labelEnd = 0;
     for (int guard = 0; offset <= viewOffset + mapping_.viewSpan() && guard < 1000; offset += step, ++guard) {
         const double x = kHeaderWidth + mapping_.tsToX(mapping_.traceBegin() + offset);
         p.setPen(tick);
         p.drawLine(QPointF(x, kRulerHeight - 7), QPointF(x, kRulerHeight - 1));
-        p.drawText(QRectF(x + 3, 0, 120, kRulerHeight - 4), Qt::AlignLeft | Qt::AlignVCenter, tickLabel(offset, step));
+        // A label is drawn whole or not at all: right of its tick, or left of it at the right
+        // edge; a tick left of the view has none.
+        const QString label = tickLabel(offset, step);
+        const double w = p.fontMetrics().horizontalAdvance(label) + 2;
+        double lx = x + 3;
+        if (x < kHeaderWidth)
+            continue;
+        if (lx + w > kHeaderWidth + plotWidth())
+            lx = x - 3 - w;
+        if (lx < kHeaderWidth || lx < labelEnd)
+            continue;
+        p.drawText(QRectF(lx, 0, w, kRulerHeight - 4), Qt::AlignLeft | Qt::AlignVCenter, label);
+        labelEnd = lx + w + 4;
     }
     if (range_.isValid()) {
         QColor c = selectionColor(dark_);
@@ -501,6 +443,9 @@ void TimelineView::paintRow(QPainter &p, const TimelineRow &row, int y, int left
             p.fillRect(QRectF(ix0, top + inset, std::max(1.0, ix1 - ix0), h - 2 * inset), full);
         }
         double textLeft = x0;
+        // A request's arrow ends where it was picked: its label starts past the arrow head.
+        if (s.is(TimelineSlice::Request))
+            textLeft = std::max(textLeft, left + mapping_.tsToX(s.innerBeginTs()) + 8);
         if (const auto *waits = data_->waitsOf(s)) {
             // The call waited for an OP-TEE thread before it ran: a segment of its own, which the
             // label leaves free.

@@ -58,8 +58,16 @@ public:
     // What the selection says: outlined slice, highlighted lanes, shaded range.
     void setSelectedItem(ItemRef item);
     void setSelectedRange(TimeRange range);
-    // Zooms to a slice (with a margin) and scrolls its lane into view.
+    // Shows a slice chosen elsewhere: scrolls its lane into view and keeps the zoom when the
+    // slice is visible at it, else zooms to the slice (zoomToSlice).
     void revealSlice(const TimelineData::Found &found);
+    // Zooms so the slice takes the middle half of the view, and scrolls its lane into view.
+    void zoomToSlice(const TimelineData::Found &found);
+    // Keeps the zoom: pans just enough to show the slice (centred if it was out of view) and
+    // scrolls its lane into view.
+    void scrollToSlice(const TimelineData::Found &found);
+    // Zooms to the selected slice, else to the selected range (Z, double-click); false if neither.
+    bool zoomToSelection();
     // Scrolls a lane into view.
     void revealLane(int lane);
 
@@ -77,7 +85,9 @@ public:
     QScrollBar *verticalScrollBar() const { return vscroll_; }
 
 Q_SIGNALS:
-    // The user clicked an invocation, callback request, process or thread header.
+    // The user chose an invocation, callback request, process or thread (a click, or a key that
+    // steps between lanes and invocations; an invalid item when the keys reach the driver's lane).
+    // The view keeps its zoom: the item is already in view.
     void itemClicked(teescope::gui::ItemRef item);
     // The user selected a time range (shift-drag, or drag on the ruler).
     void rangeSelected(teescope::gui::TimeRange range);
@@ -91,6 +101,7 @@ protected:
     void mousePressEvent(QMouseEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
+    void mouseDoubleClickEvent(QMouseEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
     void leaveEvent(QEvent *event) override;
     bool event(QEvent *event) override;
@@ -107,6 +118,13 @@ private:
     int rowY(int lane, int row) const; // top of a row in widget coordinates
     int levelY(int lane, int level) const;
     QColor kindColor(quint16 kind) const;
+    // Keyboard navigation (timeline_view_input.cpp): the lane the keys move from, choosing a
+    // lane or a slice, and the steps.
+    int cursorLane() const;
+    void chooseSlice(const TimelineData::Found &found);
+    void chooseLane(int lane);
+    void stepLane(int direction);
+    bool stepInvocation(int direction);
 
     void paintRuler(QPainter &p);
     void paintLanes(QPainter &p);
@@ -134,6 +152,8 @@ private:
     ItemRef selected_;
     TimelineData::Found selectedSlice_;
     TimeRange range_;
+    int cursorLane_ = -1;   // the lane of the selection, or the lane the keys reached
+    qint64 anchorTs_ = -1;  // where the keys step from in a lane chosen with Up / Down
     Drag drag_ = Drag::None;
     QPoint pressPos_;
     QPoint lastDrag_;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The timeline view's input: mouse, wheel and keys (zoom, pan, selection by click and drag) and
-// its tooltips. Painting and layout are in timeline_view.cpp.
+// The timeline view's input: mouse, wheel and keys (zoom, pan, selection by click and drag,
+// stepping between lanes and invocations) and its tooltips. Painting and layout are in
+// timeline_view.cpp.
 #include "timeline/timeline_view.h"
 
 #include "core/format.h"
 #include "core/theme.h"
+#include "timeline/timeline_navigation.h"
 
 #include <QEvent>
 #include <QHelpEvent>
@@ -45,16 +47,19 @@ void TimelineView::changeEvent(QEvent *event)
 
 void TimelineView::wheelEvent(QWheelEvent *event)
 {
+    // As in the graph: the wheel zooms around the pointer (with or without Ctrl). Shift+wheel and
+    // a horizontal wheel pan; over the lane names the wheel scrolls the lanes.
     const QPoint delta = event->angleDelta();
-    if (event->modifiers() & Qt::ControlModifier) {
-        const double anchor = event->position().x() - kHeaderWidth;
-        mapping_.zoom(std::pow(kZoomStep, delta.y() / 120.0), anchor);
-        afterViewChange();
-    } else if ((event->modifiers() & Qt::ShiftModifier) || delta.x() != 0) {
+    const QPointF pos = event->position();
+    if ((event->modifiers() & Qt::ShiftModifier) || (delta.x() != 0 && delta.y() == 0)) {
         const int d = delta.x() != 0 ? delta.x() : delta.y();
         panBy(-d / 120.0 * plotWidth() / 8);
-    } else {
-        vscroll_->setValue(vscroll_->value() - delta.y() / 120 * 3 * kRowHeight);
+    } else if (pos.x() < kHeaderWidth && !(event->modifiers() & Qt::ControlModifier)) {
+        vscroll_->setValue(vscroll_->value() - delta.y() * 3 * kRowHeight / 120);
+    } else if (delta.y() != 0) {
+        const double anchor = std::clamp(pos.x() - kHeaderWidth, 0.0, plotWidth());
+        mapping_.zoom(std::pow(kZoomStep, delta.y() / 120.0), anchor);
+        afterViewChange();
     }
     event->accept();
 }
@@ -148,8 +153,26 @@ void TimelineView::mouseReleaseEvent(QMouseEvent *event)
     }
 }
 
+void TimelineView::mouseDoubleClickEvent(QMouseEvent *event)
+{
+    // The first click selected; the second zooms to what it selected.
+    drag_ = Drag::None;
+    if (event->button() != Qt::LeftButton)
+        return;
+    const auto found = sliceAt(event->position().toPoint());
+    if (!found.ok()) {
+        if (event->position().x() >= kHeaderWidth && lanesRect().contains(event->position().toPoint()))
+            zoomToSelection();
+        return;
+    }
+    const TimelineSlice &s = data_->slice(found);
+    Q_EMIT itemClicked({s.is(TimelineSlice::Request) ? ItemRef::Kind::Request : ItemRef::Kind::Invocation, s.id});
+    zoomToSlice(found);
+}
+
 void TimelineView::keyPressEvent(QKeyEvent *event)
 {
+    const bool shift = event->modifiers() & Qt::ShiftModifier;
     switch (event->key()) {
     case Qt::Key_Plus:
     case Qt::Key_Equal:
@@ -158,17 +181,35 @@ void TimelineView::keyPressEvent(QKeyEvent *event)
     case Qt::Key_Minus:
         zoomBy(1 / kZoomStep);
         break;
+    case Qt::Key_Z:
+        zoomToSelection();
+        break;
+    case Qt::Key_BracketLeft:
+        stepInvocation(-1);
+        break;
+    case Qt::Key_BracketRight:
+        stepInvocation(1);
+        break;
     case Qt::Key_Left:
-        panBy(-plotWidth() / 10);
+        // Steps between invocations once a lane is chosen; pans otherwise, or with Shift.
+        if (shift || !stepInvocation(-1))
+            panBy(-plotWidth() / 10);
         break;
     case Qt::Key_Right:
-        panBy(plotWidth() / 10);
+        if (shift || !stepInvocation(1))
+            panBy(plotWidth() / 10);
         break;
     case Qt::Key_Up:
-        vscroll_->setValue(vscroll_->value() - kRowHeight * 2);
+        stepLane(-1);
         break;
     case Qt::Key_Down:
-        vscroll_->setValue(vscroll_->value() + kRowHeight * 2);
+        stepLane(1);
+        break;
+    case Qt::Key_PageUp:
+        vscroll_->setValue(vscroll_->value() - vscroll_->pageStep());
+        break;
+    case Qt::Key_PageDown:
+        vscroll_->setValue(vscroll_->value() + vscroll_->pageStep());
         break;
     case Qt::Key_Home:
         resetZoom();
@@ -176,6 +217,76 @@ void TimelineView::keyPressEvent(QKeyEvent *event)
     default:
         QWidget::keyPressEvent(event);
     }
+}
+
+// --- keyboard navigation ---------------------------------------------------------------------
+
+int TimelineView::cursorLane() const
+{
+    if (selectedSlice_.ok())
+        return selectedSlice_.lane;
+    return cursorLane_ >= 0 && size_t(cursorLane_) < data_->lanes().size() && !isLaneHidden(cursorLane_) ? cursorLane_ : -1;
+}
+
+void TimelineView::chooseSlice(const TimelineData::Found &found)
+{
+    if (!found.ok())
+        return;
+    const TimelineSlice &s = data_->slice(found);
+    Q_EMIT itemClicked({s.is(TimelineSlice::Request) ? ItemRef::Kind::Request : ItemRef::Kind::Invocation, s.id});
+    cursorLane_ = found.lane;
+    anchorTs_ = s.begin;
+    scrollToSlice(found);
+}
+
+void TimelineView::chooseLane(int lane)
+{
+    if (lane < 0)
+        return;
+    const qint64 anchor = anchorTs_;
+    const TimelineLane &l = data_->lanes()[size_t(lane)];
+    if (l.kind == TimelineLane::Kind::Thread)
+        Q_EMIT itemClicked({ItemRef::Kind::Thread, l.threadId});
+    else if (l.kind == TimelineLane::Kind::Process)
+        Q_EMIT itemClicked({ItemRef::Kind::Process, l.processId});
+    else
+        Q_EMIT itemClicked({}); // the driver's lane is no item of its own
+    // The selection changed the cursor (or cleared it, for the driver's lane): the keys go on
+    // from this lane, at the time they came from.
+    cursorLane_ = lane;
+    anchorTs_ = anchor;
+    revealLane(lane);
+    update();
+}
+
+void TimelineView::stepLane(int direction)
+{
+    const int lane = adjacentLane(*data_, cursorLane(), direction, [this](int l) { return laneHeight(l) > 0; });
+    if (lane < 0)
+        return;
+    if (anchorTs_ < mapping_.viewBegin() || anchorTs_ > mapping_.viewEnd())
+        anchorTs_ = mapping_.viewBegin() + mapping_.viewSpan() / 2;
+    chooseLane(lane);
+}
+
+bool TimelineView::stepInvocation(int direction)
+{
+    if (selectedSlice_.ok()) {
+        const auto next = stepSlice(*data_, selectedSlice_, direction);
+        if (next.ok())
+            chooseSlice(next);
+        return true; // at the row's end: stay
+    }
+    const int lane = cursorLane();
+    if (lane < 0)
+        return false;
+    // A lane chosen with Up / Down: its first call after (or last before) where the keys came
+    // from, else from the edge of the view.
+    qint64 from = anchorTs_;
+    if (from < mapping_.viewBegin() || from > mapping_.viewEnd())
+        from = direction > 0 ? mapping_.viewBegin() : mapping_.viewEnd();
+    chooseSlice(sliceFrom(*data_, lane, from, direction));
+    return true;
 }
 
 void TimelineView::leaveEvent(QEvent *event)

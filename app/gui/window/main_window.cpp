@@ -8,25 +8,35 @@
 #include "window/inspector.h"
 #include "window/pages.h"
 
+#include <QAbstractScrollArea>
+#include <QAbstractSpinBox>
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QTabWidget>
+#include <QTextEdit>
 #include <QToolBar>
 #include <QVBoxLayout>
+
+#include <utility>
 
 namespace teescope::gui {
 
@@ -71,6 +81,7 @@ MainWindow::MainWindow(QWidget *parent, Layout remembered)
     }
     layout->addWidget(tabs_, 1);
     setCentralWidget(central);
+    connect(tabs_, &QTabWidget::currentChanged, this, &MainWindow::focusPageView);
 
     inspector_ = new Inspector(selection_, this);
     connect(inspector_, &Inspector::loaded, this, &MainWindow::updateSelectionStatus);
@@ -113,6 +124,8 @@ MainWindow::MainWindow(QWidget *parent, Layout remembered)
 
     createActions();
     restoreLayout();
+    // Sees every key before the focused widget does (see eventFilter).
+    QCoreApplication::instance()->installEventFilter(this);
 }
 
 MainWindow::~MainWindow() = default;
@@ -129,8 +142,11 @@ void MainWindow::createActions()
     });
     open->setShortcut(QKeySequence::Open);
     QAction *openTrace = file->addAction(tr("Open &Trace Directory…"), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a CTF trace directory"),
-                                                              settings().value(QStringLiteral("lastDir")).toString());
+        // The last trace opened (not the cache folder its database went to), else home.
+        QString start = settings().value(QStringLiteral("lastTraceDir")).toString();
+        if (start.isEmpty() || !QFileInfo(start).isDir())
+            start = QDir::homePath();
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a CTF trace directory"), start);
         if (!dir.isEmpty())
             openPath(dir);
     });
@@ -171,21 +187,16 @@ void MainWindow::createActions()
     darkAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
-        QStringList lines;
-        for (QMenu *menu : menuBar()->findChildren<QMenu *>())
-            for (QAction *a : menu->actions())
-                if (!a->shortcut().isEmpty())
-                    lines << a->text().remove(QLatin1Char('&')).remove(QStringLiteral("…")) + QStringLiteral(": ") +
-                                 a->shortcut().toString(QKeySequence::NativeText);
-        QMessageBox box(QMessageBox::Information, tr("Keyboard shortcuts"), lines.join(QLatin1Char('\n')),
-                        QMessageBox::Ok, this);
+    help->addAction(tr("&Keyboard and Mouse"), this, [this] {
+        QMessageBox box(QMessageBox::Information, tr("Keyboard and mouse"), shortcutsHelp(), QMessageBox::Ok, this);
+        box.setObjectName(QStringLiteral("shortcutsHelp"));
         box.setTextFormat(Qt::PlainText);
         box.exec();
     });
     help->addAction(tr("&About teescope"), this, [this] {
         QMessageBox box(QMessageBox::Information, tr("About teescope"),
-                        tr("teescope-gui: capability graphs, timelines, leaks and latency of TEE object graphs."),
+                        tr("teescope-gui %1\n\nCapability graphs, timelines, leaks and latency of TEE object graphs.")
+                            .arg(QStringLiteral(TEESCOPE_VERSION)),
                         QMessageBox::Ok, this);
         box.setTextFormat(Qt::PlainText);
         box.exec();
@@ -237,6 +248,7 @@ void MainWindow::setDarkPalette(bool dark)
 
 bool MainWindow::openDatabase(const QString &path, QString *error)
 {
+    QString traceDir = std::exchange(openingTraceDir_, QString());
     TraceInfo info;
     try {
         info = loadTraceInfo(openTraceDb(path));
@@ -246,9 +258,16 @@ bool MainWindow::openDatabase(const QString &path, QString *error)
         return false;
     }
     trace_ = info;
-    if (layout_ == Layout::Remembered)
+    // A database imported from a trace directory is named after the trace, not after its file
+    // in the cache folder (which is no place to look for databases either).
+    if (traceDir.isEmpty() && !info.tracePath.isEmpty() &&
+        QFileInfo(path).absoluteFilePath() == QFileInfo(ImportRunner::databaseFor(info.tracePath)).absoluteFilePath())
+        traceDir = info.tracePath;
+    if (layout_ == Layout::Remembered && traceDir.isEmpty())
         settings().setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
-    setWindowTitle(QFileInfo(path).fileName() + QStringLiteral(" — teescope"));
+    const QString name = traceDir.isEmpty() ? QFileInfo(path).fileName() : QDir(traceDir).dirName();
+    setWindowTitle(name + QStringLiteral(" — teescope"));
+    setWindowFilePath(traceDir.isEmpty() ? QFileInfo(path).absoluteFilePath() : QFileInfo(traceDir).absoluteFilePath());
     selection_->clear();
     selection_->setGuestFilter(Selection::kAllGuests);
     updateGuestFilterBox();
@@ -278,7 +297,10 @@ void MainWindow::openPath(const QString &path)
 void MainWindow::openTraceDirectory(const QString &traceDir)
 {
     const QString db = ImportRunner::databaseFor(traceDir);
+    if (layout_ == Layout::Remembered)
+        settings().setValue(QStringLiteral("lastTraceDir"), QFileInfo(traceDir).absoluteFilePath());
     if (ImportRunner::isUpToDate(db, traceDir)) {
+        openingTraceDir_ = traceDir;
         openPath(db);
         return;
     }
@@ -305,6 +327,7 @@ void MainWindow::openTraceDirectory(const QString &traceDir)
                     if (ok) {
                         if (!message.isEmpty())
                             statusBar()->showMessage(message, 15000);
+                        openingTraceDir_ = importingTraceDir_;
                         openPath(dbPath);
                         return;
                     }
@@ -326,6 +349,7 @@ void MainWindow::openTraceDirectory(const QString &traceDir)
     importProgress_->setAutoClose(false);
     importProgress_->setAutoReset(false);
     connect(importProgress_, &QProgressDialog::canceled, importer_, &ImportRunner::cancel);
+    importingTraceDir_ = traceDir;
     importer_->start(traceDir, db);
 }
 
@@ -440,6 +464,117 @@ void MainWindow::exportCurrent()
         return;
     }
     statusBar()->showMessage(tr("Exported %1").arg(path), 8000);
+}
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    // The docks keep their width when the window shrinks: in a small window the inspector
+    // yields to the view. Once the layout has placed the dock at the new size.
+    if (!inspectorCapPending_) {
+        inspectorCapPending_ = true;
+        QMetaObject::invokeMethod(this, &MainWindow::capInspectorWidth, Qt::QueuedConnection);
+    }
+}
+
+void MainWindow::capInspectorWidth()
+{
+    inspectorCapPending_ = false;
+    const int most = int(width() * kInspectorMaxShare);
+    if (inspectorDock_->isVisibleTo(this) && !inspectorDock_->isFloating() && inspectorDock_->width() > most)
+        resizeDocks({inspectorDock_}, {most}, Qt::Horizontal);
+}
+
+bool MainWindow::isApplicationShortcut(const QKeyEvent *event) const
+{
+    const Qt::KeyboardModifiers mods = event->modifiers() & ~Qt::KeypadModifier;
+    // Plain and shifted keys are typing: only Ctrl / Alt / Meta chords and function keys count.
+    const bool fkey = event->key() >= Qt::Key_F1 && event->key() <= Qt::Key_F35;
+    if (!fkey && !(mods & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier)))
+        return false;
+    // Ctrl++ arrives as Ctrl+Shift++ on most layouts: try it without Shift too.
+    const QKeySequence typed(QKeyCombination(mods, Qt::Key(event->key())));
+    const QKeySequence unshifted(QKeyCombination(mods & ~Qt::ShiftModifier, Qt::Key(event->key())));
+    for (const QAction *action : findChildren<QAction *>()) {
+        if (!action->isEnabled())
+            continue;
+        for (const QKeySequence &shortcut : action->shortcuts())
+            if (shortcut == typed || shortcut == unshifted)
+                return true;
+    }
+    return false;
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    // A focused text box asks to keep the keys it has a binding for (ShortcutOverride); for the
+    // window's own shortcuts the answer is no, wherever the focus is in this window or its
+    // inspector. Dialogs keep their keys.
+    if (event->type() == QEvent::ShortcutOverride && watched->isWidgetType()) {
+        const QWidget *window = static_cast<QWidget *>(watched)->window();
+        if ((window == this || window == inspectorDock_) && isApplicationShortcut(static_cast<QKeyEvent *>(event))) {
+            event->ignore();
+            return true;
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::focusPageView(int index)
+{
+    auto *page = qobject_cast<ViewPage *>(tabs_->widget(index));
+    QWidget *focus = QApplication::focusWidget();
+    const bool textBox = qobject_cast<QLineEdit *>(focus) || qobject_cast<QAbstractSpinBox *>(focus) ||
+                         qobject_cast<QTextEdit *>(focus) || qobject_cast<QPlainTextEdit *>(focus);
+    if (!page || !focus || !textBox || !page->isAncestorOf(focus))
+        return;
+    // The page's view: its focus proxy, else its first visible scroll area (graph, table, tree).
+    QWidget *view = page->focusProxy();
+    if (!view)
+        for (QAbstractScrollArea *area : page->findChildren<QAbstractScrollArea *>())
+            if (area->isVisible() && area->focusPolicy() != Qt::NoFocus) {
+                view = area;
+                break;
+            }
+    if (view)
+        view->setFocus(Qt::OtherFocusReason);
+    else
+        tabs_->tabBar()->setFocus(Qt::OtherFocusReason);
+}
+
+QString MainWindow::shortcutsHelp() const
+{
+    QStringList lines;
+    lines << tr("Everywhere (also while typing in a filter or search box):");
+    for (QMenu *menu : menuBar()->findChildren<QMenu *>())
+        for (QAction *a : menu->actions())
+            if (!a->shortcut().isEmpty())
+                lines << QStringLiteral("  ") + a->shortcut().toString(QKeySequence::NativeText) + QStringLiteral("  ") +
+                             a->text().remove(QLatin1Char('&')).remove(QStringLiteral("…"));
+    const auto section = [&lines](const QString &title, const QStringList &entries) {
+        lines << QString() << title;
+        for (const QString &e : entries)
+            lines << QStringLiteral("  ") + e;
+    };
+    section(tr("Summary:"), {tr("Click a number: the view that shows those items")});
+    section(tr("Graph:"), {tr("Click: select · Double-click a process: collapse or expand it"),
+                           tr("Wheel: zoom at the pointer · Drag: pan · Right-click: menu"),
+                           tr("+ / -: zoom · Enter in the search box: next match")});
+    section(tr("Timeline:"),
+            {tr("Click: select an invocation, callback request or lane (the view stays)"),
+             tr("Double-click or Z: zoom to the selection · Home: the whole trace"),
+             tr("Wheel or Ctrl+wheel: zoom at the pointer · + / -: zoom"),
+             tr("Shift+wheel, horizontal wheel, Shift+Left / Right or drag: pan"),
+             tr("Wheel over the lane names, Page Up / Down: scroll the lanes"),
+             tr("Shift+drag or drag on the ruler: select a time range"),
+             tr("Click or drag in the overview strip: move the view"),
+             tr("Up / Down: previous / next lane"),
+             tr("Left / Right or [ / ]: previous / next invocation in the lane")});
+    section(tr("Leaks:"), {tr("Click: select · Right-click: suppress by class or creator")});
+    section(tr("Latency:"), {tr("Click a row: its histogram and scatter · Click a point: select that invocation"),
+                             tr("Typing in the filter keeps the selected row while it matches")});
+    section(tr("Inspector:"), {tr("Activate a link: select that item")});
+    return lines.join(QLatin1Char('\n'));
 }
 
 } // namespace teescope::gui

@@ -18,6 +18,7 @@ class QTabWidget;
 class QDockWidget;
 class QProgressDialog;
 class QAction;
+class QKeyEvent;
 
 namespace teescope::gui {
 
@@ -56,6 +57,11 @@ public:
     QComboBox *guestFilterBox() const { return guestBox_; }
     void setDarkPalette(bool dark);
     bool isDarkPalette() const { return dark_; }
+    // What Help > Keyboard and Mouse shows: the menus' shortcuts, then each view's mouse gestures
+    // and keys.
+    QString shortcutsHelp() const;
+    // The largest share of the window's width the docked inspector keeps when the window shrinks.
+    static constexpr double kInspectorMaxShare = 0.25;
 
 Q_SIGNALS:
     // A database was opened (after an import, too).
@@ -65,6 +71,10 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    // Application shortcuts win over a focused text box's own bindings (Ctrl+E is "end of line"
+    // in a line edit on X11).
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void createActions();
@@ -73,6 +83,10 @@ private:
     void exportCurrent();
     void restoreLayout();
     void updateGuestFilterBox();
+    // After a page switch, focus goes to the page's view, never into its filter or search box.
+    void focusPageView(int index);
+    bool isApplicationShortcut(const QKeyEvent *event) const;
+    void capInspectorWidth();
 
     Selection *selection_;
     QList<ViewPage *> pages_;
@@ -88,7 +102,10 @@ private:
     QProgressDialog *importProgress_ = nullptr;
     QAction *darkAction_ = nullptr;
     TraceInfo trace_;
+    QString openingTraceDir_;   // the trace directory whose database is being opened
+    QString importingTraceDir_; // the trace directory being imported
     bool dark_ = false;
+    bool inspectorCapPending_ = false;
     Layout layout_;
 };
 
