@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -43,22 +44,42 @@ OutputLock::OutputLock(std::string db) : db_(std::move(db)) {}
 
 OutputLock::~OutputLock()
 {
+    // The lock file goes while it is still locked: an import waiting on it finds, once it has
+    // the lock, that the path no longer names its file, and opens the path again.
+    if (held_)
+        ::unlink(path().c_str());
     if (fd_ >= 0)
         ::close(fd_); // releases the lock unless an importer child still holds the descriptor
+}
+
+bool OutputLock::names_locked_file() const
+{
+    struct stat opened {}, named {};
+    return ::fstat(fd_, &opened) == 0 && ::stat(path().c_str(), &named) == 0 && opened.st_dev == named.st_dev
+           && opened.st_ino == named.st_ino;
 }
 
 OutputLock::Result OutputLock::acquire(std::chrono::milliseconds wait, const std::function<bool()> &stop,
                                        const std::function<void(pid_t)> &on_wait)
 {
-    // The importer child is forked, never exec'd: it inherits the descriptor and so the lock.
-    fd_ = ::open(path().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
-        error_ = "cannot create the lock file " + path() + ": " + std::strerror(errno);
-        return Result::Failed;
-    }
     const auto deadline = std::chrono::steady_clock::now() + wait;
     bool waiting = false;
-    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    for (;;) {
+        // The importer child is forked, never exec'd: it inherits the descriptor and so the lock.
+        if (fd_ < 0)
+            fd_ = ::open(path().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) {
+            error_ = "cannot create the lock file " + path() + ": " + std::strerror(errno);
+            return Result::Failed;
+        }
+        if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) {
+            if (names_locked_file())
+                break;
+            // Removed by the import that held it, as it ended: lock the path's file anew.
+            ::close(fd_);
+            fd_ = -1;
+            continue;
+        }
         if (errno != EWOULDBLOCK && errno != EINTR) {
             error_ = "cannot lock " + path() + ": " + std::strerror(errno);
             return Result::Failed;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // One import at a time per database file: an advisory lock (flock) on FILE.db.lock, held from
 // before the import starts until its last process has ended (the importer child inherits it).
-// The lock file stays in place: removing it would race with the next import that opens it.
+// The holder removes the lock file before it lets go of it; an import that then gets the lock of
+// a file the path no longer names opens the path again, so two imports never hold two files.
 #pragma once
 
 #include <sys/types.h>
@@ -36,6 +37,9 @@ public:
     int remove_partials() const;
 
 private:
+    // Whether the path still names the file fd_ has locked.
+    bool names_locked_file() const;
+
     std::string db_;
     int fd_ = -1;
     bool held_ = false;

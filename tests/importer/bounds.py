@@ -263,13 +263,14 @@ def killed_at_random_points(env):
 
 @case
 def concurrent_imports_of_one_database(env):
-    # Two imports started together write one database: both end with 0, one after the other,
-    # and whenever one has said it wrote the database, the database is a complete import.
+    # Three imports started together write one database: all end with 0, one after the other,
+    # and whenever one has said it wrote the database, the database is a complete import. The
+    # last one removes the lock file (the others, waiting on a removed file, lock it anew).
     trace = os.path.join(env.samples, "lossy")
     expected = env.solo(trace)
     db = os.path.join(env.tmp, "r.db")
     for round_ in range(3):
-        procs = [env.start(trace, db), env.start(trace, db)]
+        procs = [env.start(trace, db) for _ in range(3)]
         problems = []
 
         def watch(p):
@@ -294,6 +295,7 @@ def concurrent_imports_of_one_database(env):
         expect(not problems, "; ".join(problems))
         expect(dump(db) == expected, f"round {round_}: {db} differs from a solo import")
         expect(not partials(db), f"round {round_}: partial files left: {partials(db)}")
+        expect(not os.path.exists(db + ".lock"), f"round {round_}: {db}.lock left behind")
 
 
 @case

@@ -109,11 +109,13 @@ public:
         touch();
         discarded_packets += count;
     }
-    void on_unreadable_packets(int64_t, int64_t, uint64_t count, std::string_view, std::string_view) override
+    void on_unreadable_packets(int64_t begin, int64_t end, uint64_t count, std::string_view, std::string_view) override
     {
         touch();
         unreadable_packets += count;
+        unreadable.emplace_back(begin, end);
     }
+    std::vector<std::pair<int64_t, int64_t>> unreadable; // time ranges
     void on_foreign_event(std::string_view name, int64_t) override
     {
         touch();
@@ -476,6 +478,33 @@ TEST(ReaderErrors, TruncatedStreamKeepsItsCompletePacketsAndTheOtherStreams)
     EXPECT_TRUE(sink.ended);
     EXPECT_EQ(sink.calls_after_end, 0);
     EXPECT_EQ(read_file(stream), damaged); // the user's trace is left as it was
+}
+
+TEST(ReaderErrors, TruncatedStreamWithoutIndexLosesFromItsLastPacketsEnd)
+{
+    TempDir dir;
+    const fs::path trace = copy_trace(dir, "lossy");
+    const auto ends = packet_ends(stream_dir(trace) / "index" / "teescope_1.idx");
+    const uint64_t kept = ends[ends.size() / 2];
+    fs::resize_file(stream_dir(trace) / "teescope_1", kept + 1000);
+    fs::remove_all(stream_dir(trace) / "index");
+
+    // The last event of the stream's complete packets, as babeltrace2 reads them alone.
+    TempDir other;
+    const fs::path alone = copy_trace(other, "lossy");
+    fs::resize_file(stream_dir(alone) / "teescope_1", kept);
+    fs::remove(stream_dir(alone) / "teescope_0");
+    fs::remove_all(stream_dir(alone) / "index");
+    const auto events = babeltrace_text(alone);
+    ASSERT_FALSE(events.empty());
+
+    RecordingSink sink;
+    TraceReader(trace.string()).run(sink);
+    ASSERT_EQ(sink.unreadable.size(), 1u);
+    // Not the start of the trace: the packet kept last ended at or after its last event.
+    EXPECT_GE(sink.unreadable[0].first, events.back().ts);
+    EXPECT_LT(sink.unreadable[0].first, events.back().ts + 1000000000);
+    EXPECT_GE(sink.unreadable[0].second, sink.unreadable[0].first);
 }
 
 TEST(ReaderErrors, CorruptedPacketLosesOnlyWhatFollowsTheDamageInIt)

@@ -371,7 +371,7 @@ QString TimelineView::tooltipText(QPoint pos) const
                         .arg(l.tid)
                         .arg(formatCount(l.invocations), formatCount(l.requests));
         else
-            text += nl + (l.endKind.isEmpty() ? QString() : tr("ended: %1").arg(l.endKind));
+            text += nl + (l.endKind.isEmpty() ? QString() : tr("ended: %1").arg(valueText(l.endKind)));
         return text;
     }
     return {};

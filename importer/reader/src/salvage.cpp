@@ -18,6 +18,7 @@
 
 #include "teescope/importer/bt_error.h"
 #include "teescope/importer/bt_ref.h"
+#include "stream_decode.h"
 #include "trace_files.h"
 
 namespace teescope::importer {
@@ -57,6 +58,19 @@ struct Checker {
         return why;
     }
     bool accepts(const fs::path &stream, uint64_t bytes) { return check(stream, bytes, false).empty(); }
+
+    // The time of the last message of `stream` cut to `bytes` (ns from the origin; -1: unknown).
+    int64_t last_time(const fs::path &stream, uint64_t bytes)
+    {
+        if (on_trial)
+            on_trial();
+        const fs::path dir = trial_dir(scratch, "trial-" + std::to_string(trials++), metadata);
+        copy_prefix(stream, dir / stream.filename(), bytes);
+        const Decoded d = decode_stream(ctf_fs, dir.string());
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+        return d.why.empty() ? d.last_ts : -1;
+    }
 };
 
 } // namespace
@@ -109,20 +123,6 @@ const std::string &ScratchDir::path()
     return path_;
 }
 
-namespace {
-
-ValueRef inputs_params(const std::string &dir)
-{
-    ValueRef params(bt_value_map_create());
-    bt_value *inputs = nullptr;
-    if (!params
-        || bt_value_map_insert_empty_array_entry(params.get(), "inputs", &inputs) != BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK
-        || bt_value_array_append_string_element(inputs, dir.c_str()) != BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK)
-        throw std::bad_alloc();
-    return params;
-}
-
-} // namespace
 
 std::string check_ctf_trace(const bt_component_class_source *ctf_fs, const std::string &dir)
 {
@@ -273,6 +273,10 @@ SalvagedTrace salvage_trace(const bt_component_class_source *ctf_fs, const std::
             loss.begin_ns = lo ? clock.ns(packets[lo - 1].ts_end) : clock.ns(packets[0].ts_begin);
             if (packets.size() > lo)
                 loss.end_ns = clock.ns(packets.back().ts_end);
+        } else if (lo > 0) {
+            // No index: the loss begins where the last packet kept ends (its end time, read from
+            // it); its end is not known.
+            loss.begin_ns = checker.last_time(stream, loss.kept_bytes);
         }
         out.losses.push_back(loss);
         if (lo > 0)

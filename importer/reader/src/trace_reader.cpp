@@ -14,6 +14,7 @@
 
 #include "teescope/importer/bt_error.h"
 #include "teescope/importer/bt_ref.h"
+#include "stream_decode.h"
 #include "teescope/importer/message_decoder.h"
 #include "teescope/importer/salvage.h"
 
@@ -69,15 +70,6 @@ PluginRef find_plugin(const char *name, const std::string &trace)
     return plugin;
 }
 
-ValueRef inputs_params(const std::string &dir)
-{
-    ValueRef params(bt_value_map_create());
-    bt_value *inputs = nullptr;
-    if (!params || bt_value_map_insert_empty_array_entry(params.get(), "inputs", &inputs) != BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK
-        || bt_value_array_append_string_element(inputs, dir.c_str()) != BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK)
-        throw std::bad_alloc();
-    return params;
-}
 
 // What the simple sink's consume function works with.
 struct RunState {
