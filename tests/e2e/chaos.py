@@ -30,9 +30,8 @@ import tempfile
 import time
 
 # Scenarios with several processes (and callback requests across them), with their arguments.
-# (scenario_callbacks is left out: its notifiers wait up to a minute for a listener that was
-# killed, which makes a run long without telling more than scenario_killed does.)
 SCENARIOS = [
+    ("callbacks", []),
     ("sharing", []),
     ("killed", []),
     ("publish", []),
@@ -41,6 +40,7 @@ SCENARIOS = [
 ]
 PATIENCE_S = 8
 RECORD_BOUND_S = 60
+INTERRUPTED = collections.Counter()  # runs that needed the Ctrl-C, by scenario
 
 
 def children_of(pid):
@@ -110,6 +110,7 @@ def one_run(a, seed, work):
     try:
         rec.wait(timeout=PATIENCE_S)
     except subprocess.TimeoutExpired:
+        INTERRUPTED[name] += 1
         os.killpg(rec.pid, signal.SIGINT)
     try:
         _, err = rec.communicate(timeout=RECORD_BOUND_S)
@@ -191,7 +192,8 @@ def main():
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
     print(f"chaos: {a.runs} runs (seeds {a.seed}..{a.seed + a.runs - 1}) in {time.monotonic() - started:.0f} s: "
-          f"{dict(by_scenario)}; {kills} SIGKILLs, landing in {dict(landed)}; {failures} failed")
+          f"{dict(by_scenario)}; {kills} SIGKILLs, landing in {dict(landed)}; "
+          f"Ctrl-C needed after {PATIENCE_S} s: {dict(INTERRUPTED)}; {failures} failed")
     return 1 if failures else 0
 
 

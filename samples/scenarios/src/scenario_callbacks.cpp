@@ -70,7 +70,23 @@ int main(int argc, char **argv)
         std::vector<pid_t> notifiers;
         for (int i = 0; i < 2; ++i)
             notifiers.push_back(spawn("notifier" + std::to_string(i + 1),
-                                      [&, i] { return run_notifier(i, notifies, go[i], finished[i]); }));
+                                      [&, i] {
+                                          // Only this notifier's ends stay open here, so that a
+                                          // listener that dies is an end of file, not a wait.
+                                          for (int j = 0; j < 2; ++j) {
+                                              go[j].close_write();
+                                              finished[j].close_read();
+                                              if (j != i) {
+                                                  go[j].close_read();
+                                                  finished[j].close_write();
+                                              }
+                                          }
+                                          return run_notifier(i, notifies, go[i], finished[i]);
+                                      }));
+        for (int i = 0; i < 2; ++i) {
+            go[i].close_read();
+            finished[i].close_write();
+        }
 
         // This process is L, the listener.
         Context ctx;
