@@ -5,6 +5,7 @@
 #include "core/theme.h"
 #include "graph/graph_layout.h"
 
+#include <QCoreApplication>
 #include <QGraphicsScene>
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
@@ -158,11 +159,22 @@ void GraphNodeItem::paint(QPainter *p, const QStyleOptionGraphicsItem *option, Q
         f.setBold(ref_.kind == ItemRef::Kind::Process);
         p->setFont(f);
         p->setPen(dark ? QColor(0xf0, 0xf0, 0xf0) : QColor(0x10, 0x10, 0x10));
-        QString shown = label_;
-        if (state_.folded > 0)
-            shown += QStringLiteral("  +%1").arg(state_.folded);
-        const QString elided = p->fontMetrics().elidedText(shown, Qt::ElideMiddle, int(r.width() - 10));
-        p->drawText(r.adjusted(5, 0, -5, 0), Qt::AlignCenter, elided);
+        const QRectF inside = r.adjusted(5, 0, -5, 0);
+        const QString elided = p->fontMetrics().elidedText(label_, Qt::ElideMiddle, int(inside.width()));
+        if (state_.folded > 0) {
+            // The name keeps its line; what is folded into the process goes below it.
+            const double half = inside.height() / 2;
+            p->drawText(QRectF(inside.left(), inside.top(), inside.width(), half), Qt::AlignHCenter | Qt::AlignBottom,
+                        elided);
+            QFont small = p->font();
+            small.setBold(false);
+            small.setPointSizeF(6.5);
+            p->setFont(small);
+            p->drawText(QRectF(inside.left(), inside.top() + half, inside.width(), half),
+                        Qt::AlignHCenter | Qt::AlignTop, QCoreApplication::translate("GraphNodeItem", "+%n folded", nullptr, state_.folded));
+        } else {
+            p->drawText(inside, Qt::AlignCenter, elided);
+        }
     }
 
     // Badges: leak top right, shared next to it, data loss top left.

@@ -295,10 +295,16 @@ void GraphPage::startLayout()
     if (!graph_ || graph_->isEmpty())
         return;
     const int generation = layoutGeneration_.next();
-    CapabilityGraphPtr graph = graph_;
+    // With processes collapsed, what folds into them takes no room: the drawing is laid out.
+    QList<int> drawnIndex;
+    CapabilityGraphPtr graph = collapsed_.isEmpty() ? graph_ : drawnGraph(&drawnIndex);
     const LayoutOptions options = layoutOptions_;
     runJob<GraphLayout>(
-        this, [graph, options] { return layoutCapabilityGraph(*graph, options); },
+        this,
+        [graph, options, drawnIndex] {
+            GraphLayout layout = layoutCapabilityGraph(*graph, options);
+            return drawnIndex.isEmpty() ? layout : spreadLayout(layout, drawnIndex);
+        },
         [this, generation](JobResult<GraphLayout> result) {
             if (!layoutGeneration_.isCurrent(generation))
                 return;
@@ -358,16 +364,6 @@ void GraphPage::applyPositions(const QList<QPointF> &positions)
     for (int i = 0; i < nodeItems_.size() && i < positions.size(); ++i)
         nodeItems_[i]->setPos(positions[i]);
     updateEdges();
-}
-
-int GraphPage::representative(int node) const
-{
-    if (!graph_ || node < 0 || node >= graph_->nodes.size())
-        return -1;
-    const GraphNode &n = graph_->nodes[node];
-    if (n.kind != NodeKind::Process && n.ownerProcess >= 0 && collapsed_.contains(n.ownerProcess))
-        return n.ownerProcess;
-    return node;
 }
 
 void GraphPage::updateEdges()
@@ -504,18 +500,6 @@ void GraphPage::updateTimeControls()
     }
 }
 
-void GraphPage::setCollapsed(int processNode, bool collapsed)
-{
-    if (!graph_ || processNode < 0 || processNode >= graph_->nodes.size() ||
-        graph_->nodes[processNode].kind != NodeKind::Process)
-        return;
-    if (collapsed)
-        collapsed_.insert(processNode);
-    else
-        collapsed_.remove(processNode);
-    applyStates();
-}
-
 GraphNodeItem *GraphPage::nodeItem(int node) const
 {
     return node >= 0 && node < nodeItems_.size() ? nodeItems_[node] : nullptr;
@@ -608,15 +592,13 @@ void GraphPage::showContextMenu(int node, QPoint globalPos)
         menu.addSeparator();
     }
     menu.addAction(tr("Collapse all processes"), this, [this] {
+        QSet<int> all;
         for (int i = 0; i < graph_->nodes.size(); ++i)
             if (graph_->nodes[i].kind == NodeKind::Process)
-                collapsed_.insert(i);
-        applyStates();
+                all.insert(i);
+        setCollapsedSet(all);
     });
-    menu.addAction(tr("Expand all processes"), this, [this] {
-        collapsed_.clear();
-        applyStates();
-    });
+    menu.addAction(tr("Expand all processes"), this, [this] { setCollapsedSet({}); });
     menu.exec(globalPos);
 }
 

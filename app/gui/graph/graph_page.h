@@ -116,6 +116,13 @@ class GraphPage : public ViewPage
     void clearScene(const QString &message = {});
     void buildScene(const QList<QPointF> &start);
     void startLayout();
+    // The processes shown collapsed; the graph is laid out again without what folds into them.
+    void setCollapsedSet(QSet<int> processes);
+    // The graph as drawn with processes collapsed: the nodes folded into them are left out and
+    // their edges go to the process. `drawnIndex` gets, per node of graph_, its drawn node.
+    CapabilityGraphPtr drawnGraph(QList<int> *drawnIndex) const;
+    // A layout of the drawn graph as a layout of every node: folded ones sit on their process.
+    static GraphLayout spreadLayout(const GraphLayout &drawn, const QList<int> &drawnIndex);
     void applyPositions(const QList<QPointF> &positions);
     void finishLayout(GraphLayout layout);
     void updateEdges();

@@ -277,6 +277,15 @@ class GraphPageTest : public QObject
             process = p;
         }
         QVERIFY(members > 0);
+        auto drawnBounds = [&] {
+            QRectF r;
+            for (int i = 0; i < g.nodes.size(); ++i)
+                if (o.page->nodeItem(i)->isVisible())
+                    r |= o.page->nodeItem(i)->sceneBoundingRect();
+            return r;
+        };
+        const QRectF expanded = drawnBounds();
+        QSignalSpy laidOut(o.page.get(), &GraphPage::layoutApplied);
         o.page->setCollapsed(process, true);
         for (int i = 0; i < g.nodes.size(); ++i) {
             const bool folded = g.nodes[i].kind != NodeKind::Process && g.nodes[i].ownerProcess == process;
@@ -288,9 +297,21 @@ class GraphPageTest : public QObject
             const int a = o.page->representative(g.edges[e].from), b = o.page->representative(g.edges[e].to);
             QCOMPARE(o.page->edgeItem(e)->isVisible(), a != b);
         }
+        // Laid out again, the folded nodes leave no hole: the drawing is smaller, and they sit
+        // under their process.
+        QVERIFY(laidOut.wait(10000));
+        const QRectF collapsed = drawnBounds();
+        QVERIFY2(collapsed.width() * collapsed.height() < expanded.width() * expanded.height(),
+                 qPrintable(QStringLiteral("%1x%2 collapsed, %3x%4 expanded")
+                                .arg(collapsed.width()).arg(collapsed.height())
+                                .arg(expanded.width()).arg(expanded.height())));
+        for (int i = 0; i < g.nodes.size(); ++i)
+            if (g.nodes[i].kind != NodeKind::Process && g.nodes[i].ownerProcess == process)
+                QCOMPARE(o.page->nodeItem(i)->pos(), o.page->nodeItem(process)->pos());
         o.page->setCollapsed(process, false);
         for (int i = 0; i < g.nodes.size(); ++i)
             QVERIFY(o.page->nodeItem(i)->isVisible());
+        QVERIFY(laidOut.wait(10000));
 
         // A double click on the process folds it too.
         o.page->view()->centerOn(o.page->nodeItem(process));
