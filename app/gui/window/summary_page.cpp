@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "window/summary_page.h"
 
+#include "tables/column_fit.h"
+
 #include "core/csv_writer.h"
 #include "core/format.h"
 #include "core/theme.h"
+#include "tables/column_fit.h"
 #include "tables/leak_record.h"
 #include "window/summary_loss_dialog.h"
 #include "window/summary_models.h"
@@ -129,6 +132,8 @@ SummaryPage::SummaryPage(Selection *selection, QWidget *parent)
     processesView_->setSortingEnabled(true);
     processesView_->horizontalHeader()->setStretchLastSection(false);
     processesView_->sortByColumn(ProcessesModel::Start, Qt::AscendingOrder);
+    // In a narrow window the process column keeps its width and the others give up room.
+    processColumns_ = new ColumnFit(processesView_, {ProcessesModel::Process}, {ProcessesModel::EndKind});
     connect(processesView_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
                 if (current.isValid() && !processesView_->property("following").toBool())
@@ -146,6 +151,7 @@ SummaryPage::SummaryPage(Selection *selection, QWidget *parent)
     slowestList_ = new QTreeWidget(lists);
     slowestList_->setHeaderLabels({tr("Slowest services"), tr("Op"), tr("Count"), tr("p99"), tr("Max")});
     slowestList_->setRootIsDecorated(false);
+    slowestColumns_ = new ColumnFit(slowestList_, {0, 1, 3}, {});
     connect(slowestList_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) {
         this->selection()->revealGroup({ItemGroup::Kind::Service, item->data(0, Qt::UserRole).toString(),
                                         item->data(1, Qt::UserRole).toLongLong()},
@@ -298,7 +304,7 @@ void SummaryPage::showDetails(const SummaryDetails &d)
     guestsLabel_->setText(guests.isEmpty() ? QString() : tr("Xen guests: %1").arg(guests.join(QStringLiteral("; "))));
     guestsLabel_->setVisible(!guests.isEmpty());
     processes_->setProcesses(d.processes, trace_.firstTs);
-    processesView_->resizeColumnsToContents();
+    processColumns_->fit();
     followSelection(selection()->item());
     stats_->setStats(d.stats);
     statsView_->resizeColumnsToContents();
@@ -319,7 +325,7 @@ void SummaryPage::showDetails(const SummaryDetails &d)
         for (int c = 2; c < 5; ++c)
             item->setTextAlignment(c, Qt::AlignRight | Qt::AlignVCenter);
     }
-    slowestList_->resizeColumnToContents(0);
+    slowestColumns_->fit();
 }
 
 void SummaryPage::setSuppressions(const Suppressions &suppressions)

@@ -21,6 +21,8 @@ class QSortFilterProxyModel;
 
 namespace teescope::gui {
 
+class ColumnFit;
+
 class ProcessesModel;
 class ImportStatsModel;
 
@@ -89,6 +91,8 @@ private:
     QLabel *statsClean_;
     QTreeWidget *leaksList_;
     QTreeWidget *slowestList_;
+    ColumnFit *processColumns_ = nullptr;
+    ColumnFit *slowestColumns_ = nullptr;
 };
 
 } // namespace teescope::gui
