@@ -53,15 +53,17 @@ constexpr CommandHelp kCommands[] = {
         Count the events of a trace per name and report data loss.
 )"},
     {"import", R"(  import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none] [--stall-timeout SECONDS]
-         [--lock-timeout SECONDS]
+         [--lock-timeout SECONDS] [--allow-empty]
         Read a trace into a SQLite database (default TRACE_DIR.db): lifetimes of contexts,
         handles, objects, invocations, callback requests, shm and sessions, provenance, leaks,
         sharing and latency. The reader is stopped when it makes no progress for
         --stall-timeout (default 30, 0: never); an import to a database another import is
         writing waits for it up to --lock-timeout (default 600). Exit 0 imported; 1 not a
-        trace or not writable; 3 the trace could not be read to its end (the database says
-        so); 4 stopped by the stall timeout; 5 the other import did not end in time;
-        130 cancelled (SIGINT, SIGTERM). Only exit 0 and 3 write the database.
+        trace or not writable, or a trace without teescope events (the database is written
+        and says so; --allow-empty: exit 0); 3 the trace could not be read to its end (the
+        database says so); 4 stopped by the stall timeout; 5 the other import did not end in
+        time; 130 cancelled (SIGINT, SIGTERM). Only exit 0, 3 and 1 for a trace without
+        teescope events write the database.
 )"},
     {"report", R"(  report {leaks|sharing|latency|stats|objects} FILE.db [--format text|csv|json]
         Print one view of an imported trace.
@@ -265,6 +267,8 @@ int cmd_import(int argc, char **argv)
         } else if (take_value(argc, argv, i, "--lock-timeout", value)) {
             if (!parse_seconds(value, o.lock_timeout_s))
                 return usage_error("import: --lock-timeout takes a number of seconds, not '" + value + "'");
+        } else if (arg == "--allow-empty") {
+            o.allow_empty = true;
         } else if (take_value(argc, argv, i, "--progress", value)) {
             if (value == "auto")
                 o.progress = ProgressStyle::Auto;

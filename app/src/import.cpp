@@ -100,6 +100,7 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
 
     bool read_error = false;
     uint64_t events = 0;
+    importer::ImportFindings findings;
     try {
         importer::TraceReader reader(o.trace);
         reader.on_phase([&](importer::ReadPhase phase, const std::string &where) {
@@ -117,6 +118,7 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
         });
         read_error = session->read_error();
         events = session->events();
+        findings = session->findings();
         heartbeat.enter(ImportPhase::Writing, db);
         session->finish();
     } catch (const importer::Cancelled &) {
@@ -135,6 +137,26 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
     // With JSON progress, stdout carries nothing but JSON lines (a program reads them).
     (style == ProgressStyle::Json ? err : out)
         << "teescope import: " << events << " events from " << o.trace << " into " << db << "\n";
+    if (findings.unusable_events > 0 || findings.contract_differs) {
+        err << "teescope import: " << o.trace << ": trace event contract version " << findings.contract_found
+                << ", expected " << findings.contract_expected << "; " << findings.unusable_events
+                << " teescope events could not be used (see `teescope report stats " << db << "`)\n";
+    }
+    if (events == 0 && !read_error) {
+        err << "teescope import: " << o.trace << ": no teescope events: " << findings.foreign_events
+            << " events of other providers";
+        std::string names;
+        for (const auto &[provider, n] : findings.foreign_providers)
+            names += (names.empty() ? "" : ", ") + provider;
+        if (!names.empty())
+            err << " (" << names << ")";
+        if (findings.unusable_events > 0)
+            err << " and " << findings.unusable_events << " teescope events that do not match the contract";
+        err << "; " << db << " was written and says so (metadata teescope_events = 0)"
+            << (o.allow_empty ? "" : "; --allow-empty accepts such a trace") << "\n";
+        if (!o.allow_empty)
+            return kImportNoTeescopeEvents;
+    }
     if (read_error) {
         err << "teescope import: " << o.trace << " could not be read to its end; " << db
             << " holds what came before (see `teescope report stats " << db << "`)\n";

@@ -6,11 +6,71 @@
 #include "teescope/store/ta_names.h"
 #include "teescope/store/writer.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <set>
 
 namespace teescope::importer {
 
 namespace {
+
+// The contract version that brought the `recording` field: a trace without it is older.
+constexpr int kRecordingSince = 2;
+
+// A provider name from the trace as printable ASCII (LTTng's are C identifiers; a damaged
+// trace's may hold any byte): anything else becomes \xNN, so the metadata stays valid text.
+std::string printable_name(std::string_view name)
+{
+    std::string out;
+    for (const char c : name) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte < 0x7f) {
+            out += c;
+        } else {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4];
+            out += hex[byte & 15];
+        }
+    }
+    return out;
+}
+
+// What the teescope event classes of a trace say about the contract it was recorded with.
+class ContractFinding {
+public:
+    void add(std::string_view name, const ContractMatch &m)
+    {
+        if (!seen_.emplace(name).second)
+            return; // a class seen again after a resumed read
+        newer_ = newer_ || !m.known_event || m.extra_fields;
+        older_ = older_ || (m.known_event && !m.fields_match);
+        (m.has_recording ? with_recording_ : without_recording_) = true;
+    }
+
+    std::string version() const
+    {
+        const std::string ours = std::to_string(contract::version);
+        if (seen_.empty())
+            return {};
+        if (newer_ && older_)
+            return "other than " + ours + " (events or fields both added and missing)";
+        if (newer_)
+            return "newer than " + ours;
+        if (older_)
+            return "older than " + ours;
+        if (without_recording_ && !with_recording_)
+            return std::to_string(kRecordingSince - 1);
+        return ours;
+    }
+
+    bool differs() const { return newer_ || older_; }
+
+private:
+    std::set<std::string, std::less<>> seen_;
+    bool newer_ = false, older_ = false, with_recording_ = false, without_recording_ = false;
+};
 
 // Hands every event to the trackers (one indirect call through the contract's dispatch table)
 // and keeps what the metadata needs.
@@ -41,9 +101,20 @@ public:
     {
         trackers_.on_unreadable_packets(begin_ts, end_ts, count, stream, why);
     }
-    void on_foreign_event(std::string_view name, int64_t ts) override { trackers_.on_foreign_event(name, ts); }
+    void on_foreign_event(std::string_view name, int64_t ts) override
+    {
+        const std::string_view raw = name.substr(0, name.find(':'));
+        auto provider = foreign_.find(raw);
+        if (provider == foreign_.end())
+            provider = foreign_.emplace(std::string(raw), 0).first;
+        ++provider->second;
+        ++foreign_events_;
+        trackers_.on_foreign_event(name, ts);
+    }
+    void on_event_class(std::string_view name, const ContractMatch &match) override { contract_.add(name, match); }
     void on_malformed_event(std::string_view name, std::string_view why, int64_t ts) override
     {
+        ++unusable_events_;
         trackers_.on_malformed_event(name, why, ts);
     }
     void on_other_recording(std::string_view name, uint64_t recording, uint64_t trace_recording, int64_t ts) override
@@ -71,12 +142,45 @@ public:
         writer_.set_metadata("first_ts", std::to_string(first_ts_));
         writer_.set_metadata("last_ts", std::to_string(last_ts_));
         writer_.set_metadata("read_error", read_error_ ? "1" : "0");
+        const ImportFindings f = findings();
+        writer_.set_metadata("teescope_events", std::to_string(events_));
+        writer_.set_metadata("foreign_events", std::to_string(f.foreign_events));
+        writer_.set_metadata("foreign_providers", providers_text(f));
+        writer_.set_metadata("unusable_events", std::to_string(f.unusable_events));
+        writer_.set_metadata("trace_contract_version", f.contract_found);
+        if (events_ == 0)
+            writer_.count("no_teescope_events", "error", 1,
+                          f.foreign_events == 0 ? std::string("the trace holds no events")
+                                                : std::to_string(f.foreign_events) + " events of other providers ("
+                                                      + providers_text(f) + ")");
         writer_.finish();
     }
     uint64_t events() const override { return events_; }
     bool read_error() const override { return read_error_; }
+    ImportFindings findings() const override
+    {
+        ImportFindings f;
+        f.foreign_events = foreign_events_;
+        for (const auto &[provider, n] : foreign_)
+            f.foreign_providers.emplace_back(printable_name(provider), n);
+        std::stable_sort(f.foreign_providers.begin(), f.foreign_providers.end(),
+                         [](const auto &a, const auto &b) { return a.second > b.second; });
+        f.unusable_events = unusable_events_;
+        f.contract_found = contract_.version();
+        f.contract_expected = std::to_string(contract::version);
+        f.contract_differs = contract_.differs();
+        return f;
+    }
 
 private:
+    static std::string providers_text(const ImportFindings &f)
+    {
+        std::string text;
+        for (const auto &[provider, n] : f.foreign_providers)
+            text += (text.empty() ? "" : ", ") + provider + " " + std::to_string(n);
+        return text;
+    }
+
     // The user's TA names, read at import time so the database names its TAs by itself.
     void read_user_ta_names()
     {
@@ -97,6 +201,9 @@ private:
     uint64_t events_ = 0;
     int64_t first_ts_ = 0, last_ts_ = 0;
     bool read_error_ = false;
+    std::map<std::string, uint64_t, std::less<>> foreign_;
+    uint64_t foreign_events_ = 0, unusable_events_ = 0;
+    ContractFinding contract_;
 };
 
 } // namespace

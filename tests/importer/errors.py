@@ -323,35 +323,120 @@ def metadata_of_clean(env):
     return metadata(db)
 
 
-@case
-def other_providers_only(env):
-    # Every teescope event renamed to another provider (same length, so the metadata stays valid).
+def renamed_in_metadata(env, old, new):
+    """A copy of the clean trace whose metadata has `old` replaced by `new` (same length, so the
+    packetized metadata stays valid); returns the trace and how many replacements were made."""
+    expect(len(old) == len(new), f"{old!r} and {new!r} differ in length")
     trace = env.copy("clean")
     path = os.path.join(stream_dir(trace), "metadata")
     with open(path, "rb") as f:
         text = f.read()
-    renamed = text.count(b'name = "teescope_')
-    expect(renamed > 0, "no teescope event in the metadata")
+    n = text.count(old)
+    expect(n > 0, f"{old!r} is not in the metadata")
     with open(path, "wb") as f:
-        f.write(text.replace(b'name = "teescope_', b'name = "Teescope_'))
+        f.write(text.replace(old, new))
+    return trace, n
+
+
+@case
+def other_providers_only(env):
+    # Every teescope event renamed to another provider.
+    trace, _ = renamed_in_metadata(env, b'name = "teescope_', b'name = "Teescope_')
     db = os.path.join(env.tmp, "foreign.db")
     r = env.import_(trace, db)
-    expect(r.returncode == 0, f"exit {r.returncode}, expected 0; stderr: {r.stderr!r}")
+    expect(r.returncode == 1, f"exit {r.returncode}, expected 1; stderr: {r.stderr!r}")
     full = metadata_of_clean(env)
+    n = int(full["events"])
+    expect(f"no teescope events: {n} events of other providers (Teescope_drv, Teescope_user)" in r.stderr
+           and "--allow-empty" in r.stderr, f"stderr: {r.stderr!r}")
+    # The database is written all the same, and says so.
     s = stats(db)
-    expect(s.get("foreign_events") == ("info", int(full["events"])),
-           f"foreign_events = {s.get('foreign_events')}, expected ('info', {full['events']})")
-    expect(set(s) == {"foreign_events"}, f"other statistics: {s}")
+    expect(s.get("foreign_events") == ("info", n), f"foreign_events = {s.get('foreign_events')}, expected ('info', {n})")
+    expect(s.get("no_teescope_events") == ("error", 1), f"no_teescope_events = {s.get('no_teescope_events')}")
+    expect(set(s) == {"foreign_events", "no_teescope_events"}, f"other statistics: {s}")
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     tables = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                         "AND name NOT IN ('metadata', 'import_stats')")]
     expect(tables, "no tables")
     for t in tables:
-        n = con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]
-        expect(n == 0, f"table {t} has {n} rows")
+        rows = con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]
+        expect(rows == 0, f"table {t} has {rows} rows")
     con.close()
     m = metadata(db)
-    expect(m.get("events") == "0" and m.get("read_error") == "0" and m.get("complete") == "1", f"metadata: {m}")
+    expect(m.get("events") == "0" and m.get("teescope_events") == "0" and m.get("foreign_events") == str(n)
+           and m.get("read_error") == "0" and m.get("complete") == "1", f"metadata: {m}")
+    expect(m.get("foreign_providers", "").startswith("Teescope_"), f"foreign_providers: {m.get('foreign_providers')!r}")
+    expect(not glob.glob(db + ".partial*"), "a partial file was left")
+    # --allow-empty: the same import succeeds.
+    db2 = os.path.join(env.tmp, "foreign-allowed.db")
+    r = env.import_(trace, db2, "--allow-empty")
+    expect(r.returncode == 0, f"--allow-empty: exit {r.returncode}, expected 0; stderr: {r.stderr!r}")
+    expect(metadata(db2).get("teescope_events") == "0", f"--allow-empty: metadata {metadata(db2)}")
+
+
+@case
+def contract_of_samples(env):
+    # The committed samples predate the `recording` field: contract version 1, read in full.
+    db = os.path.join(env.tmp, "clean.db")
+    r = env.import_(os.path.join(env.samples, "clean"), db)
+    expect(r.returncode == 0 and "contract" not in r.stderr, f"exit {r.returncode}; stderr: {r.stderr!r}")
+    m = metadata(db)
+    expect(m.get("trace_contract_version") == "1" and m.get("unusable_events") == "0"
+           and m.get("teescope_events") == m.get("events") != "0", f"metadata: {m}")
+
+
+def contract_line(stderr):
+    lines = [l for l in stderr.splitlines() if "trace event contract version" in l]
+    expect(len(lines) == 1, f"{len(lines)} contract lines in {stderr!r}")
+    return lines[0]
+
+
+@case
+def unknown_teescope_event(env):
+    # An event the contract does not know (a newer tracer): the rest is imported.
+    trace, _ = renamed_in_metadata(env, b'"teescope_user:proc_exit"', b'"teescope_user:proc_gone"')
+    full = metadata_of_clean(env)
+    db = os.path.join(env.tmp, "newer.db")
+    r = env.import_(trace, db)
+    expect(r.returncode == 0, f"exit {r.returncode}, expected 0; stderr: {r.stderr!r}")
+    s = stats(db)
+    bad = s.get("malformed_event", ("", 0))[1]
+    expect(bad > 0, f"import_stats: {s}")
+    line = contract_line(r.stderr)
+    expect(f"version newer than 2, expected 2; {bad} teescope events could not be used" in line, line)
+    m = metadata(db)
+    expect(m.get("trace_contract_version") == "newer than 2" and m.get("unusable_events") == str(bad), f"metadata: {m}")
+    expect(int(m["teescope_events"]) + bad == int(full["events"]), f"{m['teescope_events']} + {bad} != {full['events']}")
+
+
+@case
+def renamed_field(env):
+    # One field of one event renamed: missing for this contract, unknown to it besides.
+    trace, _ = renamed_in_metadata(env, b"} _tee_fds;", b"} _tee_fdz;")
+    db = os.path.join(env.tmp, "renamed.db")
+    r = env.import_(trace, db)
+    expect(r.returncode == 0, f"exit {r.returncode}, expected 0; stderr: {r.stderr!r}")
+    s = stats(db)
+    bad = s.get("malformed_event", ("", 0))[1]
+    expect(bad > 0, f"import_stats: {s}")
+    line = contract_line(r.stderr)
+    expect("version other than 2" in line and f"{bad} teescope events could not be used" in line, line)
+    m = metadata(db)
+    expect(m.get("trace_contract_version", "").startswith("other than 2") and m.get("unusable_events") == str(bad),
+           f"metadata: {m}")
+
+
+@case
+def field_of_another_type(env):
+    # A field of the contract stored signed where the contract says unsigned: an older layout.
+    old = b"integer { size = 32; align = 8; signed = 0; encoding = none; base = 10; } _tee_fds;"
+    trace, _ = renamed_in_metadata(env, old, old.replace(b"signed = 0", b"signed = 1"))
+    db = os.path.join(env.tmp, "retyped.db")
+    r = env.import_(trace, db)
+    expect(r.returncode == 0, f"exit {r.returncode}, expected 0; stderr: {r.stderr!r}")
+    line = contract_line(r.stderr)
+    expect("version older than 2, expected 2" in line, line)
+    expect(metadata(db).get("trace_contract_version") == "older than 2", f"metadata: {metadata(db)}")
 
 
 @case

@@ -98,7 +98,7 @@ TEST(Report, TextEscapesControlCharactersAndAligns)
     const std::string leaks = render(path, ReportKind::leaks, Format::text);
     EXPECT_EQ(leaks.find('\x1b'), std::string::npos);
     EXPECT_NE(leaks.find("evil,\"name\"\\x0a\\x1b[31m"), std::string::npos) << leaks;
-    EXPECT_NE(leaks.find("4.99us"), std::string::npos) << leaks; // age_ns shown as a duration
+    EXPECT_NE(leaks.find("4.99µs"), std::string::npos) << leaks; // age_ns shown as a duration
 
     const std::string latency = render(path, ReportKind::latency, Format::text);
     std::istringstream lines(latency);
@@ -138,8 +138,46 @@ TEST(Durations, ParseAndFormat)
         EXPECT_FALSE(parse_duration(bad)) << bad;
     EXPECT_EQ(format_duration(999), "999ns");
     EXPECT_EQ(format_duration(1234567), "1.23ms");
-    EXPECT_EQ(format_duration(45600), "45.6us");
+    EXPECT_EQ(format_duration(45600), "45.6µs");
     EXPECT_EQ(format_duration(2000000000), "2.00s");
+    EXPECT_EQ(parse_duration(format_duration(45600)), 45600); // what a report shows, a limit takes
+}
+
+TEST(Times, OffsetsFromTheTraceStartAndWallClock)
+{
+    EXPECT_EQ(format_offset(263712345), "+0.263712 s");
+    EXPECT_EQ(format_offset(263712500), "+0.263713 s"); // rounded to the microsecond
+    EXPECT_EQ(format_offset(0), "+0.000000 s");
+    EXPECT_EQ(format_offset(-1500000), "-0.001500 s");
+    EXPECT_EQ(format_offset(-400), "+0.000000 s"); // rounds to zero: no "-0"
+    EXPECT_EQ(format_offset(61000000000), "+61.000000 s");
+    EXPECT_EQ(format_wall_clock(1795302245888869481), "2026-11-21 23:04:05.888869481 UTC");
+    EXPECT_EQ(format_wall_clock(0), "1970-01-01 00:00:00.000000000 UTC");
+}
+
+TEST(Report, TextShowsTimesFromTheTraceStart)
+{
+    TempDir dir;
+    const std::string path = dir.file("timed.db");
+    {
+        Writer w(path);
+        w.set_metadata("first_ts", "1795302245000000000");
+        w.add(process(1, 100, "client", "alive_at_end"));
+        w.add(context(1, 1, "open_at_end"));
+        ObjectRow svc = object(1, "qtee", "svc", 1, "alive_at_end");
+        svc.creator_process_id = 1;
+        svc.created_ts = 1795302245263712345;
+        w.add(svc);
+        w.finish();
+    }
+    const std::string text = render(path, ReportKind::objects, Format::text);
+    EXPECT_EQ(text.rfind("Trace start: 2026-11-21 23:04:05.000000000 UTC", 0), 0u) << text;
+    EXPECT_NE(text.find("+0.263712 s"), std::string::npos) << text;
+    EXPECT_EQ(text.find("1795302245263712345"), std::string::npos) << text;
+    // Machine formats keep the stored nanoseconds.
+    EXPECT_NE(render(path, ReportKind::objects, Format::csv).find(",1795302245263712345,"), std::string::npos);
+    EXPECT_NE(render(path, ReportKind::objects, Format::json).find("\"created_ts\": 1795302245263712345"),
+              std::string::npos);
 }
 
 TEST(Check, P99LimitSyntax)

@@ -91,7 +91,9 @@ bool ImportRunner::isUpToDate(const QString &db, const QString &traceDir)
     if (!dbInfo.exists())
         return false;
     try {
-        if (!openTraceDb(db).complete())
+        const store::Database opened = openTraceDb(db);
+        // A trace without teescope events is imported again, so that its message is shown again.
+        if (!opened.complete() || opened.metadata("teescope_events").value_or(std::string()) == "0")
             return false;
     } catch (const std::exception &) {
         return false; // unreadable or of another version: import again
@@ -162,6 +164,10 @@ void ImportRunner::onFinished(int exitCode, QProcess::ExitStatus status)
         Q_EMIT finished(true, false, db_, QString());
     } else if (exitCode == 3 && QFileInfo::exists(db_)) {
         Q_EMIT finished(true, false, db_, stderrText.isEmpty() ? tr("the trace could not be read to its end") : stderrText);
+    } else if (const qsizetype at = stderrText.indexOf(QLatin1String("no teescope events")); at >= 0) {
+        // A trace of other tracers only: say so in words, without the command line's advice.
+        const QString why = stderrText.mid(at).section(QLatin1Char('\n'), 0, 0).section(QLatin1Char(';'), 0, 0);
+        Q_EMIT finished(false, false, db_, tr("%1 holds %2").arg(trace_, why));
     } else {
         Q_EMIT finished(false, false, db_,
                         stderrText.isEmpty() ? tr("teescope import exited with %1").arg(exitCode) : stderrText);

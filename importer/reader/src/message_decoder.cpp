@@ -182,6 +182,39 @@ uint64_t read_unsigned(const bt_field *f)
     return bt_field_integer_unsigned_get_value(f);
 }
 
+// Whether the payload has members that are neither a contract field, the `recording` field nor
+// the length of a sequence: fields of a newer contract.
+bool has_extra_fields(const bt_field_class *payload, const contract::EventDesc &desc)
+{
+    const uint64_t n = bt_field_class_structure_get_member_count(payload);
+    std::vector<bool> known(n, false);
+    for (uint64_t i = 0; i < n; ++i) {
+        const auto *fc = member_class(payload, static_cast<int64_t>(i));
+        if (bt_field_class_get_type(fc) != BT_FIELD_CLASS_TYPE_DYNAMIC_ARRAY_WITH_LENGTH_FIELD)
+            continue;
+        const bt_field_path *path = bt_field_class_array_dynamic_with_length_field_borrow_length_field_path_const(fc);
+        const uint64_t items = bt_field_path_get_item_count(path);
+        if (bt_field_path_get_root_scope(path) != BT_FIELD_PATH_SCOPE_EVENT_PAYLOAD || items != 1)
+            continue;
+        const bt_field_path_item *item = bt_field_path_borrow_item_by_index_const(path, 0);
+        if (bt_field_path_item_get_type(item) == BT_FIELD_PATH_ITEM_TYPE_INDEX
+            && bt_field_path_item_index_get_index(item) < n)
+            known[bt_field_path_item_index_get_index(item)] = true;
+    }
+    for (uint64_t i = 0; i < n; ++i) {
+        if (known[i])
+            continue;
+        const char *name = bt_field_class_structure_member_get_name(
+            bt_field_class_structure_borrow_member_by_index_const(payload, i));
+        bool in_contract = std::strcmp(name, "recording") == 0;
+        for (uint32_t f = 0; f < desc.field_count && !in_contract; ++f)
+            in_contract = std::strcmp(name, desc.fields[f].name) == 0;
+        if (!in_contract)
+            return true;
+    }
+    return false;
+}
+
 bool snapshot_ns(const bt_clock_snapshot *snapshot, int64_t &ns)
 {
     return snapshot
@@ -236,6 +269,7 @@ struct MessageDecoder::EventClassInfo {
     bool has_clock = false;
     int64_t vpid = -1, vtid = -1, procname = -1; // common-context member indices
     bool vpid_signed = true, vtid_signed = true;
+    bool extra_fields = false; // fields the contract does not know (a newer contract)
     int64_t recording = -1; // payload member index of the process field `recording`, -1 if absent
     std::vector<uint64_t> storage;   // the event struct being filled (8-byte aligned)
     std::vector<uint64_t> scratch64; // seq_u64 contents
@@ -277,21 +311,31 @@ MessageDecoder::EventClassInfo &MessageDecoder::resolve(const bt_event_class *ev
 
     if (!is_teescope_provider(provider_of(info.name)))
         return info; // foreign
+    check_contract(event_class, info);
+    sink_.on_event_class(info.name, ContractMatch{info.desc != nullptr, info.kind == EventClassInfo::Kind::teescope,
+                                                  info.extra_fields, info.recording >= 0});
+    return info;
+}
+
+void MessageDecoder::check_contract(const bt_event_class *event_class, EventClassInfo &info)
+{
     info.kind = EventClassInfo::Kind::malformed;
     info.desc = find_event(info.name);
     if (!info.desc) {
         info.why = "not an event of the contract (version " + std::to_string(contract::version) + ")";
-        return info;
+        return;
     }
     if (!info.has_clock) {
         info.why = "its stream has no clock";
-        return info;
+        return;
     }
     if (info.desc->align > alignof(uint64_t)) {
         info.why = "event struct alignment not supported";
-        return info;
+        return;
     }
     const bt_field_class *payload = bt_event_class_borrow_payload_field_class_const(event_class);
+    info.extra_fields = payload && bt_field_class_get_type(payload) == BT_FIELD_CLASS_TYPE_STRUCTURE
+                        && has_extra_fields(payload, *info.desc);
     // The recording token the provider library stamps on every event (contract version 2); a
     // field of another shape counts as absent.
     info.recording = member_index(payload, "recording");
@@ -304,12 +348,12 @@ MessageDecoder::EventClassInfo &MessageDecoder::resolve(const bt_event_class *ev
         const int64_t index = member_index(payload, f.name);
         if (index < 0) {
             info.why = std::string("field `") + f.name + "` is missing";
-            return info;
+            return;
         }
         const auto *fc = member_class(payload, index);
         info.why = check_field_class(f, fc);
         if (!info.why.empty())
-            return info;
+            return;
         Slot s{&f, static_cast<uint64_t>(index), false, 0};
         if (f.type == FieldType::seq_u64) {
             s.scratch = n64;
@@ -326,7 +370,6 @@ MessageDecoder::EventClassInfo &MessageDecoder::resolve(const bt_event_class *ev
     info.scratch64.assign(n64, 0);
     info.scratch8.assign(n8, 0);
     info.kind = EventClassInfo::Kind::teescope;
-    return info;
 }
 
 std::string MessageDecoder::name_of(const bt_stream *stream) const

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <ostream>
 
@@ -84,6 +85,17 @@ bool is_duration(const std::string &column)
     return column.size() > 3 && column.compare(column.size() - 3, 3, "_ns") == 0;
 }
 
+bool is_time(const std::string &column)
+{
+    return column.size() > 3 && column.compare(column.size() - 3, 3, "_ts") == 0;
+}
+
+// What a text cell shows of a number: as it is, a duration, or a time from the trace start.
+struct CellKind {
+    bool duration = false;
+    std::optional<int64_t> time_origin; // set: a time column, shown from this origin
+};
+
 // Length of a valid UTF-8 sequence at s[i], or 0 if the bytes there are not one.
 size_t utf8_length(std::string_view s, size_t i)
 {
@@ -144,15 +156,19 @@ std::string real_text(double d)
     return buf;
 }
 
-std::string text_cell(const Value &v, bool duration)
+std::string text_cell(const Value &v, const CellKind &kind)
 {
     switch (v.type) {
     case Value::Type::null:
         return "-";
     case Value::Type::integer:
-        return duration ? format_duration(v.integer) : std::to_string(v.integer);
+        if (kind.time_origin)
+            return format_offset(v.integer - *kind.time_origin);
+        return kind.duration ? format_duration(v.integer) : std::to_string(v.integer);
     case Value::Type::real:
-        return duration ? format_duration(std::llround(v.real)) : real_text(v.real);
+        if (kind.time_origin)
+            return format_offset(std::llround(v.real) - *kind.time_origin);
+        return kind.duration ? format_duration(std::llround(v.real)) : real_text(v.real);
     case Value::Type::text:
         return plain_text(v.text);
     }
@@ -161,6 +177,9 @@ std::string text_cell(const Value &v, bool duration)
 
 void write_text(std::ostream &out, const Report &report)
 {
+    if (report.trace_start_ns)
+        out << "Trace start: " << format_wall_clock(*report.trace_start_ns)
+            << " (first event); times are offsets from it, in seconds\n\n";
     bool first = true;
     for (const Table &t : report.tables) {
         if (!first)
@@ -176,12 +195,17 @@ void write_text(std::ostream &out, const Report &report)
         std::vector<std::vector<std::string>> cells;
         std::vector<size_t> widths(n);
         std::vector<bool> numeric(n, true);
-        for (size_t c = 0; c < n; ++c)
+        std::vector<CellKind> kinds(n);
+        for (size_t c = 0; c < n; ++c) {
             widths[c] = width(t.columns[c]);
+            kinds[c].duration = is_duration(t.columns[c]);
+            if (is_time(t.columns[c]))
+                kinds[c].time_origin = report.trace_start_ns; // none: shown as stored
+        }
         for (const auto &row : t.rows) {
             std::vector<std::string> line(n);
             for (size_t c = 0; c < n; ++c) {
-                line[c] = text_cell(row[c], is_duration(t.columns[c]));
+                line[c] = text_cell(row[c], kinds[c]);
                 widths[c] = std::max(widths[c], width(line[c]));
                 if (row[c].type == Value::Type::text)
                     numeric[c] = false;
@@ -363,12 +387,31 @@ bool holds(const Database &db, const char *sql)
 
 } // namespace
 
+namespace {
+
+std::optional<int64_t> trace_start(const Database &db)
+{
+    const auto first = db.metadata("first_ts");
+    if (!first)
+        return std::nullopt;
+    char *end = nullptr;
+    errno = 0;
+    const long long ns = std::strtoll(first->c_str(), &end, 10);
+    // 0: no event was imported, so there is no start to count from.
+    if (first->empty() || *end || errno || ns <= 0)
+        return std::nullopt;
+    return static_cast<int64_t>(ns);
+}
+
+} // namespace
+
 Report query_report(const Database &db, ReportKind kind)
 {
     // Columns and sections that only an OP-TEE trace, or one with Xen guests, has.
     const bool optee = holds(db, "SELECT EXISTS (SELECT 1 FROM stacks WHERE stack = 'OP-TEE')");
     const bool guests = holds(db, "SELECT EXISTS (SELECT 1 FROM stacks WHERE guests > 0)");
     Report r;
+    r.trace_start_ns = trace_start(db);
     switch (kind) {
     case ReportKind::leaks:
         r.tables.push_back(run(db, "leaks", "Leaks",
@@ -505,7 +548,7 @@ std::string format_duration(int64_t ns)
         return "-" + format_duration(-(ns + 1) + 1);
     if (ns < 1000)
         return std::to_string(ns) + "ns";
-    const char *unit = "us";
+    const char *unit = "µs";
     double v = static_cast<double>(ns) / 1e3;
     if (ns >= 1000000000) {
         unit = "s";
@@ -516,6 +559,33 @@ std::string format_duration(int64_t ns)
     }
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f%s", v < 10 ? 2 : v < 100 ? 1 : 0, v, unit);
+    return buf;
+}
+
+std::string format_offset(int64_t ns)
+{
+    // Whole microseconds, rounded half away from zero, so that the sign is never lost.
+    const bool negative = ns < 0;
+    const uint64_t magnitude = negative ? uint64_t(0) - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+    const uint64_t us = (magnitude + 500) / 1000;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%c%llu.%06llu s", negative && us ? '-' : '+',
+                  static_cast<unsigned long long>(us / 1000000), static_cast<unsigned long long>(us % 1000000));
+    return buf;
+}
+
+std::string format_wall_clock(int64_t ns)
+{
+    const int64_t seconds = ns >= 0 ? ns / 1000000000 : -((-(ns + 1)) / 1000000000) - 1;
+    const int64_t rest = ns - seconds * 1000000000;
+    const std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm utc{};
+    if (!::gmtime_r(&t, &utc))
+        return std::to_string(ns) + " ns from the clock's origin";
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &utc);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s.%09lld UTC", date, static_cast<long long>(rest));
     return buf;
 }
 

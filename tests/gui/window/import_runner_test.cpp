@@ -107,6 +107,40 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("x.db"))));
     }
 
+    void explainsATraceOfOtherTracersOnly()
+    {
+        // The clean sample with every event renamed to another provider (same length, so the
+        // packetized metadata stays valid).
+        QTemporaryDir dir;
+        const QString trace = dir.filePath(QStringLiteral("foreign"));
+        QVERIFY(copyTree(qEnvironmentVariable("TEESCOPE_SAMPLES") + QStringLiteral("/clean"), trace));
+        QFile metadata(trace + QStringLiteral("/ust/uid/0/64-bit/metadata"));
+        QVERIFY(metadata.open(QIODevice::ReadOnly));
+        QByteArray text = metadata.readAll();
+        metadata.close();
+        QVERIFY(text.contains("name = \"teescope_"));
+        text.replace("name = \"teescope_", "name = \"Teescope_");
+        QVERIFY(metadata.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        QCOMPARE(metadata.write(text), text.size());
+        metadata.close();
+
+        const QString db = dir.filePath(QStringLiteral("foreign.db"));
+        ImportRunner runner;
+        QSignalSpy finished(&runner, &ImportRunner::finished);
+        runner.start(trace, db);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
+        QVERIFY(!finished.at(0).at(0).toBool());
+        QVERIFY(!finished.at(0).at(1).toBool());
+        const QString message = finished.at(0).at(3).toString();
+        QVERIFY2(message.startsWith(trace + QStringLiteral(" holds no teescope events: ")), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("events of other providers (Teescope_drv, Teescope_user)")),
+                 qPrintable(message));
+        QVERIFY2(!message.contains(QStringLiteral("--allow-empty")), qPrintable(message));
+        // Written and complete, but never taken for an up-to-date import of the trace.
+        QVERIFY(openTraceDb(db).complete());
+        QVERIFY(!ImportRunner::isUpToDate(db, trace));
+    }
+
     void cancelStopsTheImporter()
     {
         // A stand-in importer that reports progress, then would run for a minute.

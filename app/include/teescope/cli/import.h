@@ -19,13 +19,19 @@ struct ImportOptions {
     double stall_timeout_s = 30;
     // How long to wait while another import writes the same database.
     double lock_timeout_s = 600;
+    // A trace without teescope events is imported either way; without this, the import exits
+    // kImportNoTeescopeEvents.
+    bool allow_empty = false;
 };
 
 // Exit codes: 0 imported; 1 the trace or the database could not be used (nothing written);
+// 1 also for a trace without teescope events, unless allow_empty (the database is written and
+// says so: metadata teescope_events = 0);
 // 3 imported, but the trace could not be read to its end (the database says so);
 // 4 the reader made no progress for the stall timeout and was stopped (nothing written);
 // 5 another import kept writing the same database for the whole lock timeout (nothing written);
 // 130 cancelled by SIGINT or SIGTERM (nothing written).
+inline constexpr int kImportNoTeescopeEvents = 1;
 inline constexpr int kImportStalled = 4;
 inline constexpr int kImportOutputBusy = 5;
 inline constexpr int kImportCancelled = 130;

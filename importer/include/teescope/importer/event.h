@@ -19,6 +19,15 @@ struct EventHeader {
     std::string_view procname; // emitting process name (context field), empty if absent
 };
 
+// How one teescope event class of a trace compares with the contract the importer was built with:
+// what tells a trace of an older or newer contract apart.
+struct ContractMatch {
+    bool known_event;   // the contract has an event of this name
+    bool fields_match;  // every field the contract asks for is there, of a usable type
+    bool extra_fields;  // the trace's event has fields the contract does not know
+    bool has_recording; // it carries the `recording` field (contract version 2 on)
+};
+
 } // namespace teescope::importer
 
 #include "teescope/importer/event_sink.h" // generated
@@ -37,6 +46,8 @@ public:
                                        std::string_view why) = 0;
     // An event of another provider (skipped).
     virtual void on_foreign_event(std::string_view name, int64_t ts) = 0;
+    // Once per teescope event class of the trace, before its first event.
+    virtual void on_event_class(std::string_view /*name*/, const ContractMatch & /*match*/) {}
     // A teescope event whose fields do not match the contract (skipped).
     virtual void on_malformed_event(std::string_view name, std::string_view why, int64_t ts) = 0;
     // A teescope event of another recording than the trace's (`recording`: its token, 0 if it has

@@ -7,10 +7,22 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "teescope/importer/event.h"
 
 namespace teescope::importer {
+
+// What a finished import found beside the events it used: what the command line tells the user.
+struct ImportFindings {
+    uint64_t foreign_events = 0;                                    // events of other providers
+    std::vector<std::pair<std::string, uint64_t>> foreign_providers; // by provider, most events first
+    uint64_t unusable_events = 0;    // teescope events that do not match the contract (skipped)
+    std::string contract_found;      // the contract version the trace's events match ("" if none)
+    std::string contract_expected;   // the importer's
+    bool contract_differs = false;   // events or fields added or missing: not a contract it reads in full
+};
 
 class ImportSession : public TraceSink {
 public:
@@ -20,6 +32,7 @@ public:
     virtual uint64_t events() const = 0;
     // The trace could not be read to its end (on_read_error was called).
     virtual bool read_error() const = 0;
+    virtual ImportFindings findings() const { return {}; }
 };
 
 // db_path: the database to create (it replaces an existing file only once finish() succeeds);

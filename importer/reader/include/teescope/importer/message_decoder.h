@@ -61,6 +61,8 @@ private:
     struct EventClassInfo;
 
     EventClassInfo &resolve(const bt_event_class *event_class);
+    // Checks a teescope event class against the contract: usable (kind teescope) or why not.
+    void check_contract(const bt_event_class *event_class, EventClassInfo &info);
     void decode(EventClassInfo &info, const bt_event *event, const EventHeader &header);
     void consume_event(const bt_message *message);
     void consume_discarded(const bt_message *message, bool packets);

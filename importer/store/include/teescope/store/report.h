@@ -31,25 +31,33 @@ struct Value {
 struct Table {
     std::string name;                 // e.g. "leaks", "sharing_objects" (JSON key, CSV "table" column)
     std::string title;                // heading in the text format
-    std::vector<std::string> columns; // a column named *_ns holds a duration
+    std::vector<std::string> columns; // a column named *_ns holds a duration, *_ts a time
     std::vector<std::vector<Value>> rows;
 };
 
 struct Report {
     std::vector<Table> tables;
+    // The trace's first event (metadata first_ts, ns from the clock's origin, the Unix epoch for
+    // LTTng); text shows times as offsets from it. nullopt: the database names none.
+    std::optional<int64_t> trace_start_ns;
 };
 
 // Runs the queries of one report (in a stable order). Throws Error.
 Report query_report(const Database &db, ReportKind kind);
-// text: one aligned table per section, durations readable, control characters escaped;
+// text: a header with the trace's wall-clock start, then one aligned table per section, times as
+// offsets from the trace start ("+0.263712 s"), durations with a unit, control characters escaped;
 // csv: RFC 4180 quoting, a leading "table" column when there are several sections;
 // json: {"<table>": [{"column": value, ...}, ...], ...}, strings escaped (invalid UTF-8 replaced).
 void write_report(std::ostream &out, const Report &report, Format format);
 
 // "500us", "2ms", "1.5s", "750ns" -> nanoseconds; nullopt if malformed or out of range.
 std::optional<int64_t> parse_duration(std::string_view text);
-// 1234567 -> "1.23ms"
+// 1234567 -> "1.23ms"; the unit (ns, µs, ms, s) chosen by magnitude.
 std::string format_duration(int64_t ns);
+// A time as an offset from the trace start: 263712345 -> "+0.263712 s" (µs resolution).
+std::string format_offset(int64_t ns);
+// A time in ns since the Unix epoch as UTC: "2026-11-22 12:24:05.888869481 UTC".
+std::string format_wall_clock(int64_t ns);
 
 // A latency limit: the p99 of the invocations of SERVICE (objects.class, or an OP-TEE TA's name)
 // with OP must not exceed max_ns.
