@@ -137,10 +137,13 @@ size_t width(std::string_view s)
     }));
 }
 
+// The shortest of %.15g and %.17g that reads back as the same double: 12.3, not 12.300000000000001.
 std::string real_text(double d)
 {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", d);
+    std::snprintf(buf, sizeof buf, "%.15g", d);
+    if (std::strtod(buf, nullptr) != d)
+        std::snprintf(buf, sizeof buf, "%.17g", d);
     return buf;
 }
 
