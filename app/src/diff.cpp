@@ -54,7 +54,7 @@ int diff_command(const std::vector<std::string> &args, std::ostream &out, std::o
             std::string why;
             auto rule = store::parse_fail_rule(value, why);
             if (!rule)
-                return usage(err, "--fail-on " + why);
+                return usage(err, "--fail-on: " + why);
             rules.push_back(*rule);
         } else if (arg.size() > 1 && arg[0] == '-') {
             return usage(err, "unknown option '" + arg + "'");
