@@ -202,14 +202,15 @@ def case_json(t):
             return "-"
         if is_duration:
             return duration(v)
-        return str(v) if not isinstance(v, float) else v
+        return str(v)
 
     cols = ["class", "op", "op_name", "count_base", "count_new", "p50_base_ns", "p50_new_ns", "p50_pct",
             "p99_base_ns", "p99_new_ns", "p99_pct", "max_base_ns", "max_new_ns", "max_pct"]
     for line, row in zip(lat or [], doc["latency"]):
-        want = [cell(row[c], c.endswith("_ns")) for c in cols]
-        have = [float(x) if isinstance(w, float) else x for x, w in zip(line, want)]
-        expect(have == want, f"latency {row['class']}:{row['op']} text {line} == json {want}")
+        # Changes are shown signed, with one decimal and their unit: +5.7%.
+        want = [f"{row[c]:+.1f}%" if c.endswith("_pct") and row[c] is not None else cell(row[c], c.endswith("_ns"))
+                for c in cols]
+        expect(line == want, f"latency {row['class']}:{row['op']} text {line} == json {want}")
     objs = section(text.stdout, "Objects")
     expect([[str(r[c]) for c in ("class", "created_base", "created_new", "created_change", "held_base", "held_new",
                                   "held_change")] for r in doc["objects"]] == objs,

@@ -84,6 +84,12 @@ bool is_duration(const std::string &column)
     return column.size() > 3 && column.compare(column.size() - 3, 3, "_ns") == 0;
 }
 
+// A column named *_pct holds a change in percent, shown signed with its unit in text.
+bool is_percent(const std::string &column)
+{
+    return column.size() > 4 && column.compare(column.size() - 4, 4, "_pct") == 0;
+}
+
 // Length of a valid UTF-8 sequence at s[i], or 0 if the bytes there are not one.
 size_t utf8_length(std::string_view s, size_t i)
 {
@@ -147,8 +153,14 @@ std::string real_text(double d)
     return buf;
 }
 
-std::string text_cell(const Value &v, bool duration)
+std::string text_cell(const Value &v, bool duration, bool percent = false)
 {
+    if (percent && (v.type == Value::Type::integer || v.type == Value::Type::real)) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%+.1f%%",
+                      v.type == Value::Type::integer ? static_cast<double>(v.integer) : v.real);
+        return buf;
+    }
     switch (v.type) {
     case Value::Type::null:
         return "-";
@@ -184,7 +196,7 @@ void write_text(std::ostream &out, const Report &report)
         for (const auto &row : t.rows) {
             std::vector<std::string> line(n);
             for (size_t c = 0; c < n; ++c) {
-                line[c] = text_cell(row[c], is_duration(t.columns[c]));
+                line[c] = text_cell(row[c], is_duration(t.columns[c]), is_percent(t.columns[c]));
                 widths[c] = std::max(widths[c], width(line[c]));
                 if (row[c].type == Value::Type::text)
                     numeric[c] = false;
