@@ -32,7 +32,7 @@ int diff_command(const std::vector<std::string> &args, std::ostream &out, std::o
         const std::string &arg = args[i];
         std::string value;
         auto take = [&](std::string_view name) {
-            if (arg == name) { // a value follows: checked below before the first take()
+            if (arg == name) { // a value follows: `missing` was checked before
                 value = args[++i];
                 return true;
             }

@@ -2,6 +2,7 @@
 // Matching two runs, and the --fail-on rules evaluated on the result.
 #include "teescope/store/diff.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
