@@ -81,8 +81,8 @@ int diff_command(const std::vector<std::string> &args, std::ostream &out, std::o
         const std::vector<std::string> broken = store::broken_rules(diff, rules);
         store::write_report(out, store::diff_report(diff, broken), format);
         if (!broken.empty()) {
-            err << "teescope: diff: " << broken.size() << (broken.size() == 1 ? " rule broken" : " rules broken")
-                << "\n";
+            err << "teescope: diff: --fail-on rules broken (" << broken.size()
+                << (broken.size() == 1 ? " finding" : " findings") << " under \"Broken --fail-on rules\")\n";
             return 1;
         }
     } catch (const store::Error &e) {
