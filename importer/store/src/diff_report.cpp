@@ -41,8 +41,10 @@ Table leak_table(std::string name, std::string title, const std::vector<LeakChan
 {
     Table t{std::move(name), std::move(title),
             {"kind", "class", "creator_name", "provenance", "base", "new"}, {}};
+    // An empty part is one the leaks view has none of (shm and sessions have no provenance).
+    auto part = [](const std::string &v) { return v.empty() ? Value{} : text(v); };
     for (const LeakChange &c : changes)
-        t.rows.push_back({text(c.key.kind), text(c.key.klass), text(c.key.creator_name), text(c.key.provenance),
+        t.rows.push_back({text(c.key.kind), part(c.key.klass), part(c.key.creator_name), part(c.key.provenance),
                           integer(c.base), integer(c.now)});
     return t;
 }
