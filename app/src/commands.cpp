@@ -9,6 +9,7 @@
 #include "teesim/daemon.h"
 #endif
 #ifdef TEESCOPE_HAVE_STORE
+#include "teescope/cli/diff.h"
 #include "teescope/cli/report.h"
 #endif
 #ifdef TEESCOPE_HAVE_IMPORT
@@ -71,6 +72,16 @@ constexpr CommandHelp kCommands[] = {
     {"check", R"(  check FILE.db [--max-leaks N] [--max-p99 SERVICE:OP=DURATION]...
         Exit 1 when a limit is broken (one line each), for CI gates of TEE clients; exit 2
         when a limit names a service or op the trace does not have.
+)"},
+    {"diff", R"(  diff BASE.db NEW.db [--format text|json] [--fail-on new-leaks] [--fail-on p99+PERCENT]...
+        What changed from BASE to NEW, two runs of the same workload: leaks new and gone
+        (matched by kind, class, creator process name and provenance, never by ids), latency
+        per service and op (count, p50, p99, max in both runs and the change in %), objects
+        created and still held at the end per class. --fail-on new-leaks: exit 1 when NEW has
+        a leak BASE has not; --fail-on p99+PERCENT (e.g. p99+20%): exit 1 when the p99 of an
+        op grew by more than PERCENT, only for ops called at least 20 times in both runs. Each
+        broken rule is named. Exit 0 no rule broken; 1 a rule broken or a database that cannot
+        be read; 2 bad usage (an unknown rule, a bad PERCENT).
 )"},
     {"export", R"(  export FILE.db [--format perfetto|chrome-json|dot|svg|png] [--at TIME] [--range A..B] -o OUT
         Write an imported trace for other tools. perfetto: a Perfetto protobuf trace (open it in
@@ -381,6 +392,8 @@ int run(int argc, char **argv)
         return report_command({argv + 2, argv + argc}, std::cout, std::cerr);
     if (command == "check")
         return check_command({argv + 2, argv + argc}, std::cout, std::cerr);
+    if (command == "diff")
+        return diff_command({argv + 2, argv + argc}, std::cout, std::cerr);
 #endif
 #ifdef TEESCOPE_HAVE_EXPORT
     if (command == "export")

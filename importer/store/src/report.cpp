@@ -90,9 +90,17 @@ bool is_time(const std::string &column)
     return column.size() > 3 && column.compare(column.size() - 3, 3, "_ts") == 0;
 }
 
-// What a text cell shows of a number: as it is, a duration, or a time from the trace start.
+// A column named *_pct holds a change in percent, shown signed with its unit in text.
+bool is_percent(const std::string &column)
+{
+    return column.size() > 4 && column.compare(column.size() - 4, 4, "_pct") == 0;
+}
+
+// What a text cell shows of a number: as it is, a duration, a change in percent, or a time from
+// the trace start.
 struct CellKind {
     bool duration = false;
+    bool percent = false;
     std::optional<int64_t> time_origin; // set: a time column, shown from this origin
 };
 
@@ -149,15 +157,24 @@ size_t width(std::string_view s)
     }));
 }
 
+// The shortest of %.15g and %.17g that reads back as the same double: 12.3, not 12.300000000000001.
 std::string real_text(double d)
 {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", d);
+    std::snprintf(buf, sizeof buf, "%.15g", d);
+    if (std::strtod(buf, nullptr) != d)
+        std::snprintf(buf, sizeof buf, "%.17g", d);
     return buf;
 }
 
 std::string text_cell(const Value &v, const CellKind &kind)
 {
+    if (kind.percent && (v.type == Value::Type::integer || v.type == Value::Type::real)) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%+.1f%%",
+                      v.type == Value::Type::integer ? static_cast<double>(v.integer) : v.real);
+        return buf;
+    }
     switch (v.type) {
     case Value::Type::null:
         return "-";
@@ -199,6 +216,7 @@ void write_text(std::ostream &out, const Report &report)
         for (size_t c = 0; c < n; ++c) {
             widths[c] = width(t.columns[c]);
             kinds[c].duration = is_duration(t.columns[c]);
+            kinds[c].percent = is_percent(t.columns[c]);
             if (is_time(t.columns[c]))
                 kinds[c].time_origin = report.trace_start_ns; // none: shown as stored
         }
