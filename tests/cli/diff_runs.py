@@ -81,7 +81,7 @@ def duration(ns):
     """What the text format shows for a duration (as `teescope report` does)."""
     if ns < 1000:
         return f"{ns}ns"
-    unit, v = "us", ns / 1e3
+    unit, v = "µs", ns / 1e3
     if ns >= 1_000_000_000:
         unit, v = "s", ns / 1e9
     elif ns >= 1_000_000:

@@ -114,7 +114,7 @@ TEST(Diff, P99RuleNeedsEnoughCallsInBothRuns)
     auto broken = broken_rules(d, {*parse_fail_rule("p99+25%", why)});
     ASSERT_EQ(broken.size(), 1u);
     EXPECT_NE(broken[0].find("p99 of app:0"), std::string::npos) << broken[0];
-    EXPECT_NE(broken[0].find("1.00us in BASE, 1.30us in NEW"), std::string::npos) << broken[0];
+    EXPECT_NE(broken[0].find("1.00µs in BASE, 1.30µs in NEW"), std::string::npos) << broken[0];
     EXPECT_TRUE(broken_rules(d, {*parse_fail_rule("p99+30%", why)}).empty());
     EXPECT_EQ(broken_rules(d, {*parse_fail_rule("p99+10%", why)}).size(), 2u);
 }
