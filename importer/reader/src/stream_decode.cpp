@@ -75,6 +75,7 @@ bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *
     case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
     default: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
     }
+    const PendingError pending; // as in the reader's sink
     for (uint64_t i = 0; i < count; ++i) {
         note(d, messages[i]);
         bt_message_put_ref(messages[i]);

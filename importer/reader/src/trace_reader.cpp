@@ -96,6 +96,9 @@ bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *
     }
     auto status = BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
     state.messages += count;
+    // An upstream error left behind messages that were still delivered: no library call may be
+    // made while it is on the thread, so it is held aside while they are decoded.
+    const PendingError pending;
     uint64_t i = 0;
     try {
         for (; i < count; ++i) {
