@@ -2,6 +2,8 @@
 #include "stream_decode.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <new>
 
 #include "teescope/importer/bt_error.h"
@@ -68,13 +70,9 @@ bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *
     auto &d = *static_cast<Decoded *>(data);
     bt_message_array_const messages = nullptr;
     uint64_t count = 0;
-    switch (bt_message_iterator_next(iterator, &messages, &count)) {
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK: break;
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_END: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
-    default: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
-    }
+    const auto next = bt_message_iterator_next(iterator, &messages, &count);
+    if (next != BT_MESSAGE_ITERATOR_NEXT_STATUS_OK)
+        return consume_status(next);
     const PendingError pending; // as in the reader's sink
     for (uint64_t i = 0; i < count; ++i) {
         note(d, messages[i]);
@@ -120,19 +118,44 @@ Decoded decode_stream(const bt_component_class_source *ctf_fs, const std::string
         d.why = take_bt_error("cannot build a graph reading it");
         return d;
     }
-    for (;;) {
-        auto status = bt_graph_run_once(graph.get());
-        // As in the reader: an error left behind a step that went on does not stop the read.
-        if (status != BT_GRAPH_RUN_ONCE_STATUS_ERROR && status != BT_GRAPH_RUN_ONCE_STATUS_MEMORY_ERROR)
-            bt_current_thread_clear_error();
-        if (status == BT_GRAPH_RUN_ONCE_STATUS_END)
-            return d;
-        if (status != BT_GRAPH_RUN_ONCE_STATUS_OK && status != BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
-            d.why = take_bt_error("it cannot be decoded");
-            return d;
+    for (std::string left_behind;;) {
+        switch (run_graph_step(graph.get(), left_behind)) {
+        case GraphStep::More: break;
+        case GraphStep::End: return d; // what was left behind does not stop the read, as in the reader
+        case GraphStep::Failed: d.why = take_bt_error("it cannot be decoded"); return d;
         }
     }
 }
 
+bt_graph_simple_sink_component_consume_func_status consume_status(bt_message_iterator_next_status status)
+{
+    switch (status) {
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_END: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
+    default: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+    }
+}
+
+GraphStep run_graph_step(bt_graph *graph, std::string &left_behind)
+{
+    left_behind.clear();
+    const auto status = bt_graph_run_once(graph);
+    if (status == BT_GRAPH_RUN_ONCE_STATUS_ERROR || status == BT_GRAPH_RUN_ONCE_STATUS_MEMORY_ERROR)
+        return GraphStep::Failed;
+    // Babeltrace2 2.0 can return OK (or AGAIN, or END) from a damaged trace and still leave an
+    // error on the thread (src.ctf.fs gave up on the rest of a packet); any further library call
+    // with it there would abort the process. The babeltrace2 CLI reads on past it: so do we.
+    if (const bt_error *error = bt_current_thread_take_error()) {
+        bt_current_thread_move_error(error);
+        left_behind = take_bt_error("an error that did not stop the read");
+    }
+    if (status == BT_GRAPH_RUN_ONCE_STATUS_END)
+        return GraphStep::End;
+    if (status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return GraphStep::More;
+}
 
 } // namespace teescope::importer

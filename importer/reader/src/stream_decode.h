@@ -24,6 +24,16 @@ struct Decoded {
     int64_t packet_first = INT64_MAX, packet_last = INT64_MIN; // event times of the current packet
 };
 
+// How a step of a graph went.
+enum class GraphStep { More, End, Failed };
+// Runs one step of `graph` (waiting a millisecond when it asks to be called again). An error
+// that Babeltrace2 leaves on the thread behind a step that went on is taken off the thread, its
+// text in `left_behind` (empty when there is none); on Failed the error is still on the thread.
+GraphStep run_graph_step(bt_graph *graph, std::string &left_behind);
+
+// What a simple sink's consume function returns for an iterator's "next" status.
+bt_graph_simple_sink_component_consume_func_status consume_status(bt_message_iterator_next_status status);
+
 // The parameters of a src.ctf.fs component that reads the trace in `dir`.
 ValueRef inputs_params(const std::string &dir);
 

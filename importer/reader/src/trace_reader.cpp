@@ -8,7 +8,6 @@
 #include <stdexcept>
 #include <filesystem>
 #include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -87,13 +86,9 @@ bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *
     auto &state = *static_cast<RunState *>(data);
     bt_message_array_const messages = nullptr;
     uint64_t count = 0;
-    switch (bt_message_iterator_next(iterator, &messages, &count)) {
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK: break;
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_END: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
-    case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
-    default: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
-    }
+    const auto next = bt_message_iterator_next(iterator, &messages, &count);
+    if (next != BT_MESSAGE_ITERATOR_NEXT_STATUS_OK)
+        return consume_status(next);
     auto status = BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
     state.messages += count;
     // An upstream error left behind messages that were still delivered: no library call may be
@@ -166,30 +161,17 @@ GraphEnd read_graph(RunState &state, const bt_component_class_source *ctf_fs, co
                != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
         throw TraceError("trace " + path + ": cannot build the reading graph: " + take_bt_error("unknown error"));
 
-    for (;;) {
-        auto status = bt_graph_run_once(graph.get());
-        // Babeltrace2 2.0 can return OK (or AGAIN, or END) from a damaged trace and still leave
-        // an error on the thread (src.ctf.fs gave up on the rest of a packet); any further
-        // library call with it there would abort the process. The babeltrace2 CLI reads on past
-        // it, and so does the reader: the error is taken off the thread and reported at the end.
-        if (status == BT_GRAPH_RUN_ONCE_STATUS_OK || status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN
-            || status == BT_GRAPH_RUN_ONCE_STATUS_END) {
-            if (const bt_error *pending = bt_current_thread_take_error()) {
-                bt_current_thread_move_error(pending);
-                std::string what = take_bt_error("an error that did not stop the read");
-                if (state.read_on.size() < 8)
-                    state.read_on.push_back(std::move(what));
-                else
-                    ++state.read_on_more;
-            }
+    for (std::string left_behind;;) {
+        const GraphStep step = run_graph_step(graph.get(), left_behind);
+        if (!left_behind.empty()) { // reported at the end
+            if (state.read_on.size() < 8)
+                state.read_on.push_back(left_behind);
+            else
+                ++state.read_on_more;
         }
-        if (status == BT_GRAPH_RUN_ONCE_STATUS_END)
+        if (step == GraphStep::End)
             return {};
-        if (status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-            continue;
-        }
-        if (status != BT_GRAPH_RUN_ONCE_STATUS_OK) {
+        if (step == GraphStep::Failed) {
             if (state.failure) {
                 bt_current_thread_clear_error();
                 std::rethrow_exception(state.failure);
