@@ -39,7 +39,8 @@ struct CommandHelp {
 
 constexpr CommandHelp kCommands[] = {
     {"record", R"(  record [--sim[=qtee|optee]] [--guests N] [--sim-config FILE] [-o DIR] [--blocking] [--kernel]
-         [--subbuf-size SIZE] [--num-subbuf N] [--settle MS] [--no-summary] -- CMD [ARGS...]
+         [--subbuf-size SIZE] [--num-subbuf N] [--settle MS] [--no-summary]
+         [--live [--db FILE.db]] -- CMD [ARGS...]
         Trace CMD (and every process it starts) under a new LTTng session: starts
         lttng-sessiond when needed, preloads the ioctl tracer, with --sim starts teesim (a
         simulated QTEE, or OP-TEE with --sim=optee) and routes the TEE devices to it. With
@@ -49,12 +50,18 @@ constexpr CommandHelp kCommands[] = {
         recordings run at the same time; Ctrl-C ends CMD and keeps the trace so far.
         --blocking makes traced programs wait for buffer space instead of losing events.
         --kernel also enables the kernel tee_* tracepoints (a kernel with the teescope patch).
+        --live records a live session: it streams through an lttng-relayd of its own (on free
+        loopback ports; it writes the trace to DIR) and is imported while CMD runs into
+        FILE.db (default DIR.db), which teescope-gui and teescope top follow. When CMD ends
+        (or on Ctrl-C) the import reads the session to its end and finishes the database,
+        which then holds what `teescope import DIR` would give.
 )"},
     {"summary", R"(  summary TRACE_DIR
         Count the events of a trace per name and report data loss.
 )"},
     {"import", R"(  import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none] [--stall-timeout SECONDS]
          [--lock-timeout SECONDS] [--allow-empty]
+  import --live-url net://HOST[:PORT]/host/HOSTNAME/SESSION [-o FILE.db] [...]
         Read a trace into a SQLite database (default TRACE_DIR.db): lifetimes of contexts,
         handles, objects, invocations, callback requests, shm and sessions, provenance, leaks,
         sharing and latency. The reader is stopped when it makes no progress for
@@ -65,6 +72,11 @@ constexpr CommandHelp kCommands[] = {
         database says so); 4 stopped by the stall timeout; 5 the other import did not end in
         time; 130 cancelled (SIGINT, SIGTERM). Only exit 0, 3 and 1 for a trace without
         teescope events write the database.
+        --live-url reads an LTTng live session from a relay daemon while it is recorded
+        (default database SESSION.db): the database is written in place and committed every
+        100 ms (metadata live = 1, live_ts: how far it got; open lifetimes have end_kind
+        `live`), and finished like an offline import when the session is destroyed or on
+        SIGINT / SIGTERM (exit 0); exit 3 if the relay daemon went away.
 )"},
     {"report", R"(  report {leaks|sharing|latency|stats|objects} FILE.db [--format text|csv|json]
         Print one view of an imported trace.
@@ -204,6 +216,10 @@ int cmd_record(int argc, char **argv)
             o.kernel = true;
         } else if (arg == "--no-summary") {
             o.summary = false;
+        } else if (arg == "--live") {
+            o.live = true;
+        } else if (take_value(argc, argv, i, "--db", value)) {
+            o.db = value;
         } else if (take_value(argc, argv, i, "--sim-config", value)) {
             o.sim_config = value;
             o.sim = true;
@@ -280,6 +296,8 @@ int cmd_import(int argc, char **argv)
                 return usage_error("import: --lock-timeout takes a number of seconds, not '" + value + "'");
         } else if (arg == "--allow-empty") {
             o.allow_empty = true;
+        } else if (take_value(argc, argv, i, "--live-url", value)) {
+            o.live_url = value;
         } else if (take_value(argc, argv, i, "--progress", value)) {
             if (value == "auto")
                 o.progress = ProgressStyle::Auto;
@@ -299,7 +317,9 @@ int cmd_import(int argc, char **argv)
             return usage_error("import takes one trace directory");
         }
     }
-    if (o.trace.empty())
+    if (!o.trace.empty() && !o.live_url.empty())
+        return usage_error("import reads a trace directory or a live session (--live-url), not both");
+    if (o.trace.empty() && o.live_url.empty())
         return usage_error("import: no trace directory given");
     return import_trace(o, std::cout, std::cerr);
 }

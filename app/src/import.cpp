@@ -5,6 +5,7 @@
 #include "import_supervisor.h"
 #include "output_lock.h"
 
+#include "teescope/importer/live_reader.h"
 #include "teescope/importer/trace_reader.h"
 #include "teescope/importer/session.h"
 
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -31,6 +33,12 @@ std::atomic<bool> interrupted{false};
 constexpr rlim_t kAddressSpaceLimit = rlim_t{16} << 30;
 
 void on_interrupt(int) { interrupted = true; }
+
+// A live session's database: SESSION.db in the current directory.
+std::string default_live_db(const std::string &url)
+{
+    return url.substr(url.rfind('/') + 1) + ".db";
+}
 
 std::string default_db(const std::string &trace)
 {
@@ -101,21 +109,52 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
     bool read_error = false;
     uint64_t events = 0;
     importer::ImportFindings findings;
+    const bool live = !o.live_url.empty();
+    const std::string &source = live ? o.live_url : o.trace;
     try {
-        importer::TraceReader reader(o.trace);
-        reader.on_phase([&](importer::ReadPhase phase, const std::string &where) {
-            heartbeat.enter(phase == importer::ReadPhase::Indexing ? ImportPhase::Indexing : ImportPhase::Reading, where);
-        });
-        auto session = importer::make_import_session(db, o.trace);
-        reader.run(*session, [&](const importer::Progress &p) {
-            heartbeat.advance(p.messages);
+        std::unique_ptr<importer::ImportSession> session;
+        auto show = [&](const importer::Progress &p) {
             events = p.events;
             if (style == ProgressStyle::Json)
                 out << progress_json(p.fraction, p.events, p.events_per_s) << std::endl;
+            else if (style == ProgressStyle::Bar && live)
+                err << "\rlive: " << p.events << " events, " << static_cast<uint64_t>(p.events_per_s) << "/s   "
+                    << std::flush;
             else if (style == ProgressStyle::Bar)
                 err << "\r" << progress_bar(p.fraction, p.events, p.events_per_s, 30) << std::flush;
-            return !interrupted.load();
-        });
+        };
+        if (live) {
+            // Commits every 100 ms: what a reader sees is at most that (plus the live timer) old.
+            using clock = std::chrono::steady_clock;
+            auto next_commit = clock::now();
+            uint64_t ticks = 0;
+            importer::LiveReader reader(o.live_url);
+            heartbeat.enter(ImportPhase::Reading, o.live_url);
+            session = importer::make_import_session(db, o.live_url, true);
+            session->commit_live(); // readers find the file at once
+            reader.run(*session, [&](const importer::Progress &p) {
+                heartbeat.advance(++ticks); // waiting for events is progress too
+                const auto now = clock::now();
+                if (now >= next_commit) {
+                    next_commit = now + std::chrono::milliseconds(100);
+                    session->commit_live();
+                    show(p);
+                }
+                return !interrupted.load(); // a stop finishes the import with what was read
+            });
+        } else {
+            importer::TraceReader reader(o.trace);
+            reader.on_phase([&](importer::ReadPhase phase, const std::string &where) {
+                heartbeat.enter(phase == importer::ReadPhase::Indexing ? ImportPhase::Indexing : ImportPhase::Reading,
+                                where);
+            });
+            session = importer::make_import_session(db, o.trace);
+            reader.run(*session, [&](const importer::Progress &p) {
+                heartbeat.advance(p.messages);
+                show(p);
+                return !interrupted.load();
+            });
+        }
         read_error = session->read_error();
         events = session->events();
         findings = session->findings();
@@ -129,21 +168,21 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
     } catch (const std::exception &e) {
         if (style == ProgressStyle::Bar)
             err << "\n";
-        err << "teescope import: " << o.trace << ": " << e.what() << "\n";
+        err << "teescope import: " << source << ": " << e.what() << "\n";
         return 1;
     }
     if (style == ProgressStyle::Bar)
         err << "\r" << progress_bar(1.0, events, 0, 30) << "\n";
     // With JSON progress, stdout carries nothing but JSON lines (a program reads them).
     (style == ProgressStyle::Json ? err : out)
-        << "teescope import: " << events << " events from " << o.trace << " into " << db << "\n";
+        << "teescope import: " << events << " events from " << source << " into " << db << "\n";
     if (findings.unusable_events > 0 || findings.contract_differs) {
-        err << "teescope import: " << o.trace << ": trace event contract version " << findings.contract_found
+        err << "teescope import: " << source << ": trace event contract version " << findings.contract_found
                 << ", expected " << findings.contract_expected << "; " << findings.unusable_events
                 << " teescope events could not be used (see `teescope report stats " << db << "`)\n";
     }
     if (events == 0 && !read_error) {
-        err << "teescope import: " << o.trace << ": no teescope events: " << findings.foreign_events
+        err << "teescope import: " << source << ": no teescope events: " << findings.foreign_events
             << " events of other providers";
         std::string names;
         for (const auto &[provider, n] : findings.foreign_providers)
@@ -158,7 +197,7 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
             return kImportNoTeescopeEvents;
     }
     if (read_error) {
-        err << "teescope import: " << o.trace << " could not be read to its end; " << db
+        err << "teescope import: " << source << " could not be read to its end; " << db
             << " holds what came before (see `teescope report stats " << db << "`)\n";
         return 3;
     }
@@ -174,11 +213,18 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
     // Everything that can be known before reading is checked first: the trace, then where the
     // database goes, so that a long import never fails at its end for want of a place to write.
     std::error_code ec;
-    if (!std::filesystem::exists(o.trace, ec)) {
+    const bool live = !o.live_url.empty();
+    if (live) {
+        if (const std::string why = importer::check_live_url(o.live_url); !why.empty()) {
+            err << "teescope import: " << why << "\n";
+            return 2;
+        }
+    } else if (!std::filesystem::exists(o.trace, ec)) {
         err << "teescope import: " << o.trace << ": no such file or directory (no trace to import)\n";
         return 1;
     }
-    const std::string db = o.db.empty() ? default_db(o.trace) : o.db;
+    const std::string db = !o.db.empty() ? o.db : live ? default_live_db(o.live_url) : default_db(o.trace);
+    const std::string &source = live ? o.live_url : o.trace;
     std::filesystem::path dir = std::filesystem::absolute(db, ec).parent_path();
     if (ec || !std::filesystem::is_directory(dir, ec)) {
         err << "teescope import: cannot write " << db << ": the directory " << dir.string() << " does not exist\n";
@@ -246,11 +292,19 @@ int import_trace(const ImportOptions &o, std::ostream &out, std::ostream &err)
         err.flush();
         ::_exit(code);
     }
-    const Supervision s = supervise(child, heartbeat, stop, o.stall_timeout_s);
+    // A live import that is stopped finishes what it read: that can take a while.
+    const Supervision s = supervise(child, heartbeat, stop, o.stall_timeout_s,
+                                    live ? std::chrono::milliseconds(120000) : kStopGrace);
     if (WIFEXITED(s.status) && !s.stalled)
         return WEXITSTATUS(s.status); // the child's own outcome, also when it honoured a stop request
     // Killed: what it wrote is of no use, and the lock is still ours.
     lock.remove_partials();
+    if (live) {
+        const char *why = s.stalled ? "made no progress" : s.stopped ? "was stopped" : "was ended by a signal";
+        err << "\nteescope import: the live import of " << source << " " << why << "; " << db
+            << " holds what was read until then and says it is incomplete (metadata complete = 0)\n";
+        return s.stalled ? kImportStalled : s.stopped ? kImportCancelled : 1;
+    }
     if (s.stalled) {
         err << "\nteescope import: " << o.trace << ": no progress for " << o.stall_timeout_s << " s while "
             << describe(s.stalled_phase) << (s.stalled_where.empty() ? "" : " of " + s.stalled_where)

@@ -43,7 +43,8 @@ std::chrono::milliseconds to_ms(double seconds)
     return std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, seconds) * 1000));
 }
 
-Supervision supervise(pid_t child, const ImportHeartbeat &heartbeat, const StopRequests &stop, double stall_timeout_s)
+Supervision supervise(pid_t child, const ImportHeartbeat &heartbeat, const StopRequests &stop, double stall_timeout_s,
+                      std::chrono::milliseconds grace)
 {
     Supervision s;
     const auto stall_limit = to_ms(stall_timeout_s);
@@ -65,7 +66,7 @@ Supervision supervise(pid_t child, const ImportHeartbeat &heartbeat, const StopR
             term_sent = now;
             s.stopped = true;
         }
-        if (term_sent && !killed && now - *term_sent >= kStopGrace) {
+        if (term_sent && !killed && now - *term_sent >= grace) {
             ::kill(child, SIGKILL);
             killed = true;
         }

@@ -41,7 +41,9 @@ struct Supervision {
 // Waits for `child`, checking every 20 ms: a stop request is passed on, and a child whose
 // heartbeat has not moved for stall_timeout_s seconds (0: never) outside ImportPhase::Writing is
 // killed.
-Supervision supervise(pid_t child, const ImportHeartbeat &heartbeat, const StopRequests &stop, double stall_timeout_s);
+// `grace`: how long a child that was asked to stop may take before it is killed.
+Supervision supervise(pid_t child, const ImportHeartbeat &heartbeat, const StopRequests &stop, double stall_timeout_s,
+                      std::chrono::milliseconds grace = kStopGrace);
 
 std::chrono::milliseconds to_ms(double seconds);
 

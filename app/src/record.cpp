@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/cli/record.h"
 
+#include "live_import.h"
+#include "relay_daemon.h"
 #include "teescope/cli/process.h"
 #include "teescope/cli/trace_summary.h"
 #include "teescope/simlink/client.h"
@@ -38,10 +40,12 @@ constexpr int kMaxGroups = 64;
 volatile sig_atomic_t forward_groups[kMaxGroups] = {};
 // A SIGINT / SIGTERM that came before the commands started: they get it as soon as they run.
 volatile sig_atomic_t pending_signal = 0;
+volatile sig_atomic_t signals_seen = 0; // how many came (a live import is stopped by a later one)
 
 void forward_signal(int sig)
 {
     pending_signal = sig;
+    signals_seen = signals_seen + 1;
     for (int i = 0; i < kMaxGroups; ++i)
         if (forward_groups[i] > 0)
             ::kill(-forward_groups[i], sig);
@@ -105,6 +109,20 @@ public:
     {
         created_ = run({"lttng", "create", name_, "--output=" + output}, err);
         return created_;
+    }
+    // A live session streamed to the relay daemon at `url`, flushed every `timer_ms`.
+    bool create_live(const std::string &url, unsigned timer_ms, std::ostream &err)
+    {
+        created_ = run({"lttng", "create", name_, "--live=" + std::to_string(timer_ms * 1000), "--set-url=" + url},
+                       err);
+        return created_;
+    }
+    // Destroyed now (a live viewer reads a session to its end once it is destroyed).
+    void destroy()
+    {
+        if (created_)
+            run_capture({"lttng", "destroy", name_});
+        created_ = false;
     }
     const std::string &name() const { return name_; }
 
@@ -374,6 +392,13 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
     const std::string token_filter = "recording == 0x" + token;
     LttngSession session("teescope-" + token);
     const std::string &name = session.name();
+    RelayDaemon relay;
+    LiveImport live_import;
+    const std::string db = o.db.empty() ? output.string() + ".db" : o.db;
+    if (o.live && !relay.start(output.string(), scratch + "/relayd.log", err)) {
+        fs::remove_all(scratch, ec);
+        return 2;
+    }
     std::vector<std::string> channel{"lttng", "enable-channel", "-u", "-s", name,
                                      "--subbuf-size=" + o.subbuf_size,
                                      "--num-subbuf=" + std::to_string(o.num_subbuf)};
@@ -382,7 +407,9 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
     channel.push_back("teescope");
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     SimDaemon sim;
-    bool ok = session.create(output.string(), err) && session.run(channel, err) &&
+    bool ok = (o.live ? session.create_live(relay.session_url(), o.live_timer_ms, err)
+                      : session.create(output.string(), err)) &&
+              session.run(channel, err) &&
               session.run({"lttng", "add-context", "-u", "-s", name, "-c", "teescope", "-t", "vpid", "-t",
                            "vtid", "-t", "procname"},
                           err) &&
@@ -403,6 +430,8 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
         driver_events.push_back("--filter=" + token_filter);
     ok = ok && session.run(driver_events, err) &&
          (!o.kernel || session.run({"lttng", "enable-event", "-k", "-s", name, "tee_*"}, err)) &&
+         // The live import attaches before the session starts: it reads it from its first event.
+         (!o.live || live_import.start(relay.live_url(name), db, relay.live_port(), name, err)) &&
          session.run({"lttng", "start", name}, err) && (!o.sim || sim.release(err));
     if (!ok) {
         sim.stop();
@@ -466,10 +495,27 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
             forward_groups[g] = 0;
     }
     sim.stop();
+    int import_code = 0;
+    if (o.live) {
+        // The live import reads the session to its end once it is destroyed, then finishes the
+        // database; the relay daemon serves it until then.
+        session.destroy();
+        import_code = live_import.finish(signals_seen);
+        relay.stop();
+    }
     fs::remove_all(scratch, ec);
 
     out << "teescope record: " << o.command[0] << " exited with " << code << "\n";
     out << "trace: " << output.string() << "\n";
+    if (o.live) {
+        if (import_code == 0 || import_code == 3)
+            out << "database: " << db << "\n";
+        if (import_code != 0)
+            err << "teescope record: the live import exited with " << import_code << " (" << db
+                << (import_code == 3 ? " holds what could be read" : " is not complete") << ")\n";
+        if (import_code != 0 && import_code != 3 && code == 0)
+            code = 1;
+    }
     if (o.summary) {
         TraceSummary s = summarize_trace(output.string());
         print_summary(out, s);

@@ -7,6 +7,7 @@
 #include "teescope/store/writer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -76,8 +77,8 @@ private:
 // and keeps what the metadata needs.
 class Session final : public contract::EventForwarder<ImportSession> {
 public:
-    Session(const std::string &db_path, std::string trace_path)
-        : writer_(db_path), trackers_(writer_), trace_path_(std::move(trace_path))
+    Session(const std::string &db_path, std::string trace_path, bool live)
+        : writer_(db_path, writer_options(live)), trackers_(writer_), trace_path_(std::move(trace_path))
     {
     }
 
@@ -85,16 +86,44 @@ public:
     {
         if (events_++ == 0)
             first_ts_ = header.ts;
+        newest_ts_ = header.ts;
         desc.dispatch(trackers_, header, event);
     }
 
     void on_discarded_events(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream) override
     {
+        lost_events_ += count;
         trackers_.on_discarded_events(begin_ts, end_ts, count, stream);
     }
     void on_discarded_packets(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream) override
     {
+        lost_packets_ += count;
         trackers_.on_discarded_packets(begin_ts, end_ts, count, stream);
+    }
+
+    void commit_live() override
+    {
+        trackers_.write_live();
+        const auto now = std::chrono::system_clock::now();
+        const int64_t wall_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+        std::map<std::string, std::string> m{
+            {"live", "1"},
+            {"trace_path", trace_path_},
+            {"importer_version", TEESCOPE_VERSION},
+            {"live_ts", std::to_string(newest_ts_)},
+            {"live_events", std::to_string(events_)},
+            {"live_wall_ms", std::to_string(wall_ms)},
+            {"first_ts", std::to_string(first_ts_)},
+            {"events_lost", std::to_string(lost_events_)},
+            {"packets_lost", std::to_string(lost_packets_)},
+        };
+        // The latency table is a scan of every invocation: computed again now and then, not at
+        // every commit.
+        const bool latency = now - last_latency_ >= std::chrono::seconds(2);
+        if (latency)
+            last_latency_ = now;
+        writer_.commit_live(m, latency);
     }
     void on_unreadable_packets(int64_t begin_ts, int64_t end_ts, uint64_t count, std::string_view stream,
                                std::string_view why) override
@@ -173,6 +202,13 @@ public:
     }
 
 private:
+    static store::Writer::Options writer_options(bool live)
+    {
+        store::Writer::Options o;
+        o.live = live;
+        return o;
+    }
+
     static std::string providers_text(const ImportFindings &f)
     {
         std::string text;
@@ -200,6 +236,9 @@ private:
     std::string trace_path_;
     uint64_t events_ = 0;
     int64_t first_ts_ = 0, last_ts_ = 0;
+    int64_t newest_ts_ = 0; // of the last event received (live imports: how far they got)
+    uint64_t lost_events_ = 0, lost_packets_ = 0;
+    std::chrono::system_clock::time_point last_latency_{};
     bool read_error_ = false;
     std::map<std::string, uint64_t, std::less<>> foreign_;
     uint64_t foreign_events_ = 0, unusable_events_ = 0;
@@ -208,9 +247,10 @@ private:
 
 } // namespace
 
-std::unique_ptr<ImportSession> make_import_session(const std::string &db_path, const std::string &trace_path)
+std::unique_ptr<ImportSession> make_import_session(const std::string &db_path, const std::string &trace_path,
+                                                   bool live)
 {
-    return std::make_unique<Session>(db_path, trace_path);
+    return std::make_unique<Session>(db_path, trace_path, live);
 }
 
 } // namespace teescope::importer

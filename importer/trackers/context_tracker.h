@@ -52,6 +52,9 @@ public:
     // An OP-TEE event named the context: one of unknown origin learns its device kind and guest.
     void note_optee(uint64_t serial, int64_t guest);
 
+    // Live imports: writes the lifetimes still open as they are now (see Trackers::write_live).
+    void write_live();
+
     // Emits the contexts not released (closed or still open).
     void finish(Ts last_ts);
 

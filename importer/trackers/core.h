@@ -49,6 +49,11 @@ public:
     // The id of a new lifetime of `table`: 1, 2, ... in the order lifetimes begin.
     Id new_id(Table table) { return next_id_[static_cast<size_t>(table)]++; }
 
+    // Live imports: whether a lifetime of `table` began after the previous live write (its row
+    // is not in the database yet), and the mark of that write once done.
+    bool live_new(Table table, Id id) const { return id >= live_from_[static_cast<size_t>(table)]; }
+    void live_written() { std::copy(std::begin(next_id_), std::end(next_id_), std::begin(live_from_)); }
+
     // Counts a named import statistic; `what` (with the time appended) is its example.
     void stat(const char *name, const char *severity, uint64_t n, Ts ts, const std::string &what);
     // After data loss: `n` lifetimes of `table` were still open when the trace ended.
@@ -72,6 +77,7 @@ private:
     RowSink &rows_;
     bool data_lost_ = false;
     Id next_id_[static_cast<size_t>(Table::count_)];
+    Id live_from_[static_cast<size_t>(Table::count_)] = {};
     std::string example_; // reused for the examples of statistics
 };
 
@@ -86,6 +92,14 @@ struct PairHash {
 std::string hex(uint64_t v);
 // A TEE uuid as text (8-4-4-4-12); empty for none.
 std::string uuid_text(const uint8_t *u);
+
+// A lifetime still open as a live import writes it: as it is now, ended by nothing yet.
+template <typename Row> Row live_row(const Row &row) {
+    Row r = row;
+    if constexpr (requires { r.end_kind; })
+        r.end_kind = "live";
+    return r;
+}
 
 // The lifetimes of a map in id order (the order they began), to emit what is open at the end.
 template <typename Map> std::vector<typename Map::mapped_type *> in_id_order(Map &m) {

@@ -37,6 +37,9 @@ public:
     // The guests destroyed and not created again, by client id.
     std::vector<std::pair<int64_t, Ts>> destroyed_guests() const;
 
+    // Live imports: writes the lifetimes still open as they are now (see Trackers::write_live).
+    void write_live();
+
     // Emits every guest lifetime still held (alive or destroyed).
     void finish(Ts last_ts);
 
@@ -44,6 +47,7 @@ private:
     struct Guest {
         GuestRow row;
         bool destroyed = false;
+        bool live_destroyed = false; // live imports: written destroyed
     };
 
     Guest &start(int64_t guest, Ts ts, bool known);

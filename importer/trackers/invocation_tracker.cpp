@@ -62,6 +62,7 @@ void InvocationTracker::emit_invocation(uint32_t slot) {
         if (c != pending_closes_.end() && c->second == slot)
             pending_closes_.erase(c);
     }
+    inv.row.id = 0; // free: no longer in flight
     free_invocations_.push_back(slot);
 }
 

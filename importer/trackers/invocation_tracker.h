@@ -82,6 +82,9 @@ public:
     // An in-flight call waited `ns` for an OP-TEE thread.
     void add_wait(uint64_t serial, int64_t ns);
 
+    // Live imports: writes the lifetimes still open as they are now (see Trackers::write_live).
+    void write_live();
+
     // Emits the invocations still in flight: their end is missing (data loss, the caller died,
     // or the trace stopped).
     void finish(Ts last_ts);

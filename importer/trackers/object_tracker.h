@@ -48,6 +48,9 @@ public:
             resolve_awaiting(serial, invocation_id, ts);
     }
 
+    // Live imports: writes the lifetimes still open as they are now (see Trackers::write_live).
+    void write_live();
+
     // Emits the handles still bound, then the objects still live.
     void finish(Ts last_ts);
 

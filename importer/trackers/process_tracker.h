@@ -47,6 +47,9 @@ public:
     void serve(int64_t tid, Id request, int64_t depth);
     void stop_serving(int64_t tid, Id request);
 
+    // Live imports: writes the lifetimes still open as they are now (see Trackers::write_live).
+    void write_live();
+
     // Emits the threads, then the processes.
     void finish();
 
@@ -58,6 +61,7 @@ private:
         int contexts_touched = 0;   // contexts it opened or called through
         int contexts_open = 0;      // of those, not closed yet
         bool exited = false;
+        int live_written = 0;       // live imports: 1 written open, 2 written exited
     };
     struct Thread {
         ThreadRow row;

@@ -40,6 +40,9 @@ public:
     // request_abandon).
     void on_context_close(const EventHeader &h, uint64_t ctx);
 
+    // Live imports: writes the lifetimes still open as they are now (see Trackers::write_live).
+    void write_live();
+
     // Emits the requests still pending.
     void finish(Ts last_ts);
 

@@ -45,6 +45,9 @@ public:
         return it != serving_.end() ? OptId(it->second) : std::nullopt;
     }
 
+    // Live imports: writes the lifetimes still open as they are now (see Trackers::write_live).
+    void write_live();
+
     // Emits the RPCs still in flight.
     void finish(Ts last_ts);
 

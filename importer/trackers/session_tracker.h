@@ -32,6 +32,9 @@ public:
     // CLOSE_SESSION (which makes its invocation), context release, or guest destruction.
     void on_drv_optee_close(const EventHeader &, const teescope_drv_optee_close &);
 
+    // Live imports: writes the lifetimes still open as they are now (see Trackers::write_live).
+    void write_live();
+
     // Emits the sessions still open (or still opening).
     void finish(Ts last_ts);
 

@@ -38,6 +38,9 @@ public:
     void on_user_fd_dup(const EventHeader &, const teescope_user_fd_dup &);
     void on_user_fd_close(const EventHeader &, const teescope_user_fd_close &);
 
+    // Live imports: writes the lifetimes still open as they are now (see Trackers::write_live).
+    void write_live();
+
     // Emits the shm still allocated.
     void finish(Ts last_ts);
 

@@ -326,6 +326,22 @@ void Trackers::on_read_error(std::string_view what, int64_t last_ts) { t_->core.
 
 // What is still open is emitted innermost first; processes come last because the end kind of an
 // object or a shm asks whether its holder process ended.
+void Trackers::write_live() {
+    if (ended_)
+        return;
+    t_->processes.write_live();
+    t_->contexts.write_live();
+    t_->guests.write_live();
+    t_->objects.write_live();
+    t_->invocations.write_live();
+    t_->requests.write_live();
+    t_->rpcs.write_live();
+    t_->waits.write_live();
+    t_->shm.write_live();
+    t_->sessions.write_live();
+    t_->core.live_written();
+}
+
 void Trackers::on_end(int64_t last_ts) {
     if (ended_)
         return;

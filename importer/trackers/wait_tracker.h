@@ -44,6 +44,9 @@ public:
             emit_unattached(tid);
     }
 
+    // Live imports: writes the lifetimes still open as they are now (see Trackers::write_live).
+    void write_live();
+
     // Emits the waits still open or unattached.
     void finish(Ts last_ts);
 

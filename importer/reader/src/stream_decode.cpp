@@ -138,7 +138,7 @@ bt_graph_simple_sink_component_consume_func_status consume_status(bt_message_ite
     }
 }
 
-GraphStep run_graph_step(bt_graph *graph, std::string &left_behind)
+GraphStep run_graph_step(bt_graph *graph, std::string &left_behind, std::chrono::milliseconds again_wait)
 {
     left_behind.clear();
     const auto status = bt_graph_run_once(graph);
@@ -154,7 +154,7 @@ GraphStep run_graph_step(bt_graph *graph, std::string &left_behind)
     if (status == BT_GRAPH_RUN_ONCE_STATUS_END)
         return GraphStep::End;
     if (status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        std::this_thread::sleep_for(again_wait);
     return GraphStep::More;
 }
 

@@ -3,6 +3,8 @@
 // find where a stream is damaged and when its last readable packet ended.
 #pragma once
 
+#include <chrono>
+
 #include <babeltrace2/babeltrace.h>
 
 #include <cstdint>
@@ -26,10 +28,11 @@ struct Decoded {
 
 // How a step of a graph went.
 enum class GraphStep { More, End, Failed };
-// Runs one step of `graph` (waiting a millisecond when it asks to be called again). An error
+// Runs one step of `graph` (waiting `again_wait` when it asks to be called again). An error
 // that Babeltrace2 leaves on the thread behind a step that went on is taken off the thread, its
 // text in `left_behind` (empty when there is none); on Failed the error is still on the thread.
-GraphStep run_graph_step(bt_graph *graph, std::string &left_behind);
+GraphStep run_graph_step(bt_graph *graph, std::string &left_behind,
+                         std::chrono::milliseconds again_wait = std::chrono::milliseconds(1));
 
 // What a simple sink's consume function returns for an iterator's "next" status.
 bt_graph_simple_sink_component_consume_func_status consume_status(bt_message_iterator_next_status status);

@@ -13,6 +13,7 @@
 
 #include "teescope/importer/bt_error.h"
 #include "teescope/importer/bt_ref.h"
+#include "graph_sink.h"
 #include "stream_decode.h"
 #include "teescope/importer/message_decoder.h"
 #include "teescope/importer/salvage.h"
@@ -67,46 +68,6 @@ PluginRef find_plugin(const char *name, const std::string &trace)
         throw TraceError("trace " + trace + ": the Babeltrace2 plugin `" + name
                          + "` is not installed (" + take_bt_error("not found") + ")");
     return plugin;
-}
-
-
-// What the simple sink's consume function works with.
-struct RunState {
-    explicit RunState(TraceSink &sink) : decoder(sink) {}
-    MessageDecoder decoder;
-    uint64_t messages = 0;
-    std::exception_ptr failure; // thrown by the sink, rethrown outside of the graph
-    // Errors Babeltrace2 left behind a step that went on (the first few, and how many more).
-    std::vector<std::string> read_on;
-    uint64_t read_on_more = 0;
-};
-
-bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *iterator, void *data)
-{
-    auto &state = *static_cast<RunState *>(data);
-    bt_message_array_const messages = nullptr;
-    uint64_t count = 0;
-    const auto next = bt_message_iterator_next(iterator, &messages, &count);
-    if (next != BT_MESSAGE_ITERATOR_NEXT_STATUS_OK)
-        return consume_status(next);
-    auto status = BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
-    state.messages += count;
-    // An upstream error left behind messages that were still delivered: no library call may be
-    // made while it is on the thread, so it is held aside while they are decoded.
-    const PendingError pending;
-    uint64_t i = 0;
-    try {
-        for (; i < count; ++i) {
-            state.decoder.consume(messages[i]);
-            bt_message_put_ref(messages[i]);
-        }
-    } catch (...) {
-        state.failure = std::current_exception();
-        status = BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
-        for (; i < count; ++i)
-            bt_message_put_ref(messages[i]);
-    }
-    return status;
 }
 
 

@@ -128,6 +128,18 @@ Database Database::create(const std::string &path, Replace replace)
     return Database(c.release(), path);
 }
 
+Database Database::open_shared_writer(const std::string &path)
+{
+    Connection c;
+    if (sqlite3_open_v2(path.c_str(), &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+        fail(c.db, "cannot open", path);
+    sqlite3_busy_timeout(c.db, 5000); // a reader's checkpoint-blocking moment, never a deadlock
+    // NORMAL: a commit is durable at the next checkpoint; a crash loses at most the last commits,
+    // which the metadata (live, complete) already says are not the end.
+    exec_on(c.db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768;", path);
+    return Database(c.release(), path);
+}
+
 Database::Database(Database &&o) noexcept : db_(o.db_), path_(std::move(o.path_)) { o.db_ = nullptr; }
 
 Database &Database::operator=(Database &&o) noexcept

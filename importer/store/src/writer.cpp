@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <system_error>
+#include <tuple>
 #include <unordered_map>
 
 namespace teescope::store {
@@ -108,9 +109,17 @@ struct Writer::Batch {
     Slots<OpteeWaitRow> waits;
     Slots<GuestRow> guests;
     size_t rows = 0;
+    // Live commits: what the metadata and the import statistics are now, and whether the latency
+    // table is computed again.
+    std::vector<std::pair<std::string, std::string>> metadata;
+    std::vector<std::tuple<std::string, std::string, uint64_t, std::string>> stats;
+    bool live_commit = false, latency = false;
 
     void clear()
     {
+        metadata.clear();
+        stats.clear();
+        live_commit = latency = false;
         processes.n = threads.n = contexts.n = context_users.n = objects.n = handles.n = 0;
         invocations.n = requests.n = async_releases.n = data_loss.n = shm.n = sessions.n = 0;
         shm_uses.n = waits.n = guests.n = 0;
@@ -122,24 +131,27 @@ struct Writer::Batch {
 // finish() once that thread has ended.
 class Writer::Inserter {
 public:
-    explicit Inserter(const std::string &file)
-        : db_(Database::create(file, Database::Replace::No)), file_(file),
-          process_(prepare("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?)")),
-          thread_(prepare("INSERT INTO threads VALUES (?,?,?,?,?)")),
-          context_(prepare("INSERT INTO contexts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-          context_user_(prepare("INSERT INTO context_users VALUES (?,?,?,?,?)")),
-          object_(prepare("INSERT INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-          handle_(prepare("INSERT INTO handles VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
-          invocation_(prepare("INSERT INTO invocations VALUES "
+    // A new file (filled from empty), or with `live` the live file created before: its rows are
+    // inserted or replaced, since each open lifetime is written again when it ends.
+    Inserter(const std::string &file, bool live)
+        : db_(live ? Database::open_shared_writer(file) : Database::create(file, Database::Replace::No)), file_(file),
+          live_(live),
+          process_(prepare_insert("INTO processes VALUES (?,?,?,?,?,?,?,?)")),
+          thread_(prepare_insert("INTO threads VALUES (?,?,?,?,?)")),
+          context_(prepare_insert("INTO contexts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          context_user_(prepare_insert("INTO context_users VALUES (?,?,?,?,?)")),
+          object_(prepare_insert("INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          handle_(prepare_insert("INTO handles VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
+          invocation_(prepare_insert("INTO invocations VALUES "
                               "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-          request_(prepare("INSERT INTO callback_requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-          async_release_(prepare("INSERT INTO async_releases VALUES (?,?,?,?,?)")),
-          data_loss_(prepare("INSERT INTO data_loss VALUES (?,?,?,?,?,?)")),
-          shm_(prepare("INSERT INTO shm VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-          shm_use_(prepare("INSERT INTO shm_uses VALUES (?,?,?,?,?,?,?,?,?)")),
-          session_(prepare("INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-          wait_(prepare("INSERT INTO optee_waits VALUES (?,?,?,?,?,?,?,?,?)")),
-          guest_(prepare("INSERT INTO guests VALUES (?,?,?,?,?,?,?,?,?,?,?)"))
+          request_(prepare_insert("INTO callback_requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          async_release_(prepare_insert("INTO async_releases VALUES (?,?,?,?,?)")),
+          data_loss_(prepare_insert("INTO data_loss VALUES (?,?,?,?,?,?)")),
+          shm_(prepare_insert("INTO shm VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          shm_use_(prepare_insert("INTO shm_uses VALUES (?,?,?,?,?,?,?,?,?)")),
+          session_(prepare_insert("INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          wait_(prepare_insert("INTO optee_waits VALUES (?,?,?,?,?,?,?,?,?)")),
+          guest_(prepare_insert("INTO guests VALUES (?,?,?,?,?,?,?,?,?,?,?)"))
     {
     }
 
@@ -225,7 +237,18 @@ public:
             insert(guest_, r.id, r.guest, r.threads, r.created_ts, r.destroyed_ts, r.contexts_dropped,
                    r.sessions_dropped, r.shm_dropped, r.end_kind, r.origin_unknown, r.end_inferred);
         }
+        if (b.live_commit) {
+            db_.exec("DELETE FROM import_stats");
+            Statement stat = prepare("INSERT INTO import_stats VALUES (?,?,?,?)");
+            for (const auto &[name, severity, count, example] : b.stats)
+                insert(stat, name, severity, static_cast<int64_t>(count), OrNull{example});
+            Statement meta = prepare("INSERT OR REPLACE INTO metadata VALUES (?,?)");
+            for (const auto &[key, value] : b.metadata)
+                insert(meta, key, value);
+        }
         db_.exec("COMMIT");
+        if (b.latency)
+            compute_latency();
     }
 
     // The indexes the views and the GUI's lookups need, built once after the bulk load.
@@ -282,7 +305,7 @@ public:
     void compute_latency()
     {
         const std::vector<LatencyGroup> groups = compute_latency_groups(db_.handle(), file_);
-        db_.exec("BEGIN");
+        db_.exec("BEGIN; DELETE FROM latency; DELETE FROM latency_op_names;"); // a live import computes it again
         Statement out = prepare("INSERT INTO latency VALUES (?,?,?,?,?,?,?,?,?)");
         Statement name = prepare("INSERT INTO latency_op_names VALUES (?,?,?)");
         for (const LatencyGroup &g : groups) {
@@ -296,7 +319,7 @@ public:
     template <class Stats, class Metadata>
     void write_tables(const Stats &stats, const Metadata &metadata)
     {
-        db_.exec("BEGIN");
+        db_.exec("BEGIN; DELETE FROM import_stats;"); // a live import wrote them at each commit
         Statement stat = prepare("INSERT INTO import_stats VALUES (?,?,?,?)");
         for (const auto &[name, s] : stats)
             insert(stat, name, s.severity, static_cast<int64_t>(s.count), OrNull{s.example});
@@ -315,20 +338,51 @@ public:
         db_.close();
     }
 
+    // A live file that is finished: back to a plain journal when no reader holds it open (else
+    // it stays in write-ahead logging, which any SQLite reader reads), its log folded in.
+    void end_live()
+    {
+        try {
+            db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+            db_.exec("PRAGMA journal_mode = DELETE");
+        } catch (const Error &) {
+        }
+    }
+
 private:
     Statement prepare(const char *sql) { return Statement(db_.handle(), sql, file_); }
+    Statement prepare_insert(const char *into)
+    {
+        return prepare(((live_ ? "INSERT OR REPLACE " : "INSERT ") + std::string(into)).c_str());
+    }
 
     Database db_;
     std::string file_;
+    bool live_ = false;
     Statement process_, thread_, context_, context_user_, object_, handle_, invocation_, request_,
         async_release_, data_loss_, shm_, shm_use_, session_, wait_, guest_;
 };
 
 // The partial file is removed when it cannot be made a database (no destructor runs then).
-std::unique_ptr<Writer::Inserter> Writer::make_inserter(const std::string &partial)
+std::unique_ptr<Writer::Inserter> Writer::make_inserter(const std::string &partial, const std::string &path, bool live)
 {
     try {
-        return std::make_unique<Inserter>(partial);
+        if (!live)
+            return std::make_unique<Inserter>(partial, false);
+        // A live file is created whole (tables, views, indexes) before it takes its name, then
+        // written where readers find it.
+        {
+            Inserter fresh(partial, false);
+            fresh.create_indexes();
+            fresh.db().exec("INSERT OR REPLACE INTO metadata VALUES ('live', '1')");
+            fresh.close();
+        }
+        sync_path(partial, O_RDONLY);
+        std::error_code ec;
+        std::filesystem::rename(partial, path, ec);
+        if (ec)
+            throw Error(path + ": cannot move " + partial + " into place: " + ec.message());
+        return std::make_unique<Inserter>(path, true);
     } catch (...) {
         std::error_code ec;
         std::filesystem::remove(partial, ec);
@@ -340,9 +394,11 @@ Writer::Writer(std::string path) : Writer(std::move(path), Options{}) {}
 
 Writer::Writer(std::string path, Options options)
     : path_(std::move(path)), partial_(create_partial(path_)), options_(options),
-      inserter_(make_inserter(partial_)),
+      inserter_(make_inserter(partial_, path_, options.live)),
       current_(std::make_unique<Batch>())
 {
+    if (options_.live)
+        partial_ = path_;
     options_.batch_rows = std::max<size_t>(options_.batch_rows, 1);
     options_.queued_batches = std::max<size_t>(options_.queued_batches, 1);
     thread_ = std::thread([this] { write_loop(); });
@@ -351,8 +407,15 @@ Writer::Writer(std::string path, Options options)
 Writer::~Writer()
 {
     stop_thread();
+    if (options_.live && !finished_ && inserter_) {
+        // The file stays, and says it is not live any more and not complete.
+        try {
+            inserter_->db().exec("INSERT OR REPLACE INTO metadata VALUES ('live', '0')");
+        } catch (const Error &) {
+        }
+    }
     inserter_.reset();
-    if (!finished_) {
+    if (!finished_ && !options_.live) {
         std::error_code ec;
         std::filesystem::remove(partial_path(), ec);
     }
@@ -443,6 +506,25 @@ void Writer::flush()
     rethrow_failure();
 }
 
+void Writer::commit_live(const std::map<std::string, std::string> &metadata, bool latency)
+{
+    if (finished_)
+        return;
+    Batch &b = *current_;
+    b.live_commit = true;
+    b.latency = latency;
+    b.metadata.assign(metadata.begin(), metadata.end());
+    for (const auto &[name, st] : stats_)
+        b.stats.emplace_back(name, st.severity, st.count, st.example);
+    hand_over();
+}
+
+bool Writer::idle()
+{
+    std::lock_guard lock(mutex_);
+    return in_flight_ == 0;
+}
+
 void Writer::add(const ProcessRow &r) { current_->processes.put(r), rows_added(); }
 void Writer::add(const ThreadRow &r) { current_->threads.put(r), rows_added(); }
 void Writer::add(const ContextRow &r) { current_->contexts.put(r), rows_added(); }
@@ -487,12 +569,22 @@ void Writer::finish()
     stop_thread();
     rethrow_failure();
 
-    inserter_->create_indexes();
+    if (!options_.live)
+        inserter_->create_indexes();
     inserter_->write_ta_names(user_ta_names_);
     inserter_->compute_latency();
     auto metadata = metadata_;
     metadata["complete"] = "1";
+    if (options_.live)
+        metadata["live"] = "0";
     inserter_->write_tables(stats_, metadata);
+    if (options_.live) {
+        inserter_->end_live();
+        inserter_->close();
+        inserter_.reset();
+        finished_ = true;
+        return;
+    }
     inserter_->close();
     inserter_.reset();
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `teescope import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none] [--stall-timeout S]
-// [--lock-timeout S]`.
+// [--lock-timeout S]`, and `teescope import --live-url URL [-o FILE.db] ...`.
 #pragma once
 
 #include <ostream>
@@ -12,7 +12,11 @@ enum class ProgressStyle { Auto, Bar, Json, None };
 
 struct ImportOptions {
     std::string trace;
-    std::string db;                    // default: TRACE_DIR.db next to the trace
+    // A relay daemon's live session (net://HOST[:PORT]/host/HOSTNAME/SESSION) read while it is
+    // recorded, instead of a trace on disk: the database is written live (readers see the
+    // present at every commit) and finished when the session ends or on SIGINT / SIGTERM.
+    std::string live_url;
+    std::string db;                    // default: TRACE_DIR.db next to the trace (SESSION.db for a live session)
     ProgressStyle progress = ProgressStyle::Auto;
     // The importer is ended when the reader has not advanced for this long (a damaged trace can
     // make Babeltrace2 spin where it cannot be stopped otherwise). 0: never.
@@ -30,7 +34,8 @@ struct ImportOptions {
 // 3 imported, but the trace could not be read to its end (the database says so);
 // 4 the reader made no progress for the stall timeout and was stopped (nothing written);
 // 5 another import kept writing the same database for the whole lock timeout (nothing written);
-// 130 cancelled by SIGINT or SIGTERM (nothing written).
+// 130 cancelled by SIGINT or SIGTERM (nothing written). A live import stopped by SIGINT or
+// SIGTERM finishes with what it read (exit 0); one whose relay daemon went away exits 3.
 inline constexpr int kImportNoTeescopeEvents = 1;
 inline constexpr int kImportStalled = 4;
 inline constexpr int kImportOutputBusy = 5;

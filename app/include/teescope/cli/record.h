@@ -22,6 +22,12 @@ struct RecordOptions {
     unsigned num_subbuf = 8;
     unsigned settle_ms = 300;           // lets the driver finish releases after the command exits
     bool summary = true;
+    // A live recording: the session streams through a relay daemon of its own (which writes the
+    // trace to the output directory) and is imported while the command runs into `db`
+    // (default: OUTPUT_DIR.db), which readers (teescope-gui, teescope top) follow.
+    bool live = false;
+    std::string db;
+    unsigned live_timer_ms = 100;       // how often the tracers flush to the relay daemon
     std::vector<std::string> command;
 };
 

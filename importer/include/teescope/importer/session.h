@@ -33,10 +33,16 @@ public:
     // The trace could not be read to its end (on_read_error was called).
     virtual bool read_error() const = 0;
     virtual ImportFindings findings() const { return {}; }
+    // Live imports: writes what is open now and commits it with how far the import has got
+    // (metadata live_ts, live_events, live_wall_ms, events_lost), without waiting for the commit.
+    virtual void commit_live() {}
 };
 
 // db_path: the database to create (it replaces an existing file only once finish() succeeds);
-// trace_path: recorded in the metadata.
-std::unique_ptr<ImportSession> make_import_session(const std::string &db_path, const std::string &trace_path = {});
+// trace_path: recorded in the metadata (a live session's url for a live import).
+// live: the database is written at db_path from the start and commit_live() shows readers the
+// present (see store::Writer::Options::live); finished, it holds what an offline import would.
+std::unique_ptr<ImportSession> make_import_session(const std::string &db_path, const std::string &trace_path = {},
+                                                   bool live = false);
 
 } // namespace teescope::importer

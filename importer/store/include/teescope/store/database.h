@@ -25,6 +25,9 @@ public:
     // the empty file the caller created (and owns) at `path`.
     enum class Replace { Yes, No };
     static Database create(const std::string &path, Replace replace = Replace::Yes);
+    // Opens a database this teescope created (create()) to go on writing it while others read
+    // it: write-ahead logging, so that readers never block the writer nor see half a commit.
+    static Database open_shared_writer(const std::string &path);
 
     Database(Database &&) noexcept;
     Database &operator=(Database &&) noexcept;

@@ -26,6 +26,10 @@ public:
     struct Options {
         size_t batch_rows = 20000; // rows per transaction (and per batch handed over)
         size_t queued_batches = 3; // batches waiting for the writing thread before add() blocks
+        // A live import: the file is written at PATH itself from the start, in write-ahead
+        // logging mode, with its indexes, and commit_live() makes what was added visible to
+        // readers; a row added again with the same id replaces the earlier one.
+        bool live = false;
     };
 
     // Creates a new partial file beside PATH (tables, views, metadata.complete = 0). Throws Error.
@@ -66,13 +70,20 @@ public:
     // (live imports; a plain import never needs it). Throws Error if writing failed.
     void flush();
 
+    // Live imports: hands the rows collected so far, the import statistics and `metadata` to the
+    // writing thread, to be committed in one transaction (without waiting for it); with
+    // `latency`, the latency table is computed again after it. Throws Error if writing failed.
+    void commit_live(const std::map<std::string, std::string> &metadata, bool latency);
+    // Live imports: whether the writing thread has committed everything handed to it.
+    bool idle();
+
     // Commits everything, creates the indexes, writes the TA names, computes the latency table, writes the import
     // statistics and the metadata (complete = 1) and renames the partial file to PATH (replacing it).
     // Throws Error (the .partial file is then deleted by the destructor).
     void finish();
 
     const std::string &path() const { return path_; }
-    // The file being written: PATH.partial.PID.XXXXXX.
+    // The file being written: PATH.partial.PID.XXXXXX (PATH itself for a live import, once created).
     const std::string &partial_path() const { return partial_; }
     // What every partial file of PATH starts with (for removing those of dead imports).
     static std::string partial_prefix(const std::string &path) { return path + ".partial"; }
@@ -81,7 +92,7 @@ public:
     class Inserter;
 
 private:
-    static std::unique_ptr<Inserter> make_inserter(const std::string &partial);
+    static std::unique_ptr<Inserter> make_inserter(const std::string &partial, const std::string &path, bool live);
     void rows_added();
     void hand_over();
     void write_loop();

@@ -100,6 +100,10 @@ public:
     // Emits every lifetime still open, then nothing more is accepted.
     void on_end(int64_t last_ts) override;
 
+    // Live imports, at each commit: writes every lifetime still open as it is now (its end
+    // columns empty, end_kind `live`), each with the id it keeps; its final row replaces it.
+    void write_live();
+
     // The class name the database uses for an object of `kind` (enum teescope_object_kind) and uid.
     static std::string object_class(int32_t kind, uint32_t uid);
 

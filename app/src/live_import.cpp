@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+#include "live_import.h"
+
+#include "relay_daemon.h"
+#include "teescope/cli/process.h"
+
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace teescope::cli {
+
+LiveImport::~LiveImport()
+{
+    if (pid_ <= 0)
+        return;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+}
+
+bool LiveImport::start(const std::string &url, const std::string &db, int live_port, const std::string &session,
+                       std::ostream &err)
+{
+    const std::string self = self_dir() + "/teescope";
+    const std::vector<std::string> args{self, "import", "--live-url", url, "-o", db, "--progress", "none"};
+    pid_ = ::fork();
+    if (pid_ < 0) {
+        err << "teescope record: fork: " << std::strerror(errno) << "\n";
+        return false;
+    }
+    if (pid_ == 0) {
+        // Its own process group: a Ctrl-C ends the traced command, and the import goes on
+        // until it has read what the command did.
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        std::vector<char *> argv;
+        for (const auto &a : args)
+            argv.push_back(const_cast<char *>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    for (int i = 0; i < 100; ++i) {
+        int status;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            err << "teescope record: the live import exited with " << exit_code(status) << " before it attached to "
+                << url << "\n";
+            return false;
+        }
+        if (attached_viewers(live_port, session) > 0)
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    err << "teescope record: the live import did not attach to " << url << " within 10 s\n";
+    return false;
+}
+
+int LiveImport::finish(const volatile sig_atomic_t &signals)
+{
+    if (pid_ <= 0)
+        return -1;
+    const sig_atomic_t seen = signals;
+    bool stopped = false;
+    for (;;) {
+        int status = 0;
+        const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+        if (r == pid_) {
+            pid_ = -1;
+            return exit_code(status);
+        }
+        if (r < 0 && errno != EINTR) {
+            pid_ = -1;
+            return -1;
+        }
+        if (!stopped && signals != seen) {
+            ::kill(pid_, SIGTERM);
+            stopped = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+} // namespace teescope::cli
