@@ -25,6 +25,17 @@ bool all_of_class(std::string_view text, bool (*ok)(char))
     return true;
 }
 
+// The causes lttng-live gave, without the ones each component of the graph adds above them.
+std::string first_causes(std::string text)
+{
+    for (const char *noise : {"; Component input port message iterator", "; Cannot create input port message iterator"}) {
+        const size_t at = text.find(noise);
+        if (at != std::string::npos)
+            text.resize(at);
+    }
+    return text;
+}
+
 } // namespace
 
 std::string check_live_url(const std::string &url)
@@ -135,6 +146,9 @@ void LiveReader::run(TraceSink &sink, const std::function<bool(const Progress &)
                 bt_current_thread_clear_error();
                 std::rethrow_exception(state.failure);
             }
+            // Nothing came at all: the relay daemon cannot be reached or does not know the session.
+            if (state.messages == 0)
+                throw TraceError("cannot be read: " + first_causes(take_bt_error("the relay daemon did not answer")));
             stopped = take_bt_error("the live session could not be read further");
             break;
         }

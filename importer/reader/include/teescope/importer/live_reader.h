@@ -24,10 +24,11 @@ public:
     // Reads the session into `sink` until it ends (the session was destroyed and everything it
     // recorded was read) or `on_tick` returns false (the user stopped: what was read stands).
     // on_tick runs after every graph step, also while no event comes (every ~10 ms at least);
-    // Progress::fraction is 0. A relay daemon that cannot be reached, a session it does not
-    // know, or one that breaks while read gives sink.on_read_error(); sink.on_end() is always
-    // the last call unless an exception leaves run(). Throws TraceError for a bad url or a
-    // Babeltrace2 without src.ctf.lttng-live, before any call to the sink.
+    // Progress::fraction is 0. A session that breaks while read (the relay daemon went away)
+    // gives sink.on_read_error(); sink.on_end() is always the last call unless an exception
+    // leaves run(). Throws TraceError, before any call to the sink, for a bad url, a Babeltrace2
+    // without src.ctf.lttng-live, or a relay daemon that cannot be reached or does not know the
+    // session.
     void run(TraceSink &sink, const std::function<bool(const Progress &)> &on_tick);
 
     const std::string &url() const { return url_; }
