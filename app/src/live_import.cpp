@@ -62,10 +62,16 @@ bool LiveImport::start(const std::string &url, const std::string &db, int live_p
     return false;
 }
 
+void LiveImport::reaped(int wait_status)
+{
+    reaped_code_ = exit_code(wait_status);
+    pid_ = -1;
+}
+
 int LiveImport::finish(const volatile sig_atomic_t &signals)
 {
     if (pid_ <= 0)
-        return -1;
+        return reaped_code_;
     const sig_atomic_t seen = signals;
     bool stopped = false;
     for (;;) {

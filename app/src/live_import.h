@@ -31,10 +31,14 @@ public:
     // then finishes with what it read. Returns its exit code.
     int finish(const volatile sig_atomic_t &signals);
 
+    // The recorder's wait for the traced commands reaped it: finish() returns this status's code.
+    void reaped(int wait_status);
+
     pid_t pid() const { return pid_; }
 
 private:
     pid_t pid_ = -1;
+    int reaped_code_ = -1;
 };
 
 } // namespace teescope::cli

@@ -469,6 +469,10 @@ int record(const RecordOptions &o, std::ostream &out, std::ostream &err)
                 continue;
             break;
         }
+        if (done == live_import.pid()) {
+            live_import.reaped(status); // it ended early (its relay daemon went away?)
+            continue;
+        }
         auto it = std::find(children.begin(), children.end(), done);
         if (it == children.end())
             continue; // an orphan we adopted as subreaper

@@ -188,52 +188,45 @@ def main():
             expect(meta.get("complete") == "0" and meta.get("live") == "0",
                    f"its database says it is incomplete and not live: {meta.get('complete')}, {meta.get('live')}")
 
-        # A relay daemon that goes away while the import reads: the import ends with what it read.
-        relay_dir = os.path.join(tmp, "relay")
-        ports = []
-        import socket
-        for _ in range(3):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            ports.append(s.getsockname()[1])
-            s.close()
-        relayd = subprocess.Popen(["lttng-relayd", "-C", f"tcp://127.0.0.1:{ports[0]}", "-D",
-                                   f"tcp://127.0.0.1:{ports[1]}", "-L", f"tcp://127.0.0.1:{ports[2]}", "-o", relay_dir],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        session = f"teescope-gone-{os.getpid()}"
+        # A relay daemon that goes away while the import reads: the import ends with what it read,
+        # and a Ctrl-C still ends the recording.
+        trace = os.path.join(tmp, "gone")
+        gone = os.path.join(tmp, "gone.db")
+        rec = subprocess.Popen([teescope, "record", "--live", "--sim", "--no-summary", "-o", trace, "--db", gone,
+                                "--", os.path.join(a.bindir, "scenario_load"), "--processes", "1", "--threads", "1",
+                                "--calls", "10000000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        poller = Poller(gone)
+        deadline = time.monotonic() + 60
+        meta = None
+        while rec.poll() is None and time.monotonic() < deadline:
+            meta = poller.poll()
+            if meta and int(meta.get("live_events", "0")) > 0:
+                break
+            time.sleep(0.1)
+        relayd = subprocess.run(["pgrep", "-P", str(rec.pid), "-x", "lttng-relayd"], capture_output=True,
+                                text=True).stdout.split()
+        expect(len(relayd) == 1, f"record --live runs a relay daemon of its own: {relayd}")
+        for pid in relayd:
+            os.kill(int(pid), signal.SIGKILL)
+        time.sleep(1)
+        rec.send_signal(signal.SIGINT)
         try:
-            time.sleep(1)
-            ok = subprocess.run(["lttng", "create", session, "--live=100000",
-                                 f"--set-url=net://127.0.0.1:{ports[0]}:{ports[1]}"],
-                                capture_output=True, text=True).returncode == 0
-            subprocess.run(["lttng", "enable-event", "-u", "-s", session, "teescope_user:*"], capture_output=True)
-            subprocess.run(["lttng", "start", session], capture_output=True)
-            gone = os.path.join(tmp, "gone.db")
-            imp = subprocess.Popen([teescope, "import", "--live-url",
-                                    f"net://127.0.0.1:{ports[2]}/host/{socket.gethostname()}/{session}", "-o", gone,
-                                    "--progress=none"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(2)
-            relayd.send_signal(signal.SIGKILL)
-            relayd.wait()
-            try:
-                _, ierr = imp.communicate(timeout=90)
-            except subprocess.TimeoutExpired:
-                imp.kill()
-                _, ierr = imp.communicate()
-                ierr = "(did not end within 90 s) " + ierr
-            expect(ok and imp.returncode == 3, f"relay daemon gone: the import exits 3 ({imp.returncode}): "
-                   f"{ierr.strip()[-300:]}")
-            if os.path.exists(gone):
-                c = sqlite3.connect(gone)
-                meta = dict(c.execute("SELECT key, value FROM metadata"))
-                c.close()
-                expect(meta.get("read_error") == "1" and meta.get("live") == "0",
-                       f"its database says the read broke: read_error {meta.get('read_error')}, live {meta.get('live')}")
-        finally:
-            subprocess.run(["lttng", "destroy", session], capture_output=True)
-            if relayd.poll() is None:
-                relayd.kill()
-                relayd.wait()
+            out, err = rec.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            rec.kill()
+            out, err = rec.communicate()
+            err = "(did not end within 120 s) " + err
+        expect("the live import exited with 3" in err and f"database: {gone}" in out,
+               f"relay daemon gone: the import ends with exit 3 and the database: {err.strip()[-400:]}")
+        if os.path.exists(gone):
+            c = sqlite3.connect(gone)
+            meta = dict(c.execute("SELECT key, value FROM metadata"))
+            events = c.execute("SELECT count(*) FROM invocations").fetchone()[0]
+            c.close()
+            expect(meta.get("read_error") == "1" and meta.get("live") == "0" and events > 0,
+                   f"its database keeps what was read and says the read broke: read_error {meta.get('read_error')}, "
+                   f"live {meta.get('live')}, {events} invocations")
 
     if failures:
         sys.exit(f"{len(failures)} checks failed")
