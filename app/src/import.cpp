@@ -124,7 +124,7 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
                 err << "\r" << progress_bar(p.fraction, p.events, p.events_per_s, 30) << std::flush;
         };
         if (live) {
-            // Commits every 100 ms: what a reader sees is at most that (plus the live timer) old.
+            // Commits every 50 ms: what a reader sees is at most that (plus the live timer) old.
             using clock = std::chrono::steady_clock;
             auto next_commit = clock::now();
             uint64_t ticks = 0;
@@ -136,7 +136,7 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
                 heartbeat.advance(++ticks); // waiting for events is progress too
                 const auto now = clock::now();
                 if (now >= next_commit) {
-                    next_commit = now + std::chrono::milliseconds(100);
+                    next_commit = now + std::chrono::milliseconds(50);
                     session->commit_live();
                     show(p);
                 }

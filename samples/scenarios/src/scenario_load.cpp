@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // scenario_load: a throughput workload. Every thread of every process loads its own app and
 // runs N add invocations (checking sums); one call in 1000 also notifies the registry, which
-// calls back a listener hosted by the first process. Prints invocations and elapsed time.
+// calls back a listener hosted by the first process. Prints invocations and elapsed time. With
+// --rate, each thread paces its add invocations (a sustained load, for live-mode lag).
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -22,13 +23,16 @@ struct Counts {
     std::atomic<uint64_t> failures{0};
 };
 
-void worker(const Object &env, const Object &registry, uint64_t calls, uint32_t seed, Counts &counts)
+void worker(const Object &env, const Object &registry, uint64_t calls, uint64_t rate, uint32_t seed, Counts &counts)
 {
     Object loader = open_service(env, QCOMTEE_UID_APPLOADER);
     Object controller = load_from_buffer(loader, app_image("load-" + std::to_string(seed)));
     Object app = get_app_object(controller);
     uint64_t invocations = 0;
+    const auto start = std::chrono::steady_clock::now();
     for (uint64_t i = 0; i < calls; ++i) {
+        if (rate > 0) // call i is due at start + i / rate: a late thread catches up, never bursts ahead
+            std::this_thread::sleep_until(start + std::chrono::nanoseconds(i * 1000000000ull / rate));
         const uint32_t a = seed * 100003u + static_cast<uint32_t>(i);
         if (add(app, a, 17) != a + 17)
             counts.failures++;
@@ -47,7 +51,7 @@ void worker(const Object &env, const Object &registry, uint64_t calls, uint32_t 
 }
 
 // One process: T threads sharing one context.
-int run_process(unsigned index, uint64_t processes, uint64_t threads, uint64_t calls, Pipe *listener_ready, Pipe *go, Pipe *done)
+int run_process(unsigned index, uint64_t processes, uint64_t threads, uint64_t calls, uint64_t rate, Pipe *listener_ready, Pipe *go, Pipe *done)
 {
     Context ctx;
     Supplicant supplicant(ctx, index == 0 ? 2 : 1);
@@ -72,7 +76,7 @@ int run_process(unsigned index, uint64_t processes, uint64_t threads, uint64_t c
         for (uint64_t t = 0; t < threads; ++t)
             pool.emplace_back([&, t] {
                 try {
-                    worker(env, registry, calls, index * 1000 + static_cast<uint32_t>(t), counts);
+                    worker(env, registry, calls, rate, index * 1000 + static_cast<uint32_t>(t), counts);
                 } catch (const std::exception &e) {
                     errors[t] = e.what();
                 }
@@ -102,11 +106,12 @@ int run_process(unsigned index, uint64_t processes, uint64_t threads, uint64_t c
 int main(int argc, char **argv)
 {
     set_program("scenario_load");
-    uint64_t processes = 2, threads = 2, calls = 100000;
+    uint64_t processes = 2, threads = 2, calls = 100000, rate = 0;
     if (!parse_options(argc, argv, "Many app add invocations from many threads and processes, with occasional callbacks.",
                        {{"--processes", &processes, "client processes"},
                         {"--threads", &threads, "threads per process"},
-                        {"--calls", &calls, "add invocations per thread"}}))
+                        {"--calls", &calls, "add invocations per thread"},
+                        {"--rate", &rate, "add invocations per second per thread (0: as fast as it can)"}}))
         return 0;
     return run_main("scenario_load", [&] {
         check(processes >= 1 && processes <= 64, "--processes must be between 1 and 64");
@@ -122,7 +127,7 @@ int main(int argc, char **argv)
         for (uint64_t p = 0; p < processes; ++p) {
             // The other processes report "done" to the first one through done[0].
             pids.push_back(spawn("process" + std::to_string(p), [&, p] {
-                return run_process(static_cast<unsigned>(p), processes, threads, calls, &listener_ready, go[p].get(), done[0].get());
+                return run_process(static_cast<unsigned>(p), processes, threads, calls, rate, &listener_ready, go[p].get(), done[0].get());
             }));
         }
         listener_ready.expect('l', "the first process's listener", 60000);

@@ -27,7 +27,7 @@ struct RecordOptions {
     // (default: OUTPUT_DIR.db), which readers (teescope-gui, teescope top) follow.
     bool live = false;
     std::string db;
-    unsigned live_timer_ms = 100;       // how often the tracers flush to the relay daemon
+    unsigned live_timer_ms = 50;        // how often the tracers flush to the relay daemon
     std::vector<std::string> command;
 };
 
