@@ -10,6 +10,8 @@ Modes, all against one teesim daemon, interleaved over several rounds in a rotat
   off      libteescope-preload.so loaded, no LTTng session enabled
   on       libteescope-preload.so with an LTTng session recording teescope_* (client and teesim),
            filtered on the recording token as `teescope record` does
+  live     (with --live) the same session as a live session streamed to an lttng-relayd with
+           the 50 ms live timer of `teescope record --live`
 
 Two measures per mode, each divided by the reference:
   wall  the round trip as the client sees it (median over rounds);
@@ -24,13 +26,14 @@ the tracer's own hot path in the same run: the events one invoke emits (counted 
 trace), the cost of a tracepoint while disabled and of an event while recorded
 (bench_event_cost), and their share of the measured round trip.
 
-  tracer_overhead.py --bindir BUILD/bin [--tee qtee|optee] [--calls N] [--rounds R] [--enforce]
+  tracer_overhead.py --bindir BUILD/bin [--tee qtee|optee] [--calls N] [--rounds R] [--live] [--enforce]
 """
 import argparse
 import glob
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -104,8 +107,32 @@ def lttng(*args):
         raise RuntimeError(f"lttng {' '.join(args)}: {r.stdout} {r.stderr}")
 
 
-def start_session(session, output):
-    lttng("create", session, f"--output={output}")
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_relayd(work):
+    ports = [free_port() for _ in range(3)]
+    relayd = subprocess.Popen(["lttng-relayd", "-C", f"tcp://127.0.0.1:{ports[0]}", "-D", f"tcp://127.0.0.1:{ports[1]}",
+                               "-L", f"tcp://127.0.0.1:{ports[2]}", "-o", os.path.join(work, "relay")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", ports[0]), timeout=1):
+                return relayd, f"net://127.0.0.1:{ports[0]}:{ports[1]}"
+        except OSError:
+            time.sleep(0.05)
+    relayd.kill()
+    raise RuntimeError("lttng-relayd did not start")
+
+
+def start_session(session, output, live_url=None):
+    if live_url:
+        lttng("create", session, "--live=50000", f"--set-url={live_url}")
+    else:
+        lttng("create", session, f"--output={output}")
     lttng("enable-channel", "-u", "-s", session, "--subbuf-size=4M", "--num-subbuf=8", "bench")
     lttng("enable-event", "-u", "-s", session, "-c", "bench", "teescope_*", f"--filter=recording == 0x{RECORDING}")
     lttng("add-context", "-u", "-s", session, "-c", "bench", "-t", "vpid", "-t", "vtid", "-t", "procname")
@@ -118,8 +145,10 @@ def main():
     ap.add_argument("--calls", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=12)
     ap.add_argument("--tee", choices=["qtee", "optee"], default="qtee")
+    ap.add_argument("--live", action="store_true", help="also measure a live session (mode `live`)")
     ap.add_argument("--enforce", action="store_true", help="exit 1 when a target is missed")
     a = ap.parse_args()
+    modes = MODES + (["live"] if a.live else [])
     a.bindir = os.path.abspath(a.bindir)
     a.libdir = os.path.join(os.path.dirname(a.bindir), "lib")
     cpus = sorted(os.sched_getaffinity(0))
@@ -137,9 +166,12 @@ def main():
                            stderr=log, stdout=log, env=sim_env, preexec_fn=pin(sim_cpu))
     supplicant = None
     events_per_invoke = 0.0
-    wall = {m: [] for m in MODES}
-    cpu = {m: [] for m in MODES}
+    wall = {m: [] for m in modes}
+    cpu = {m: [] for m in modes}
+    relayd, live_url = (None, None)
     try:
+        if a.live:
+            relayd, live_url = start_relayd(work)
         for _ in range(200):
             if os.path.exists(sock):
                 break
@@ -155,15 +187,17 @@ def main():
                                            "--fs-dir", os.path.join(work, "fs")], stderr=log, stdout=log,
                                           env=supp_env, preexec_fn=pin(sim_cpu))
         for r in range(a.rounds):
-            order = MODES[r % len(MODES):] + MODES[:r % len(MODES)]
+            order = modes[r % len(modes):] + modes[:r % len(modes)]
             for m in order:
-                # Only the "on" runs see a session: an inactive session with enabled events
-                # would already switch the tracepoints on.
-                if m == "on":
-                    start_session(session, f"{work}/trace{r}")
+                # Only the "on" and "live" runs see a session: an inactive session with enabled
+                # events would already switch the tracepoints on.
+                if m in ("on", "live"):
+                    start_session(session, f"{work}/trace{r}", live_url if m == "live" else None)
                 try:
-                    w, c = run_bench(a, m, sock, sim.pid, client_cpu)
+                    w, c = run_bench(a, "on" if m == "live" else m, sock, sim.pid, client_cpu)
                 finally:
+                    if m == "live":
+                        lttng("destroy", session)
                     if m == "on":
                         lttng("destroy", session)
                         if r == 0:
@@ -171,7 +205,7 @@ def main():
                         shutil.rmtree(f"{work}/trace{r}", ignore_errors=True)
                 wall[m].append(w)
                 cpu[m].append(c)
-            print(f"round {r + 1:2}: " + "  ".join(f"{m} {wall[m][-1]:.0f}/{cpu[m][-1]:.0f}ns" for m in MODES),
+            print(f"round {r + 1:2}: " + "  ".join(f"{m} {wall[m][-1]:.0f}/{cpu[m][-1]:.0f}ns" for m in modes),
                   flush=True)
         disabled_ns = event_cost(a, None)
         start_session(session, f"{work}/cost")
@@ -180,6 +214,9 @@ def main():
         finally:
             lttng("destroy", session)
     finally:
+        if relayd:
+            relayd.terminate()
+            relayd.wait(timeout=10)
         if supplicant:
             supplicant.terminate()
             supplicant.wait(timeout=10)
@@ -194,10 +231,14 @@ def main():
     wall_med, wall_ratio = ratios(wall)
     cpu_med, cpu_ratio = ratios(cpu)
     print(f"{a.calls} calls x {a.rounds} rounds, medians (wall / cpu ns per invoke): "
-          + ", ".join(f"{m} {wall_med[m]:.0f} / {cpu_med[m]:.0f}" for m in MODES))
+          + ", ".join(f"{m} {wall_med[m]:.0f} / {cpu_med[m]:.0f}" for m in modes))
     for what, ratio in (("wall", wall_ratio), ("cpu", cpu_ratio)):
         print(f"RATIO {what}: tracing_on={ratio['on']:.4f} tracing_off={ratio['off']:.4f} "
               f"compiled_out={ratio['notrace']:.4f} (reference: no preload)")
+    if a.live:
+        print(f"RATIO live session: wall={wall_med['live'] / wall_med['on']:.4f} cpu={cpu_med['live'] / cpu_med['on']:.4f} "
+              f"(tracing to a live session ÷ tracing to disk; to no preload: wall={wall_ratio['live']:.4f} "
+              f"cpu={cpu_ratio['live']:.4f})")
     rt = wall_med["direct"]
     print(f"HOT PATH per invoke: {events_per_invoke:.2f} events; a tracepoint costs {disabled_ns:.2f} ns "
           f"disabled, {enabled_ns:.0f} ns recorded; tracing off adds {events_per_invoke * disabled_ns:.1f} ns "
