@@ -16,6 +16,7 @@ recording lock.
 import argparse
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -171,6 +172,79 @@ def main():
                    f"the finished live database equals the offline import, row for row ({differ})")
             expect(len(offline_tables["invocations"]) == total and total >= 4 * a.calls,
                    f"{total} invocations (>= {4 * a.calls})")
+
+        # The remote set-up of the README on loopback: a relay daemon started by hand, a live
+        # session made with plain lttng commands (as on a board), `import --live-url` attached
+        # before the session starts, unmodified programs under the preload and teesim.
+        ports = []
+        for _ in range(3):
+            with socket.socket() as sk:
+                sk.bind(("127.0.0.1", 0))
+                ports.append(sk.getsockname()[1])
+        relay_dir = os.path.join(tmp, "desktop")
+        relayd = subprocess.Popen(["lttng-relayd", "-C", f"tcp://127.0.0.1:{ports[0]}", "-D",
+                                   f"tcp://127.0.0.1:{ports[1]}", "-L", f"tcp://127.0.0.1:{ports[2]}", "-o", relay_dir],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        session = f"board-{os.getpid()}"
+        sim = None
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", ports[2]), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            for args in (["create", session, "--live=100000", f"--set-url=net://127.0.0.1:{ports[0]}:{ports[1]}"],
+                         ["enable-event", "-u", "-s", session, "teescope_user:*,teescope_drv:*"],
+                         ["add-context", "-u", "-s", session, "-t", "vpid", "-t", "vtid", "-t", "procname"]):
+                r = subprocess.run(["lttng", *args], capture_output=True, text=True)
+                expect(r.returncode == 0, f"lttng {' '.join(args)}: {r.stdout.strip()} {r.stderr.strip()}")
+            board = os.path.join(tmp, "board.db")
+            url = f"net://127.0.0.1:{ports[2]}/host/{socket.gethostname()}/{session}"
+            imp = subprocess.Popen([teescope, "import", "--live-url", url, "-o", board, "--progress=none"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1.5)  # attached before the session starts
+            subprocess.run(["lttng", "start", session], capture_output=True)
+            sock = os.path.join(tmp, "board-sim.sock")
+            env = {k: v for k, v in os.environ.items() if k not in ("TEESCOPE_TRACE", "TEESCOPE_RECORDING")}
+            sim = subprocess.Popen([teescope, "sim", "--socket", sock], env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+            for _ in range(100):
+                if os.path.exists(sock):
+                    break
+                time.sleep(0.05)
+            preload = os.path.join(os.path.dirname(a.bindir), "lib", "libteescope-preload.so")
+            r = subprocess.run([os.path.join(a.bindir, "scenario_sharing")], capture_output=True, text=True,
+                               env=dict(env, LD_PRELOAD=preload, TEESCOPE_SIM=sock), timeout=120)
+            expect(r.returncode == 0, f"scenario_sharing under the preload: {r.returncode} {r.stderr.strip()[-300:]}")
+            time.sleep(0.5)
+            sim.terminate()
+            sim.wait(timeout=10)
+            sim = None
+            subprocess.run(["lttng", "destroy", session], capture_output=True)
+            try:
+                out, err = imp.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                imp.kill()
+                out, err = imp.communicate()
+                err = "(did not end within 120 s after the session was destroyed) " + err
+            expect(imp.returncode == 0, f"import --live-url ends when the session is destroyed: {imp.returncode} "
+                   f"{err.strip()[-300:]}")
+            offline = os.path.join(tmp, "desktop.db")
+            r = subprocess.run([teescope, "import", relay_dir, "-o", offline, "--progress=none"], capture_output=True,
+                               text=True, timeout=300)
+            if imp.returncode == 0 and r.returncode == 0:
+                live_tables, offline_tables = tables_of(board), tables_of(offline)
+                differ = [t for t in offline_tables if live_tables.get(t) != offline_tables[t]]
+                expect(not differ and len(offline_tables["invocations"]) > 10,
+                       f"attached by url: the database equals the offline import of the relay daemon's trace "
+                       f"({differ}, {len(offline_tables['invocations'])} invocations)")
+        finally:
+            subprocess.run(["lttng", "destroy", session], capture_output=True)
+            if sim is not None:
+                sim.kill()
+            relayd.terminate()
+            relayd.wait(timeout=10)
 
         # Bad cases.
         r = subprocess.run([teescope, "import", "--live-url", "http://example/x", "-o", os.path.join(tmp, "x.db")],
