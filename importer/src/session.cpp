@@ -118,9 +118,11 @@ public:
             {"events_lost", std::to_string(lost_events_)},
             {"packets_lost", std::to_string(lost_packets_)},
         };
-        // The latency table is a scan of every invocation: computed again now and then, not at
-        // every commit.
-        const bool latency = now - last_latency_ >= std::chrono::seconds(2);
+        // The latency table is a scan of every invocation: computed again every 2 s, or less
+        // often when it takes long (at most a tenth of the writer's time).
+        const auto spacing = std::max<std::chrono::nanoseconds>(std::chrono::seconds(2),
+                                                                std::chrono::nanoseconds(10 * writer_.live_latency_ns()));
+        const bool latency = now - last_latency_ >= spacing;
         if (latency)
             last_latency_ = now;
         writer_.commit_live(m, latency);

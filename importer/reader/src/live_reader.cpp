@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/importer/live_reader.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <new>
@@ -129,10 +130,13 @@ void LiveReader::run(TraceSink &sink, const std::function<bool(const Progress &)
         return on_tick(p);
     };
     std::string stopped;
+    // While the relay has nothing new, lttng-live asks to be called again: the wait grows from
+    // 1 ms to 10 ms while nothing comes (cheap when idle, well under the live timer), and is
+    // back to 1 ms as soon as something does (a burst is read at full speed).
+    std::chrono::milliseconds wait{1};
     for (std::string left_behind;;) {
-        // While the relay has nothing new, lttng-live asks to be called again: 10 ms keeps the
-        // wait cheap and well under the live timer.
-        const GraphStep step = run_graph_step(graph.get(), left_behind, std::chrono::milliseconds(10));
+        const GraphStep step = run_graph_step(graph.get(), left_behind, wait);
+        wait = step == GraphStep::Again ? std::min(wait * 2, std::chrono::milliseconds(10)) : std::chrono::milliseconds(1);
         if (!left_behind.empty()) {
             if (state.read_on.size() < 8)
                 state.read_on.push_back(left_behind);

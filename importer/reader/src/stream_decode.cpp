@@ -120,7 +120,8 @@ Decoded decode_stream(const bt_component_class_source *ctf_fs, const std::string
     }
     for (std::string left_behind;;) {
         switch (run_graph_step(graph.get(), left_behind)) {
-        case GraphStep::More: break;
+        case GraphStep::More:
+        case GraphStep::Again: break;
         case GraphStep::End: return d; // what was left behind does not stop the read, as in the reader
         case GraphStep::Failed: d.why = take_bt_error("it cannot be decoded"); return d;
         }
@@ -153,8 +154,10 @@ GraphStep run_graph_step(bt_graph *graph, std::string &left_behind, std::chrono:
     }
     if (status == BT_GRAPH_RUN_ONCE_STATUS_END)
         return GraphStep::End;
-    if (status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN)
+    if (status == BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
         std::this_thread::sleep_for(again_wait);
+        return GraphStep::Again;
+    }
     return GraphStep::More;
 }
 

@@ -27,7 +27,7 @@ struct Decoded {
 };
 
 // How a step of a graph went.
-enum class GraphStep { More, End, Failed };
+enum class GraphStep { More, Again, End, Failed }; // Again: nothing was ready, after a wait
 // Runs one step of `graph` (waiting `again_wait` when it asks to be called again). An error
 // that Babeltrace2 leaves on the thread behind a step that went on is taken off the thread, its
 // text in `left_behind` (empty when there is none); on Failed the error is still on the thread.

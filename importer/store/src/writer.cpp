@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -247,9 +249,16 @@ public:
                 insert(meta, key, value);
         }
         db_.exec("COMMIT");
-        if (b.latency)
+        if (b.latency) {
+            const auto start = std::chrono::steady_clock::now();
             compute_latency();
+            latency_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+                              .count();
+        }
     }
+
+    // How long the last live computation of the latency table took.
+    int64_t latency_ns() const { return latency_ns_; }
 
     // The indexes the views and the GUI's lookups need, built once after the bulk load.
     void create_indexes()
@@ -359,6 +368,7 @@ private:
     Database db_;
     std::string file_;
     bool live_ = false;
+    std::atomic<int64_t> latency_ns_{0};
     Statement process_, thread_, context_, context_user_, object_, handle_, invocation_, request_,
         async_release_, data_loss_, shm_, shm_use_, session_, wait_, guest_;
 };
@@ -518,6 +528,8 @@ void Writer::commit_live(const std::map<std::string, std::string> &metadata, boo
         b.stats.emplace_back(name, st.severity, st.count, st.example);
     hand_over();
 }
+
+int64_t Writer::live_latency_ns() const { return inserter_ ? inserter_->latency_ns() : 0; }
 
 bool Writer::idle()
 {

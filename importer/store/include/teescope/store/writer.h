@@ -76,6 +76,8 @@ public:
     void commit_live(const std::map<std::string, std::string> &metadata, bool latency);
     // Live imports: whether the writing thread has committed everything handed to it.
     bool idle();
+    // Live imports: how long the last computation of the latency table took (ns).
+    int64_t live_latency_ns() const;
 
     // Commits everything, creates the indexes, writes the TA names, computes the latency table, writes the import
     // statistics and the metadata (complete = 1) and renames the partial file to PATH (replacing it).
