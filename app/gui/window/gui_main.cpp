@@ -4,6 +4,7 @@
 #include "core/selection.h"
 #include "window/graph_export.h"
 #include "window/import_runner.h"
+#include "window/live_source.h"
 #include "window/main_window.h"
 #include "window/screenshot.h"
 
@@ -118,11 +119,22 @@ int guiMain(int argc, char **argv)
                           QStringLiteral("NS"));
     for (QCommandLineOption *o : {&exportGraphOption, &graphFormat, &at})
         o->setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({screenshot, view, palette, size, select, guest, timeout, exportGraphOption, graphFormat, at});
+    QCommandLineOption live(QStringLiteral("live"),
+                            QStringLiteral("record CMD (after --) live and follow it as it runs"));
+    QCommandLineOption sim(QStringLiteral("sim"), QStringLiteral("with --live: run CMD against teesim (qtee or optee)"),
+                           QStringLiteral("TEE"));
+    QCommandLineOption simConfig(QStringLiteral("sim-config"), QStringLiteral("with --live: teesim's configuration"),
+                                 QStringLiteral("FILE"));
+    QCommandLineOption liveUrl(QStringLiteral("live-url"),
+                               QStringLiteral("follow the live session net://HOST[:PORT]/host/HOSTNAME/SESSION of "
+                                              "a relay daemon"),
+                               QStringLiteral("URL"));
+    parser.addOptions({screenshot, view, palette, size, select, guest, timeout, exportGraphOption, graphFormat, at, live,
+                       sim, simConfig, liveUrl});
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
-    if (args.size() > 1) {
+    if (args.size() > 1 && !parser.isSet(live)) {
         say(QStringLiteral("one database or trace directory at a time"));
         return 2;
     }
@@ -154,6 +166,52 @@ int guiMain(int argc, char **argv)
         }
     }
 
+    if (parser.isSet(live) || parser.isSet(liveUrl)) {
+        if (parser.isSet(live) == parser.isSet(liveUrl)) {
+            say(QStringLiteral("--live records a command, --live-url follows a session: one of them"));
+            return 2;
+        }
+        if (parser.isSet(live) && args.isEmpty()) {
+            say(QStringLiteral("--live needs a command (teescope-gui --live [--sim qtee] -- CMD ARGS...)"));
+            return 2;
+        }
+        if (parser.isSet(liveUrl) && !args.isEmpty()) {
+            say(QStringLiteral("--live-url follows one session: no database or trace directory with it"));
+            return 2;
+        }
+        const QString tee = parser.value(sim);
+        if (parser.isSet(sim) && tee != QLatin1String("qtee") && tee != QLatin1String("optee")) {
+            say(QStringLiteral("--sim takes qtee or optee, not '%1'").arg(tee));
+            return 2;
+        }
+        MainWindow window;
+        LiveSource source(&window);
+        QString error;
+        const bool started = parser.isSet(live)
+                                 ? source.startRecording({parser.isSet(sim) ? tee : QString(), parser.value(simConfig), args},
+                                                         &error)
+                                 : source.startImport(parser.value(liveUrl), &error);
+        if (!started) {
+            say(error);
+            return 1;
+        }
+        QObject::connect(&source, &LiveSource::databaseReady, &window, [&window](const QString &db) {
+            QString why;
+            if (!window.openDatabase(db, &why))
+                say(why);
+        });
+        QObject::connect(&source, &LiveSource::finished, &window,
+                         [&window](bool ok, const QString &db, const QString &message) {
+                             if (!ok)
+                                 say(message.isEmpty() ? QStringLiteral("the live import failed") : message);
+                             else
+                                 say(QStringLiteral("finished: %1").arg(db));
+                         });
+        window.show();
+        if (parser.isSet(view))
+            window.showView(viewId);
+        return app.exec();
+    }
     if (parser.isSet(exportGraphOption)) {
         if (args.isEmpty()) {
             say(QStringLiteral("--export-graph needs a database"));
