@@ -181,25 +181,23 @@ void read_processes(const Database &db, TopSnapshot &snap)
         }
     }
     {
-        Statement s(h,
-                    "SELECT process_id, COUNT(*) FROM invocations WHERE process_id IS NOT NULL"
-                    " AND COALESCE(user_begin_ts, drv_begin_ts) BETWEEN ?1 AND ?2 GROUP BY process_id",
-                    file);
-        s.bind(1, snap.rate_begin_ts);
-        s.bind(2, snap.now_ts);
-        while (s.next())
-            process(s.int_at(0)).calls = s.int_at(1);
-    }
-    {
+        // Calls begun in the rate window and driver-side durations of those that ended in it, in
+        // one pass over the invocations (the largest table; no index on times while live).
         std::unordered_map<int64_t, std::vector<int64_t>> durations;
         Statement s(h,
-                    "SELECT process_id, drv_end_ts - drv_begin_ts FROM invocations WHERE process_id IS NOT NULL"
-                    " AND drv_begin_ts IS NOT NULL AND drv_end_ts BETWEEN ?1 AND ?2",
+                    "SELECT process_id, COALESCE(user_begin_ts, drv_begin_ts), drv_begin_ts, drv_end_ts"
+                    " FROM invocations WHERE process_id IS NOT NULL"
+                    " AND (COALESCE(user_begin_ts, drv_begin_ts) >= ?1 OR drv_end_ts >= ?1)",
                     file);
         s.bind(1, snap.rate_begin_ts);
-        s.bind(2, snap.now_ts);
-        while (s.next())
-            durations[s.int_at(0)].push_back(s.int_at(1));
+        const int64_t from = snap.rate_begin_ts, to = snap.now_ts;
+        while (s.next()) {
+            const int64_t id = s.int_at(0);
+            if (!s.null_at(1) && s.int_at(1) >= from && s.int_at(1) <= to)
+                ++process(id).calls;
+            if (!s.null_at(2) && !s.null_at(3) && s.int_at(3) >= from && s.int_at(3) <= to)
+                durations[id].push_back(s.int_at(3) - s.int_at(2));
+        }
         for (auto &[id, d] : durations)
             process(id).p99_ns = nearest_rank_percentiles(d).p99_ns;
     }
@@ -249,6 +247,24 @@ void read_processes(const Database &db, TopSnapshot &snap)
 
 void read_ops(const Database &db, TopSnapshot &snap)
 {
+    if (snap.state == TopState::finished) {
+        // A finished import stored these very groups over the whole trace.
+        Statement s(db.handle(),
+                    "SELECT class, op, op_name, count, p50_ns, p99_ns, max_ns FROM latency_ops ORDER BY class, op",
+                    db.path());
+        while (s.next()) {
+            TopOp op;
+            op.klass = s.text_at(0);
+            op.op = s.int_at(1);
+            op.op_name = s.text_at(2);
+            op.count = s.int_at(3);
+            op.p50_ns = s.int_at(4);
+            op.p99_ns = s.int_at(5);
+            op.max_ns = s.int_at(6);
+            snap.ops.push_back(std::move(op));
+        }
+        return;
+    }
     std::optional<LatencyWindow> window;
     if (!snap.rate_whole_trace)
         window = LatencyWindow{snap.rate_begin_ts, snap.now_ts};
