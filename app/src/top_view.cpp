@@ -79,6 +79,7 @@ struct Table {
     std::vector<std::string> header;
     std::vector<bool> right; // right-aligned columns (numbers)
     std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> keep; // per row: the end of its first cell that a cut keeps, e.g. " (pid 7)"
 
     std::vector<std::string> lines(size_t width, size_t max_rows) const
     {
@@ -94,10 +95,18 @@ struct Table {
                 rest += w[c] + 2;
             w[0] = std::min(w[0], std::max<size_t>(width > rest ? width - rest : 0, 12));
         }
-        auto line = [&](const std::vector<std::string> &cells) {
+        // The first cell cut to its width, keeping its end when it has one to keep.
+        auto first_cell = [&](const std::string &cell, const std::string &tail) {
+            const size_t tail_width = display_width(tail);
+            if (display_width(cell) <= w[0] || tail.empty() || tail_width >= w[0] ||
+                cell.size() < tail.size() || cell.compare(cell.size() - tail.size(), tail.size(), tail) != 0)
+                return cut(cell, w[0]);
+            return cut(std::string_view(cell).substr(0, cell.size() - tail.size()), w[0] - tail_width) + tail;
+        };
+        auto line = [&](const std::vector<std::string> &cells, const std::string &tail) {
             std::string out;
             for (size_t c = 0; c < cells.size(); ++c) {
-                std::string cell = c == 0 ? cut(cells[c], w[c]) : cells[c];
+                std::string cell = c == 0 ? first_cell(cells[c], tail) : cells[c];
                 if (c > 0)
                     out += "  ";
                 const bool last = c + 1 == cells.size();
@@ -105,10 +114,10 @@ struct Table {
             }
             return out;
         };
-        std::vector<std::string> out{line(header)};
+        std::vector<std::string> out{line(header, {})};
         const size_t shown = rows.size() <= max_rows ? rows.size() : max_rows > 0 ? max_rows - 1 : 0;
         for (size_t i = 0; i < shown; ++i)
-            out.push_back(line(rows[i]));
+            out.push_back(line(rows[i], i < keep.size() ? keep[i] : std::string()));
         if (shown < rows.size() && max_rows > 0)
             out.push_back("… " + std::to_string(rows.size() - shown) + " more");
         return out;
@@ -194,6 +203,7 @@ Table process_table(const TopFrame &f)
             auto it = previous->find(p->id);
             since_refresh = signed_count(p->handles_held - (it == previous->end() ? 0 : it->second));
         }
+        t.keep.push_back(" (pid " + std::to_string(p->pid) + ")" + (p->ended ? " ended" : ""));
         t.rows.push_back({process_label(p->name, p->pid) + (p->ended ? " ended" : ""),
                           std::to_string(p->contexts_open), std::to_string(p->handles_held), since_refresh,
                           signed_count(p->handles_held - p->handles_held_before), rate(p->calls, span),
