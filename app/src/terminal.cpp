@@ -86,7 +86,7 @@ bool SignalWatch::take_resize()
 
 int SignalWatch::wake_fd() { return g_wake[0]; }
 
-std::string wait_for_input(int key_fd, std::chrono::milliseconds timeout)
+std::string wait_for_input(int key_fd, std::chrono::milliseconds timeout, bool *key_eof)
 {
     if (SignalWatch::stop_signal())
         return {};
@@ -107,9 +107,70 @@ std::string wait_for_input(int key_fd, std::chrono::milliseconds timeout)
         const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
         if (fds[i].fd == key_fd && got > 0)
             bytes.append(buf, static_cast<size_t>(got));
+        else if (fds[i].fd == key_fd && key_eof && (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)))
+            *key_eof = true; // the keys' end went away: stop polling it, or each wait would return at once
     }
     return bytes;
 }
+
+namespace {
+
+// The full screen in use, for the Ctrl+Z handlers (only async-signal-safe calls there: write,
+// tcsetattr, sigaction, raise).
+struct ScreenState {
+    int in = -1, out = -1;
+    bool keys = false;
+    termios saved{}, raw{};
+};
+ScreenState g_screen;
+volatile std::sig_atomic_t g_screen_active = 0;
+struct sigaction g_previous_tstp, g_previous_cont;
+
+constexpr char kEnter[] = "\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J";
+constexpr char kLeave[] = "\x1b[0m\x1b[?25h\x1b[?1049l";
+
+void on_stop(int);
+
+void catch_stop()
+{
+    struct sigaction sa {};
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTSTP, &sa, nullptr);
+}
+
+// Ctrl+Z: give the shell its terminal back, then stop as the default action would.
+void on_stop(int)
+{
+    const int saved = errno;
+    if (g_screen_active) {
+        [[maybe_unused]] ssize_t n = ::write(g_screen.out, kLeave, sizeof kLeave - 1);
+        if (g_screen.keys)
+            ::tcsetattr(g_screen.in, TCSANOW, &g_screen.saved);
+    }
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGTSTP, &dfl, nullptr);
+    ::raise(SIGTSTP); // delivered when this handler returns
+    errno = saved;
+}
+
+// Back in the foreground: the full screen again, redrawn.
+void on_continue(int)
+{
+    const int saved = errno;
+    catch_stop();
+    if (g_screen_active) {
+        if (g_screen.keys)
+            ::tcsetattr(g_screen.in, TCSANOW, &g_screen.raw);
+        [[maybe_unused]] ssize_t n = ::write(g_screen.out, kEnter, sizeof kEnter - 1);
+        on_signal(SIGWINCH);
+    }
+    errno = saved;
+}
+
+} // namespace
 
 bool FullScreen::available(int out_fd)
 {
@@ -121,8 +182,9 @@ bool FullScreen::available(int out_fd)
 
 FullScreen::FullScreen(int in_fd, int out_fd) : in_(in_fd), out_(out_fd)
 {
+    termios raw{};
     if (::isatty(in_) && ::tcgetattr(in_, &saved_) == 0) {
-        termios raw = saved_;
+        raw = saved_;
         // Keys one at a time and unechoed; Ctrl+C still raises SIGINT, output still maps \n.
         raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
         raw.c_cc[VMIN] = 1;
@@ -130,7 +192,15 @@ FullScreen::FullScreen(int in_fd, int out_fd) : in_(in_fd), out_(out_fd)
         keys_ = ::tcsetattr(in_, TCSAFLUSH, &raw) == 0;
     }
     active_ = true;
-    write_all(out_, "\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J");
+    write_all(out_, kEnter);
+    g_screen = ScreenState{in_, out_, keys_, saved_, raw};
+    g_screen_active = 1;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTSTP, &sa, &g_previous_tstp);
+    sa.sa_handler = on_continue;
+    sigaction(SIGCONT, &sa, &g_previous_cont);
 }
 
 FullScreen::~FullScreen() { restore(); }
@@ -140,7 +210,10 @@ void FullScreen::restore() noexcept
     if (!active_)
         return;
     active_ = false;
-    write_all(out_, "\x1b[0m\x1b[?25h\x1b[?1049l");
+    g_screen_active = 0;
+    sigaction(SIGTSTP, &g_previous_tstp, nullptr);
+    sigaction(SIGCONT, &g_previous_cont, nullptr);
+    write_all(out_, kLeave);
     if (keys_)
         ::tcsetattr(in_, TCSAFLUSH, &saved_);
 }

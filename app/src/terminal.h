@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // A terminal for a refreshing full-screen view, with termios and ANSI escapes only: keys read
 // one at a time without echo, the alternate screen, no cursor; everything is put back when the
-// view ends, by an error, Ctrl+C or a termination signal too.
+// view ends, by an error, Ctrl+C or a termination signal too, and while Ctrl+Z stops it.
 #pragma once
 
 #include <chrono>
@@ -31,8 +31,8 @@ public:
 };
 
 // Waits up to `timeout` for input on `key_fd` (-1: none) or a signal. Returns the bytes read
-// (empty at the timeout or on a signal).
-std::string wait_for_input(int key_fd, std::chrono::milliseconds timeout);
+// (empty at the timeout or on a signal); sets *key_eof when key_fd reached its end.
+std::string wait_for_input(int key_fd, std::chrono::milliseconds timeout, bool *key_eof = nullptr);
 
 class FullScreen {
 public:
@@ -49,7 +49,9 @@ public:
         size_t columns = 80, rows = 24;
     };
     Size size() const;
-    int key_fd() const { return keys_ ? in_ : -1; }
+    int key_fd() const { return keys_ && !keys_gone_ ? in_ : -1; }
+    // The keys' terminal reached its end: stop reading it.
+    void keys_gone() { keys_gone_ = true; }
 
     // Replaces the screen with `lines`; `bold[i]` shows line i in bold.
     void draw(const std::vector<std::string> &lines, const std::vector<bool> &bold);
@@ -59,6 +61,7 @@ public:
 private:
     int in_, out_;
     bool keys_ = false;
+    bool keys_gone_ = false;
     bool active_ = false;
     termios saved_{};
 };

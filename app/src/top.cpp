@@ -104,7 +104,10 @@ public:
     }
     Input wait(std::chrono::milliseconds timeout) override
     {
-        const std::string keys = wait_for_input(screen_.key_fd(), timeout);
+        bool eof = false;
+        const std::string keys = wait_for_input(screen_.key_fd(), timeout, &eof);
+        if (eof)
+            screen_.keys_gone();
         if (SignalWatch::stop_signal())
             return Input::interrupted;
         Input input = SignalWatch::take_resize() ? Input::redraw : Input::none;

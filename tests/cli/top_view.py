@@ -20,8 +20,8 @@ CASE:
 - stalled:  a live file whose writer stopped committing is shown as stalled, exit 1;
 - bad:      a missing file, a directory, a file that is no database, a newer database, bad
             options: the documented exit codes and a message naming what was wrong;
-- terminal: the full-screen view in a pseudo-terminal: alternate screen, keys s / p / q, Ctrl+C
-            and SIGTERM, and the terminal modes restored each time; TERM=dumb gives plain blocks.
+- terminal: the full-screen view in a pseudo-terminal: alternate screen, keys s / p / q, Ctrl+C,
+            SIGTERM and Ctrl+Z, and the terminal modes restored each time; TERM=dumb gives plain blocks.
 """
 import math
 import os
@@ -460,7 +460,7 @@ def case_terminal(r):
 
     db = r.imported("leaky")
 
-    def session(keys, term="xterm", send_signal=None):
+    def run_view(keys, term="xterm", send_signal=None):
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         before = termios.tcgetattr(slave)
@@ -503,7 +503,7 @@ def case_terminal(r):
         os.close(slave)
         return p.returncode, screen.decode("utf-8", "replace"), marks, before == after
 
-    code, screen, marks, restored = session([b"s", b"p", b"q"])
+    code, screen, marks, restored = run_view([b"s", b"p", b"q"])
     expect(code == 0 and restored, f"q: exit {code}, terminal modes restored {restored}")
     expect(screen.startswith("\x1b[?1049h") and screen.rstrip().endswith("\x1b[?1049l"),
            "the view takes the alternate screen and gives it back")
@@ -512,13 +512,73 @@ def case_terminal(r):
            and "sort: growth" in screen[marks[0]:marks[1]], "s sorts by the next key")
     expect("PAUSED" in screen[marks[1]:marks[2]] and "PAUSED" not in screen[:marks[1]], "p pauses")
     expect("keys: q quit" in screen and "scenario_leaky (pid 32567)" in screen, "the view shows keys and processes")
-    code, screen, _, restored = session([b"\x03"])
+    code, screen, _, restored = run_view([b"\x03"])
     expect(code == 130 and restored and screen.rstrip().endswith("\x1b[?1049l"),
            f"Ctrl+C: exit {code}, terminal modes restored {restored}")
-    code, screen, _, restored = session([], send_signal=signal.SIGTERM)
+    code, screen, _, restored = run_view([], send_signal=signal.SIGTERM)
     expect(code == 128 + signal.SIGTERM and restored and screen.rstrip().endswith("\x1b[?1049l"),
            f"SIGTERM: exit {code}, terminal modes restored {restored}")
-    code, screen, _, restored = session([], term="dumb")
+    # Ctrl+Z: the shell gets its terminal back while top is stopped; fg takes the screen again.
+    # A stop only stops a process group whose parent is in another group of its terminal (as a
+    # shell's job is): a small job-control wrapper owns the terminal and runs top in the foreground.
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    before = termios.tcgetattr(slave)
+    job_pid_file = os.path.join(r.tmp, "top.pid")
+    wrapper = (
+        "import os, signal, sys\n"
+        "signal.signal(signal.SIGTTOU, signal.SIG_IGN)\n"
+        "go_r, go_w = os.pipe()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.setpgid(0, 0); os.close(go_w); os.read(go_r, 1)\n"
+        "    signal.signal(signal.SIGTTOU, signal.SIG_DFL)\n"
+        "    os.execv(sys.argv[1], sys.argv[1:])\n"
+        "os.setpgid(pid, pid); os.tcsetpgrp(0, pid)\n"
+        "open(os.environ['TOP_PID_FILE'], 'w').write(str(pid)); os.write(go_w, b'x')\n"
+        "sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n")
+
+    def child_setup():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    job = subprocess.Popen([sys.executable, "-c", wrapper, r.teescope, "top", db, "--interval", "0.2"],
+                           stdin=slave, stdout=slave, stderr=slave, preexec_fn=child_setup,
+                           env=dict(os.environ, TERM="xterm", TOP_PID_FILE=job_pid_file), close_fds=True)
+
+    def drain(seconds):
+        got, end = b"", time.time() + seconds
+        while time.time() < end:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                got += os.read(master, 65536)
+        return got.decode("utf-8", "replace")
+
+    def state(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+
+    drain(1.0)
+    with open(job_pid_file) as f:
+        top_pid = int(f.read())
+    raw = termios.tcgetattr(slave)
+    os.write(master, b"\x1a")
+    stopped = drain(0.5)
+    expect(state(top_pid) == "T", f"Ctrl+Z stops top (state {state(top_pid)})")
+    expect(termios.tcgetattr(slave) == before and stopped.endswith("\x1b[?1049l"),
+           "while stopped the terminal is the shell's again")
+    os.kill(top_pid, signal.SIGCONT)
+    resumed = drain(0.8)
+    expect(termios.tcgetattr(slave) == raw and "\x1b[?1049h" in resumed and "sort: handles" in resumed,
+           "after fg the view is back and redrawn")
+    os.write(master, b"q")
+    job.wait(timeout=10)
+    drain(0.2)
+    expect(job.returncode == 0 and termios.tcgetattr(slave) == before, f"q after fg: exit {job.returncode}, restored")
+    os.close(master)
+    os.close(slave)
+
+    code, screen, _, restored = run_view([], term="dumb")
     expect(code == 0 and restored and "\x1b" not in screen and screen.count("== teescope top") == 1,
            f"TERM=dumb: plain block, exit {code}")
 

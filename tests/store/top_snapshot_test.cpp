@@ -181,7 +181,7 @@ TEST(TopSnapshot, LiveFileAtLiveTsWithARecentWindow)
     run_sql(path, "UPDATE metadata SET value = '0' WHERE key = 'complete';"
                   "DELETE FROM metadata WHERE key = 'last_ts';"
                   "INSERT INTO metadata VALUES ('live', '1'), ('live_ts', '27000000000'), ('live_events', '999'),"
-                  " ('live_wall_ms', '1000000'), ('events_lost', '9');"
+                  " ('live_wall_ms', '1000000'), ('events_lost', '9'), ('packets_lost', '2');"
                   "UPDATE handles SET unbind_ts = NULL, unbind_reason = NULL WHERE unbind_ts > 27000000000;"
                   "DELETE FROM invocations WHERE drv_begin_ts > 27000000000;"
                   "UPDATE invocations SET drv_end_ts = NULL WHERE drv_end_ts > 27000000000;"
@@ -199,7 +199,8 @@ TEST(TopSnapshot, LiveFileAtLiveTsWithARecentWindow)
     EXPECT_EQ(s.state, TopState::live);
     EXPECT_EQ(s.now_ts, 27 * kSecond);
     EXPECT_EQ(s.events, 999);
-    EXPECT_EQ(s.lost_events, 9); // the running total is ahead of the data_loss rows
+    EXPECT_EQ(s.lost_events, 9); // the running totals are ahead of the data_loss rows
+    EXPECT_EQ(s.lost_packets, 2);
     EXPECT_FALSE(s.rate_whole_trace);
     EXPECT_EQ(s.rate_begin_ts, 22 * kSecond);
 

@@ -125,9 +125,9 @@ void read_header(const Database &db, const TopQuery &query, TopSnapshot &snap)
             snap.lost_packets = s.int_at(1);
         }
     }
-    // While live the import keeps its running total of events and packets lost in metadata.
-    if (auto so_far = get("events_lost"); so_far && *so_far > snap.lost_events + snap.lost_packets)
-        snap.lost_events = *so_far - snap.lost_packets;
+    // While live the import keeps its running totals in metadata, ahead of the data_loss rows.
+    snap.lost_events = std::max(snap.lost_events, get("events_lost").value_or(0));
+    snap.lost_packets = std::max(snap.lost_packets, get("packets_lost").value_or(0));
     snap.data_loss_findings =
         single_int(h, db.path(),
                    "SELECT COALESCE(SUM(count), 0) FROM import_stats WHERE severity = 'data_loss'"

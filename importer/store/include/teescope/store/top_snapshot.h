@@ -67,7 +67,7 @@ struct TopSnapshot {
     int64_t now_ts = 0;                    // live_ts while live, else last_ts
     std::optional<int64_t> last_commit_ms; // metadata live_wall_ms (live files)
     int64_t events = 0;                    // events read (live_events while live)
-    int64_t lost_events = 0, lost_packets = 0; // what the tracer discarded (data_loss, events_lost)
+    int64_t lost_events = 0, lost_packets = 0; // what the tracer discarded (data_loss; events_lost, packets_lost)
     int64_t data_loss_findings = 0;        // other import statistics of severity data_loss
     // Rates and p99 are over [rate_begin_ts, now_ts]: the window while live, the whole trace
     // once finished. Growth is from growth_begin_ts (now minus the window) to now.
