@@ -7,7 +7,7 @@
 Creates DST.db in WAL mode with SRC's tables, then commits one batch per step: every row of SRC
 that began at or before T = first_ts + MS milliseconds, written as it was at T (what ended after T
 has its end columns NULL and end_kind 'live'; rows are replaced with the same id as they end), and
-metadata live = 1, live_ts = T, live_events, live_wall_ms, events_lost. After the first step it
+metadata live = 1, live_ts = T, live_events, live_wall_ms, events_lost, packets_lost. After the first step it
 prints "ready" and, with --wait-file, waits for that file before going on; it sleeps --delay
 seconds between the other steps. At the end SRC's final rows and metadata are written (complete =
 1, live = 0), unless --leave live (stop as a live import still running would look) or --leave
@@ -125,12 +125,14 @@ def main():
         db.execute("BEGIN")
         for table, sql in statements.items():
             db.execute(sql, {"t": t})
-        lost = db.execute("SELECT COALESCE(SUM(count), 0) FROM main.data_loss").fetchone()[0]
+        lost, lost_packets = db.execute("SELECT COALESCE(SUM(CASE WHEN what = 'events' THEN count END), 0),"
+                                        " COALESCE(SUM(CASE WHEN what <> 'events' THEN count END), 0)"
+                                        " FROM main.data_loss").fetchone()
         live_events = events * (t - first) // max(last - first, 1)
         wall_ms = int(time.time() * 1000)
         values = {"schema_version": meta["schema_version"], "complete": "0", "live": "1", "first_ts": str(first),
                   "live_ts": str(t), "live_events": str(live_events), "live_wall_ms": str(wall_ms),
-                  "events_lost": str(lost)}
+                  "events_lost": str(lost), "packets_lost": str(lost_packets)}
         db.executemany("INSERT OR REPLACE INTO main.metadata (key, value) VALUES (?, ?)", values.items())
         db.execute("COMMIT")
         print(f"step {t}", flush=True)
