@@ -66,8 +66,8 @@ std::optional<int64_t> single_int(sqlite3 *db, const std::string &file, const ch
 // A handle bound at ?N: bound then (or before the trace) and not unbound yet.
 std::string held_at(const char *param)
 {
-    return std::string("(h.bind_ts IS NULL OR h.bind_ts <= ") + param + ") AND (h.unbind_ts IS NULL OR h.unbind_ts > " +
-           param + ")";
+    const std::string p = param;
+    return "(h.bind_ts IS NULL OR h.bind_ts <= " + p + ") AND (h.unbind_ts IS NULL OR h.unbind_ts > " + p + ")";
 }
 
 bool stalled(const TopSnapshot &snap, const TopQuery &query)
@@ -107,7 +107,8 @@ void read_header(const Database &db, const TopQuery &query, TopSnapshot &snap)
         now = single_int(h, db.path(),
                          "SELECT MAX(t) FROM (SELECT MAX(start_ts) AS t FROM processes UNION ALL"
                          " SELECT MAX(end_ts) FROM processes UNION ALL"
-                         " SELECT MAX(COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts)) FROM invocations)");
+                         " SELECT MAX(COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts))"
+                         " FROM invocations)");
     std::optional<int64_t> first = get("first_ts");
     if (!first)
         first = single_int(h, db.path(), "SELECT MIN(start_ts) FROM processes");
@@ -227,7 +228,8 @@ void read_processes(const Database &db, TopSnapshot &snap)
         }
     }
 
-    Statement s(h, "SELECT id, pid, COALESCE(name, ''), end_ts FROM processes WHERE start_ts <= ?1 ORDER BY id", file);
+    Statement s(h, "SELECT id, pid, COALESCE(name, ''), end_ts FROM processes WHERE start_ts <= ?1 ORDER BY id",
+                file);
     s.bind(1, snap.now_ts);
     while (s.next()) {
         const int64_t id = s.int_at(0);
@@ -283,8 +285,9 @@ void read_ops(const Database &db, TopSnapshot &snap)
 
 void read_oldest(const Database &db, const TopQuery &query, TopSnapshot &snap)
 {
-    const std::string held = " FROM handles h JOIN contexts c ON c.id = h.context_id JOIN objects o ON o.id = h.object_id"
-                             " WHERE " + held_at("?1") + " GROUP BY o.id, c.process_id";
+    const std::string held = " FROM handles h JOIN contexts c ON c.id = h.context_id"
+                             " JOIN objects o ON o.id = h.object_id WHERE " +
+                             held_at("?1") + " GROUP BY o.id, c.process_id";
     {
         Statement s(db.handle(), "SELECT COUNT(*) FROM (SELECT 1" + held + ")", db.path());
         s.bind(1, snap.now_ts);
