@@ -11,6 +11,7 @@
 #ifdef TEESCOPE_HAVE_STORE
 #include "teescope/cli/diff.h"
 #include "teescope/cli/report.h"
+#include "teescope/cli/top.h"
 #endif
 #ifdef TEESCOPE_HAVE_IMPORT
 #include "teescope/cli/import.h"
@@ -94,6 +95,22 @@ constexpr CommandHelp kCommands[] = {
         op grew by more than PERCENT, only for ops called at least 20 times in both runs. Each
         broken rule is named. Exit 0 no rule broken; 1 a rule broken or a database that cannot
         be read; 2 bad usage (an unknown rule, a bad PERCENT).
+)"},
+    {"top", R"(  top FILE.db [--batch] [--interval SECONDS] [--sort handles|growth|calls|p99] [--iterations N]
+         [--window SECONDS]
+        A refreshing view of a trace database, for a terminal reached over ssh: per process
+        the contexts open, handles held and their growth since the last refresh and over the
+        window, invocations/s, driver-side p99 and callback requests queued / being served;
+        count and p50 / p99 / max per service and op; the oldest objects still held (class,
+        holder, age). Follows a database a live import is writing (re-read at each --interval,
+        default 1, when it changed): "now" is its newest event, rates and p99 are over the last
+        --window seconds (default 10); on a finished file "now" is its last event and rates
+        and p99 are over the whole trace. Keys: q quit, p pause, s next sort key, r refresh
+        now. With --batch, or when standard output is not a terminal or TERM=dumb: plain
+        blocks of lines, one per refresh, headed by the wall-clock time; they stop after one
+        refresh of a finished file, or when the live import ends (exit 1 if it stalls: no
+        commit for 10 s), or after --iterations N. Exit 1 when the database cannot be read,
+        2 bad usage.
 )"},
     {"export", R"(  export FILE.db [--format perfetto|chrome-json|dot|svg|png] [--at TIME] [--range A..B] -o OUT
         Write an imported trace for other tools. perfetto: a Perfetto protobuf trace (open it in
@@ -414,6 +431,8 @@ int run(int argc, char **argv)
         return check_command({argv + 2, argv + argc}, std::cout, std::cerr);
     if (command == "diff")
         return diff_command({argv + 2, argv + argc}, std::cout, std::cerr);
+    if (command == "top")
+        return top_command({argv + 2, argv + argc}, std::cout, std::cerr);
 #endif
 #ifdef TEESCOPE_HAVE_EXPORT
     if (command == "export")

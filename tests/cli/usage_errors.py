@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-COMMANDS = ["record", "summary", "import", "report", "check", "diff", "export", "sim", "help"]
+COMMANDS = ["record", "summary", "import", "report", "check", "diff", "top", "export", "sim", "help"]
 
 
 def main():

@@ -20,9 +20,35 @@ std::string op_text(int64_t op)
     return std::to_string(op);
 }
 
+Percentiles nearest_rank_percentiles(std::vector<int64_t> &durations)
+{
+    const size_t n = durations.size();
+    // Nearest rank: the ceil(p * n)-th smallest (1-based). Ranks are selected in increasing
+    // order, each within what lies above the previous one, and read at once (a later
+    // selection may move the elements it does not fix).
+    size_t from = 0;
+    auto rank = [&](size_t per_mille) {
+        size_t r = std::max<size_t>((n * per_mille + 999) / 1000, 1) - 1;
+        std::nth_element(durations.begin() + static_cast<std::ptrdiff_t>(from),
+                         durations.begin() + static_cast<std::ptrdiff_t>(r), durations.end());
+        from = r;
+        return durations[r];
+    };
+    Percentiles p;
+    auto [lo, hi] = std::minmax_element(durations.begin(), durations.end());
+    p.min_ns = *lo;
+    p.max_ns = *hi;
+    p.p50_ns = rank(500);
+    p.p90_ns = rank(900);
+    p.p99_ns = rank(990);
+    p.p999_ns = rank(999);
+    return p;
+}
+
 // The durations are streamed out of the invocations without a join or a sort in SQL (objects and
 // sessions are few; invocations are millions) and each group is ranked with nth_element.
-std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string &file, std::optional<int64_t> guest)
+std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string &file, std::optional<int64_t> guest,
+                                                 std::optional<LatencyWindow> window)
 {
     std::unordered_map<int64_t, std::string> object_class;
     {
@@ -56,14 +82,19 @@ std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string 
         bool optee = false;
     };
     std::map<std::pair<std::string, int64_t>, Group> groups;
-    Statement in(db,
-                 guest ? "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id FROM invocations "
-                         "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL AND guest = ?1"
-                       : "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id FROM invocations "
-                         "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL",
-                 file);
+    std::string sql = "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id FROM invocations "
+                      "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL";
+    if (guest)
+        sql += " AND guest = ?1";
+    if (window)
+        sql += " AND drv_end_ts >= ?2 AND drv_end_ts <= ?3";
+    Statement in(db, sql, file);
     if (guest)
         in.bind(1, *guest);
+    if (window) {
+        in.bind(2, window->begin_ts);
+        in.bind(3, window->end_ts);
+    }
     const std::string unknown = "unknown";
     std::pair<std::string, int64_t> key;
     Group *group = nullptr;
@@ -95,30 +126,17 @@ std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string 
     std::vector<LatencyGroup> out;
     out.reserve(groups.size());
     for (auto &[k, g] : groups) {
-        std::vector<int64_t> &durations = g.durations;
-        const size_t n = durations.size();
-        // Nearest rank: the ceil(p * n)-th smallest (1-based). Ranks are selected in increasing
-        // order, each within what lies above the previous one, and read at once (a later
-        // selection may move the elements it does not fix).
-        size_t from = 0;
-        auto rank = [&](size_t per_mille) {
-            size_t r = std::max<size_t>((n * per_mille + 999) / 1000, 1) - 1;
-            std::nth_element(durations.begin() + static_cast<std::ptrdiff_t>(from),
-                             durations.begin() + static_cast<std::ptrdiff_t>(r), durations.end());
-            from = r;
-            return durations[r];
-        };
+        const Percentiles p = nearest_rank_percentiles(g.durations);
         LatencyGroup row;
         row.klass = k.first;
         row.op = k.second;
-        row.count = static_cast<int64_t>(n);
-        auto [lo, hi] = std::minmax_element(durations.begin(), durations.end());
-        row.min_ns = *lo;
-        row.max_ns = *hi;
-        row.p50_ns = rank(500);
-        row.p90_ns = rank(900);
-        row.p99_ns = rank(990);
-        row.p999_ns = rank(999);
+        row.count = static_cast<int64_t>(g.durations.size());
+        row.min_ns = p.min_ns;
+        row.max_ns = p.max_ns;
+        row.p50_ns = p.p50_ns;
+        row.p90_ns = p.p90_ns;
+        row.p99_ns = p.p99_ns;
+        row.p999_ns = p.p999_ns;
         if (g.optee) {
             auto name = command_name.find({g.uuid, row.op});
             row.named = name != command_name.end();

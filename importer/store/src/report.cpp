@@ -127,15 +127,17 @@ void hex_escape(std::string &out, unsigned char c)
     out += digits[c & 15];
 }
 
-// Trace text for a terminal: control characters and invalid UTF-8 become \xNN, so a process
-// name cannot move the cursor or change colours.
+} // namespace
+
 std::string plain_text(std::string_view s)
 {
     std::string out;
     for (size_t i = 0; i < s.size();) {
         const auto c = static_cast<unsigned char>(s[i]);
         size_t n = utf8_length(s, i);
-        if (n == 0 || c < 0x20 || c == 0x7f || c == '\\') {
+        // C1 controls (U+0080..U+009F) too: some terminals take U+009B as a CSI.
+        const bool c1 = n == 2 && c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0;
+        if (n == 0 || c1 || c < 0x20 || c == 0x7f || c == '\\') {
             if (c == '\\')
                 out += "\\\\";
             else
@@ -148,6 +150,8 @@ std::string plain_text(std::string_view s)
     }
     return out;
 }
+
+namespace {
 
 // Display width: code points (wide characters are rare in traces).
 size_t width(std::string_view s)

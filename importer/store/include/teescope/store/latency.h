@@ -22,11 +22,24 @@ struct LatencyGroup {
     bool named = false;  // op_name is a TA command's name (a row of latency_op_names)
 };
 
+// Invocations whose driver side ended within [begin_ts, end_ts] (a recent window of a live file).
+struct LatencyWindow {
+    int64_t begin_ts = 0, end_ts = 0;
+};
+
 // Nearest-rank percentiles of the driver-side durations per (class, op), sorted by class and
-// op; only the invocations of `guest` when given. Needs the objects, sessions and ta_names /
-// ta_commands tables to be filled. Throws Error naming `file`.
+// op; only the invocations of `guest` when given, and of `window`. Needs the objects, sessions
+// and ta_names / ta_commands tables to be filled. Throws Error naming `file`.
 std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string &file,
-                                                 std::optional<int64_t> guest = std::nullopt);
+                                                 std::optional<int64_t> guest = std::nullopt,
+                                                 std::optional<LatencyWindow> window = std::nullopt);
+
+struct Percentiles {
+    int64_t min_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
+};
+// Nearest-rank percentiles of `durations` (not empty; reordered in place), as the latency
+// groups have them.
+Percentiles nearest_rank_percentiles(std::vector<int64_t> &durations);
 
 // The operation in words: "open" (-1) and "close" (-2) for OP-TEE session calls, "release" for
 // 65535 (QTEE RELEASE), else the number.

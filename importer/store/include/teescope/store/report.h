@@ -50,6 +50,10 @@ Report query_report(const Database &db, ReportKind kind);
 // json: {"<table>": [{"column": value, ...}, ...], ...}, strings escaped (invalid UTF-8 replaced).
 void write_report(std::ostream &out, const Report &report, Format format);
 
+// Trace text for a terminal: control characters (C0, DEL, C1) and invalid UTF-8 become \xNN and
+// a backslash becomes \\, so a process name cannot move the cursor or change colours.
+std::string plain_text(std::string_view s);
+
 // "500us", "2ms", "1.5s", "750ns" -> nanoseconds; nullopt if malformed or out of range.
 std::optional<int64_t> parse_duration(std::string_view text);
 // 1234567 -> "1.23ms"; the unit (ns, µs, ms, s) chosen by magnitude.
