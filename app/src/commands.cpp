@@ -98,6 +98,8 @@ constexpr CommandHelp kCommands[] = {
 )"},
     {"top", R"(  top FILE.db [--batch] [--interval SECONDS] [--sort handles|growth|calls|p99] [--iterations N]
          [--window SECONDS]
+  top --live-url net://HOST[:PORT]/host/HOSTNAME/SESSION [--db FILE.db] [options]
+  top [--sim[=qtee|optee]] [--sim-config FILE] [--db FILE.db] [options] -- CMD [ARGS...]
         A refreshing view of a trace database, for a terminal reached over ssh: per process
         the contexts open, handles held and their growth since the last refresh and over the
         window, invocations/s, driver-side p99 and callback requests queued / being served;
@@ -110,7 +112,10 @@ constexpr CommandHelp kCommands[] = {
         blocks of lines, one per refresh, headed by the wall-clock time; they stop after one
         refresh of a finished file, or when the live import ends (exit 1 if it stalls: no
         commit for 10 s), or after --iterations N. Exit 1 when the database cannot be read,
-        2 bad usage.
+        2 bad usage. With --live-url it imports that live session itself, with -- CMD it
+        records CMD live (as record --live, --sim for teesim) and follows the database
+        (default: a new directory below $TMPDIR, named at the end); quitting stops the import
+        or the command, finishes the database and prints the command's output.
 )"},
     {"export", R"(  export FILE.db [--format perfetto|chrome-json|dot|svg|png] [--at TIME] [--range A..B] -o OUT
         Write an imported trace for other tools. perfetto: a Perfetto protobuf trace (open it in

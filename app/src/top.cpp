@@ -3,6 +3,7 @@
 
 #include "terminal.h"
 #include "top_follow.h"
+#include "top_source.h"
 #include "top_view.h"
 
 #include "teescope/store/database.h"
@@ -24,7 +25,9 @@ namespace {
 
 constexpr const char *kTopUsage =
     "usage: teescope top FILE.db [--batch] [--interval SECONDS] [--sort handles|growth|calls|p99]\n"
-    "                            [--iterations N] [--window SECONDS]\n";
+    "                            [--iterations N] [--window SECONDS]\n"
+    "       teescope top --live-url net://HOST[:PORT]/host/HOSTNAME/SESSION [--db FILE.db] [options]\n"
+    "       teescope top [--sim[=qtee|optee]] [--sim-config FILE] [--db FILE.db] [options] -- CMD [ARGS...]\n";
 
 int usage(std::ostream &err, const std::string &message)
 {
@@ -138,8 +141,16 @@ int top_command(const std::vector<std::string> &args, std::ostream &out, std::os
     FollowOptions o;
     bool batch = false;
     std::vector<std::string> positional;
+    std::string live_url, db;
+    std::vector<std::string> record_options, command;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string &arg = args[i];
+        if (arg == "--") { // the command to record live
+            command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+            if (command.empty())
+                return usage(err, "no command after --");
+            break;
+        }
         std::string value;
         auto take = [&](std::string_view name) {
             if (arg == name) {
@@ -181,19 +192,59 @@ int top_command(const std::vector<std::string> &args, std::ostream &out, std::os
             if (value.empty() || *end || errno || n < 1)
                 return usage(err, "--iterations takes a whole number >= 1, not '" + value + "'");
             o.iterations = n;
+        } else if (take("--live-url")) {
+            live_url = value;
+        } else if (take("--db")) {
+            db = value;
+        } else if (arg == "--sim" || arg.rfind("--sim=", 0) == 0) {
+            if (arg != "--sim" && arg != "--sim=qtee" && arg != "--sim=optee")
+                return usage(err, "--sim takes qtee or optee, not '" + arg.substr(6) + "'");
+            record_options.push_back(arg);
+        } else if (take("--sim-config")) {
+            record_options.insert(record_options.end(), {"--sim-config", value});
         } else if (arg.size() > 1 && arg[0] == '-') {
             return usage(err, "unknown option '" + arg + "'");
         } else {
             positional.push_back(arg);
         }
     }
-    if (positional.size() != 1)
-        return usage(err, positional.empty() ? "no database given" : "takes one database");
-    o.db_path = positional[0];
+    const int sources = !positional.empty() + !live_url.empty() + !command.empty();
+    if (sources != 1)
+        return usage(err, sources == 0 ? "no database given"
+                                       : "one of FILE.db, --live-url URL or -- CMD");
+    if (positional.size() > 1)
+        return usage(err, "takes one database");
+    if ((!record_options.empty() && command.empty()) || (!db.empty() && !positional.empty()))
+        return usage(err, "--sim, --sim-config and --db go with --live-url or -- CMD");
+
+    // A live import started here: followed while it runs, stopped (and finished) when top ends.
+    TopSource source;
+    if (!live_url.empty() || !command.empty()) {
+        std::string error;
+        if (!(live_url.empty() ? source.start_recording(record_options, command, db, error)
+                               : source.start_import(live_url, db, error))) {
+            err << "teescope: top: " << error << "\n";
+            return 1;
+        }
+        o.db_path = source.db_path();
+        o.source_running = [&source] { return source.running(); };
+    } else {
+        o.db_path = positional[0];
+    }
+    // What the child printed goes out once the view has given the terminal back.
+    auto finish_source = [&](int code) {
+        if (o.source_running == nullptr)
+            return code;
+        const int source_code = source.stop();
+        err << source.log();
+        err << "teescope: top: database " << o.db_path << "\n";
+        return code != 0 ? code : (source_code == 0 || source_code == 3 || !command.empty()) ? 0 : 1;
+    };
 
     try {
         // Bad input is told on the normal screen, before the full screen takes it.
-        store::Database::open_read_only(o.db_path);
+        if (o.source_running == nullptr)
+            store::Database::open_read_only(o.db_path);
         SignalWatch signals;
         FollowResult result;
         if (!batch && FullScreen::available(STDOUT_FILENO)) {
@@ -206,20 +257,20 @@ int top_command(const std::vector<std::string> &args, std::ostream &out, std::os
         }
         switch (result.end) {
         case FollowResult::End::done:
-        case FollowResult::End::quit: return 0;
-        case FollowResult::End::interrupted: return 128 + result.signal;
+        case FollowResult::End::quit: return finish_source(0);
+        case FollowResult::End::interrupted: return finish_source(128 + result.signal);
         case FollowResult::End::stalled:
             err << "teescope: top: " << o.db_path << ": " << result.message << "\n";
-            return 1;
+            return finish_source(1);
         }
     } catch (const store::Error &e) {
         err << "teescope: top: " << e.what() << "\n";
-        return 1;
+        return finish_source(1);
     } catch (const std::exception &e) {
         err << "teescope: top: " << o.db_path << ": " << e.what() << "\n";
-        return 1;
+        return finish_source(1);
     }
-    return 0;
+    return finish_source(0);
 }
 
 } // namespace teescope::cli

@@ -246,6 +246,25 @@ def main():
             relayd.terminate()
             relayd.wait(timeout=10)
 
+        # teescope top records the command itself and follows it: blocks while live, then finished.
+        topdb = os.path.join(tmp, "top.db")
+        r = subprocess.run([teescope, "top", "--batch", "--interval", "0.3", "--db", topdb, "--sim", "--",
+                            os.path.join(a.bindir, "scenario_load"), "--processes", "1", "--threads", "2",
+                            "--calls", "2000", "--rate", "1000"], capture_output=True, text=True, timeout=300)
+        blocks = r.stdout.split("== teescope top")
+        live_blocks = [b for b in blocks if "state: live" in b]
+        expect(r.returncode == 0 and len(live_blocks) >= 2 and "state: finished" in blocks[-1],
+               f"top --sim -- CMD: exit {r.returncode}, {len(live_blocks)} live blocks, last block finished: "
+               f"{'state: finished' in blocks[-1]} {r.stderr.strip()[-300:]}")
+        if os.path.exists(topdb):
+            c = sqlite3.connect(topdb)
+            adds = c.execute("SELECT count(*) FROM invocations i JOIN objects o ON o.id = i.object_id "
+                             "WHERE o.class = 'app' AND i.op = 0").fetchone()[0]
+            c.close()
+            shown = [line.split() for line in blocks[-1].splitlines() if line.startswith("app ")]
+            expect(adds == 4000 and any(len(x) > 2 and x[2] == str(adds) for x in shown),
+                   f"its last block counts the {adds} app add calls of the database: {shown[:2]}")
+
         # Bad cases.
         r = subprocess.run([teescope, "import", "--live-url", "http://example/x", "-o", os.path.join(tmp, "x.db")],
                            capture_output=True, text=True, timeout=60)
