@@ -15,6 +15,7 @@ recording lock.
 """
 import argparse
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -264,6 +265,20 @@ def main():
             shown = [line.split() for line in blocks[-1].splitlines() if line.startswith("app ")]
             expect(adds == 4000 and any(len(x) > 2 and x[2] == str(adds) for x in shown),
                    f"its last block counts the {adds} app add calls of the database: {shown[:2]}")
+
+        # No relay daemon installed: record --live says so and records nothing.
+        bindir = os.path.join(tmp, "no-relayd-bin")
+        os.makedirs(bindir)
+        for tool in ("lttng", "lttng-sessiond", "babeltrace2"):
+            found = shutil.which(tool)
+            if found:
+                os.symlink(found, os.path.join(bindir, tool))
+        r = subprocess.run([teescope, "record", "--live", "--sim", "-o", os.path.join(tmp, "nr"), "--",
+                            os.path.join(a.bindir, "scenario_sharing")], capture_output=True, text=True, timeout=120,
+                           env=dict(os.environ, PATH=bindir))
+        expect(r.returncode == 2 and "`lttng-relayd` not found" in r.stderr
+               and not os.path.exists(os.path.join(tmp, "nr.db")),
+               f"lttng-relayd not installed: exit {r.returncode}, {r.stderr.strip()[-200:]}")
 
         # Bad cases.
         r = subprocess.run([teescope, "import", "--live-url", "http://example/x", "-o", os.path.join(tmp, "x.db")],

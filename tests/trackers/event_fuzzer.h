@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,10 +23,13 @@ class EventFuzzer {
 public:
     explicit EventFuzzer(uint64_t seed) : rng_(seed) {}
 
-    // Feeds `count` events (and a few data-loss notices) to the sink, then its end.
-    void run(TraceSink &sink, size_t count)
+    // Feeds `count` events (and a few data-loss notices) to the sink, then its end; `after_each`
+    // runs after each of them.
+    void run(TraceSink &sink, size_t count, const std::function<void()> &after_each = {})
     {
         for (size_t i = 0; i < count; ++i) {
+            if (after_each && i > 0)
+                after_each();
             if (chance(1, 500)) {
                 const int64_t begin = ts_;
                 ts_ += pick(1, 1000);

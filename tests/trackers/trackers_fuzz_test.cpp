@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 using namespace teescope::importer;
 using namespace teescope::importer::test;
 
@@ -60,6 +62,54 @@ TEST(TrackersFuzz, DeepStatesAreReached)
     EXPECT_GT(answered, 0u);
     EXPECT_GT(closed_sessions, 0u);
     EXPECT_GT(ended_waits, 0u);
+}
+
+// The last row written for each id, per table.
+template <class Row>
+std::map<Id, Row> last_rows(const std::vector<Row> &rows)
+{
+    std::map<Id, Row> out;
+    for (const Row &r : rows)
+        out[r.id] = r;
+    return out;
+}
+
+TEST(TrackersFuzz, LiveWritesChangeNothingAndAreAllReplaced)
+{
+    // A live import writes what is open at every commit; its final rows must be those of an
+    // import that never did, each id's last row replacing its live ones.
+    size_t live_rows = 0;
+    for (uint64_t seed = 300; seed < 380; ++seed) {
+        Collector plain, live;
+        {
+            Trackers trackers(plain);
+            EventFuzzer(seed).run(trackers, 3000);
+        }
+        {
+            Trackers trackers(live);
+            uint64_t n = 0;
+            EventFuzzer(seed).run(trackers, 3000, [&] {
+                if (++n % (1 + seed % 40) == 0)
+                    trackers.write_live();
+            });
+        }
+        live_rows += live.objects.size() - plain.objects.size() + live.invocations.size() - plain.invocations.size();
+        EXPECT_EQ(last_rows(live.processes), last_rows(plain.processes)) << "seed " << seed;
+        EXPECT_EQ(last_rows(live.threads), last_rows(plain.threads)) << "seed " << seed;
+        EXPECT_EQ(last_rows(live.contexts), last_rows(plain.contexts)) << "seed " << seed;
+        EXPECT_EQ(last_rows(live.objects), last_rows(plain.objects)) << "seed " << seed;
+        EXPECT_EQ(last_rows(live.handles), last_rows(plain.handles)) << "seed " << seed;
+        EXPECT_EQ(last_rows(live.invocations), last_rows(plain.invocations)) << "seed " << seed;
+        EXPECT_EQ(last_rows(live.requests), last_rows(plain.requests)) << "seed " << seed;
+        EXPECT_EQ(last_rows(live.shms), last_rows(plain.shms)) << "seed " << seed;
+        EXPECT_EQ(last_rows(live.sessions), last_rows(plain.sessions)) << "seed " << seed;
+        EXPECT_EQ(last_rows(live.waits), last_rows(plain.waits)) << "seed " << seed;
+        EXPECT_EQ(last_rows(live.guests), last_rows(plain.guests)) << "seed " << seed;
+        EXPECT_EQ(live.context_users, plain.context_users) << "seed " << seed;
+        EXPECT_EQ(live.data_loss.size(), plain.data_loss.size()) << "seed " << seed;
+        EXPECT_EQ(live.async_releases.size(), plain.async_releases.size()) << "seed " << seed;
+    }
+    EXPECT_GT(live_rows, 1000u); // the live writes did write open lifetimes
 }
 
 TEST(TrackersFuzz, SameSeedSameRows)

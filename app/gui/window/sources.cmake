@@ -9,6 +9,7 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/inspector.cpp
   ${CMAKE_CURRENT_LIST_DIR}/import_runner.cpp
   ${CMAKE_CURRENT_LIST_DIR}/live_source.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/record_dialog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pages.cpp
   ${CMAKE_CURRENT_LIST_DIR}/main_window.cpp
   ${CMAKE_CURRENT_LIST_DIR}/screenshot.cpp

@@ -26,6 +26,8 @@ struct ProcessRow {
     Ts start_ts;
     OptTs end_ts;
     std::string end_kind;          // exited | vanished | alive_at_end
+
+    bool operator==(const ProcessRow &) const = default;
 };
 
 struct ThreadRow {
@@ -34,6 +36,8 @@ struct ThreadRow {
     int64_t tid;
     Ts start_ts;
     OptTs end_ts;
+
+    bool operator==(const ThreadRow &) const = default;
 };
 
 struct ContextRow {
@@ -48,6 +52,8 @@ struct ContextRow {
     std::string end_kind;          // released | closed | open_at_end
     bool origin_unknown = false;
     bool end_inferred = false;
+
+    bool operator==(const ContextRow &) const = default;
 };
 
 struct ContextUserRow {
@@ -55,6 +61,8 @@ struct ContextUserRow {
     Id process_id;
     Ts first_ts, last_ts;
     int64_t calls;
+
+    bool operator==(const ContextUserRow &) const = default;
 };
 
 struct ObjectRow {
@@ -74,6 +82,8 @@ struct ObjectRow {
     std::string end_kind;
     bool origin_unknown = false;
     bool end_inferred = false;
+
+    bool operator==(const ObjectRow &) const = default;
 };
 
 struct HandleRow {
@@ -85,6 +95,8 @@ struct HandleRow {
     std::optional<std::string> unbind_reason;
     OptId invocation_id, request_id, process_id;
     bool end_inferred = false;
+
+    bool operator==(const HandleRow &) const = default;
 };
 
 struct InvocationRow {
@@ -105,6 +117,8 @@ struct InvocationRow {
     OptInt origin;
     int64_t guest = 0;
     OptInt wait_ns;
+
+    bool operator==(const InvocationRow &) const = default;
 };
 
 // invocations.op of the OP-TEE session calls that have no TA command.
@@ -126,12 +140,16 @@ struct CallbackRequestRow {
     std::string kind = "callback"; // callback | rpc
     OptTs return_ts;
     int64_t guest = 0;
+
+    bool operator==(const CallbackRequestRow &) const = default;
 };
 
 struct AsyncReleaseRow {
     Id id;
     OptId object_id, carrier_invocation_id, carrier_context_id;
     Ts ts;
+
+    bool operator==(const AsyncReleaseRow &) const = default;
 };
 
 struct DataLossRow {
@@ -140,6 +158,8 @@ struct DataLossRow {
     int64_t count = 0;
     OptTs begin_ts, end_ts;
     std::string stream;
+
+    bool operator==(const DataLossRow &) const = default;
 };
 
 struct ShmRow {
@@ -156,6 +176,8 @@ struct ShmRow {
     int64_t guest = 0;
     OptId rpc_request_id;
     bool origin_unknown = false;
+
+    bool operator==(const ShmRow &) const = default;
 };
 
 struct ShmUseRow {
@@ -167,6 +189,8 @@ struct ShmUseRow {
     OptInt offset, size;
     std::string dir;               // in | out | inout
     OptTs ts;
+
+    bool operator==(const ShmUseRow &) const = default;
 };
 
 struct SessionRow {
@@ -183,6 +207,8 @@ struct SessionRow {
     OptInt err;
     bool origin_unknown = false;
     bool end_inferred = false;
+
+    bool operator==(const SessionRow &) const = default;
 };
 
 struct OpteeWaitRow {
@@ -192,6 +218,8 @@ struct OpteeWaitRow {
     std::string reason;            // no_thread | guest_limit
     OptTs begin_ts, end_ts;
     bool end_inferred = false;
+
+    bool operator==(const OpteeWaitRow &) const = default;
 };
 
 struct GuestRow {
@@ -203,6 +231,8 @@ struct GuestRow {
     std::string end_kind;          // destroyed | alive_at_end
     bool origin_unknown = false;
     bool end_inferred = false;
+
+    bool operator==(const GuestRow &) const = default;
 };
 
 // Where trackers put finished rows (the SQLite writer, or a test's collector).
