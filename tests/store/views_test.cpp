@@ -93,15 +93,15 @@ TEST(Views, EachLeakKind)
     EXPECT_EQ(rows(db, "SELECT uid, sw_id, creator_pid, creator_name, created_ts, age_ns, produced_by, provenance, "
                        "holders FROM leaks WHERE kind = 'held_at_end'"),
               std::vector<std::string>{"77|4000|100|client|40|960|3|root → client_env → app_controller → app|"
-                                       "client[100]"});
+                                       "client (pid 100)"});
     // The tool exited: reclaimed at close, nobody holds it at the end; its creator is the
     // opener of its context.
     EXPECT_EQ(rows(db, "SELECT creator_name, provenance, holders FROM leaks WHERE kind = 'reclaimed_at_close'"),
               std::vector<std::string>{"tool|diagnostics|NULL"});
     EXPECT_EQ(rows(db, "SELECT creator_pid, created_ts, age_ns, holders FROM leaks WHERE kind = 'shm_not_freed'"),
-              std::vector<std::string>{"100|600|400|client[100]"});
+              std::vector<std::string>{"100|600|400|client (pid 100)"});
     EXPECT_EQ(rows(db, "SELECT creator_name, age_ns, holders FROM leaks WHERE kind = 'session_not_closed'"),
-              std::vector<std::string>{"suppl|600|suppl[300]"});
+              std::vector<std::string>{"suppl|600|suppl (pid 300)"});
 }
 
 TEST(Views, HandleStillBoundWhenItsProcessEndedIsReclaimed)
@@ -119,7 +119,7 @@ TEST(Views, HandleStillBoundWhenItsProcessEndedIsReclaimed)
     }
     auto db = Database::open_read_only(path);
     EXPECT_EQ(rows(db, "SELECT kind, object_id, holders FROM leaks"),
-              std::vector<std::string>{"reclaimed_at_close|1|killed[100]"});
+              std::vector<std::string>{"reclaimed_at_close|1|killed (pid 100)"});
 }
 
 TEST(Views, ProvenanceThroughAnUnknownRoot)

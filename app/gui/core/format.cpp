@@ -35,8 +35,11 @@ QString formatTraceTime(qint64 ts, qint64 traceStart)
 
 QString processLabel(const QString &name, qint64 pid)
 {
-    return (name.isEmpty() ? QStringLiteral("?") : name) + QLatin1Char('[') + QString::number(pid) + QLatin1Char(']');
+    return (name.isEmpty() ? QStringLiteral("?") : name) + QStringLiteral(" (pid ") + QString::number(pid) +
+           QLatin1Char(')');
 }
+
+QString driverLabel() { return QStringLiteral("driver (kernel)"); }
 
 QString opName(qint64 op)
 {

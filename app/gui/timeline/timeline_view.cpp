@@ -355,7 +355,7 @@ void TimelineView::paintLanes(QPainter &p)
         QFont f = font();
         QString label;
         if (lane.kind == TimelineLane::Kind::Driver) {
-            label = tr("driver (internal)");
+            label = driverLabel();
         } else if (isProcess) {
             f.setBold(true);
             label = processLabel(lane.processName, lane.pid);

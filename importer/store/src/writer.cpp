@@ -124,7 +124,7 @@ class Writer::Inserter {
 public:
     explicit Inserter(const std::string &file)
         : db_(Database::create(file, Database::Replace::No)), file_(file),
-          process_(prepare("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?)")),
+          process_(prepare("INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
           thread_(prepare("INSERT INTO threads VALUES (?,?,?,?,?)")),
           context_(prepare("INSERT INTO contexts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
           context_user_(prepare("INSERT INTO context_users VALUES (?,?,?,?,?)")),
@@ -151,7 +151,8 @@ public:
         db_.exec("BEGIN");
         for (size_t i = 0; i < b.processes.n; ++i) {
             const ProcessRow &r = b.processes.rows[i];
-            insert(process_, r.id, r.pid, OrNull{r.name}, r.guest, r.parent_id, r.start_ts, r.end_ts, r.end_kind);
+            insert(process_, r.id, r.pid, OrNull{r.name}, r.guest, r.parent_id, r.start_ts, r.end_ts, r.end_kind, r.exe,
+                   r.cmdline, r.cmdline_bytes);
         }
         for (size_t i = 0; i < b.threads.n; ++i) {
             const ThreadRow &r = b.threads.rows[i];
