@@ -74,7 +74,7 @@ TEST(Writer, RowsReadBack)
     EXPECT_TRUE(db.complete());
     EXPECT_EQ(db.metadata("trace_path"), "/tmp/trace");
     EXPECT_EQ(db.metadata("schema_version"), std::to_string(schema_version()));
-    EXPECT_EQ(rows(db, "SELECT * FROM processes"), std::vector<std::string>{"1|4242|client|0|NULL|0|NULL|alive_at_end"});
+    EXPECT_EQ(rows(db, "SELECT * FROM processes"), std::vector<std::string>{"1|4242|client|0|NULL|0|NULL|alive_at_end|NULL|NULL|NULL|client"});
     EXPECT_EQ(rows(db, "SELECT * FROM threads"), std::vector<std::string>{"1|1|4243|5|90"});
     EXPECT_EQ(rows(db, "SELECT id, serial, dev, end_kind, origin_unknown, end_inferred FROM contexts"),
               std::vector<std::string>{"1|101|tee0|open_at_end|1|0"});

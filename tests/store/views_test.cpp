@@ -158,7 +158,9 @@ void write_sharing(Writer &w)
     w.set_metadata("first_ts", "0");
     w.set_metadata("last_ts", "1000");
     w.add(process(1, 100, "alice", "alive_at_end"));
-    w.add(process(2, 200, "bob", "alive_at_end"));
+    ProcessRow bob = process(2, 200, "scenario_sharin", "alive_at_end"); // the kernel's comm is cut
+    bob.exe = "/opt/teescope/bin/scenario_sharing";
+    w.add(bob);
     w.add(process(3, 300, "carol", "alive_at_end"));
     for (Id c = 1; c <= 3; ++c)
         w.add(context(c, c, "open_at_end"));
@@ -213,13 +215,37 @@ TEST(Views, SharingOfObjectsAndContexts)
     }
     auto db = Database::open_read_only(path);
     EXPECT_EQ(rows(db, "SELECT * FROM sharing_objects ORDER BY sw_id"),
-              std::vector<std::string>{"50|app|3|3|alice[100], bob[200], carol[300]|300|1000"});
+              std::vector<std::string>{"50|app|3|3|alice (pid 100), scenario_sharing (pid 200), carol (pid 300)|300|1000"});
     EXPECT_EQ(rows(db, "SELECT context_id, opener_pid, processes, users, first_ts, last_ts, calls "
                        "FROM sharing_contexts"),
-              std::vector<std::string>{"1|100|2|alice[100], bob[200]|100|950|15"});
+              std::vector<std::string>{"1|100|2|alice (pid 100), scenario_sharing (pid 200)|100|950|15"});
     EXPECT_EQ(rows(db, "SELECT invoker_pid, owner_pid, owner_context_id, requests, answered, min_ns, avg_ns, max_ns, "
                        "total_ns FROM callback_flows"),
               std::vector<std::string>{"100|300|3|2|2|10|20|30|40"});
+}
+
+TEST(Views, ProcessIsCalledByItsProgramElseByItsProcname)
+{
+    TempDir dir;
+    const std::string path = dir.file("names.db");
+    {
+        Writer w(path);
+        auto named = [&](Id id, const char *name, std::optional<std::string> exe) {
+            ProcessRow p = process(id, 100 + id, name, "alive_at_end");
+            p.exe = std::move(exe);
+            w.add(p);
+        };
+        named(1, "scenario_sharin", "/opt/teescope/bin/scenario_sharing");
+        named(2, "client", std::nullopt);                  // a trace recorded before proc_name
+        named(3, "client", "");                            // the tracer could not read it
+        named(4, "exe", "/usr/bin/tee-supplicant");       // exec'd through /proc/self/exe
+        named(5, "x", std::string("/opt/b\xc3\xa4" "d\xff/run\xff")); // bytes as they are
+        w.finish();
+    }
+    auto db = Database::open_read_only(path);
+    EXPECT_EQ(rows(db, "SELECT id, display_name FROM processes WHERE id <= 4"),
+              (std::vector<std::string>{"1|scenario_sharing", "2|client", "3|client", "4|tee-supplicant"}));
+    EXPECT_EQ(rows(db, "SELECT hex(display_name) FROM processes WHERE id = 5"), std::vector<std::string>{"72756EFF"});
 }
 
 TEST(Views, ImportSummaryTotals)
