@@ -282,7 +282,7 @@ CREATE TABLE ta_commands (
 );
 
 CREATE TABLE latency (
-    class TEXT NOT NULL,           -- objects.class of the invoked object; OP-TEE: the TA's name (ta_names), else its uuid
+    class TEXT NOT NULL,           -- objects.class of the invoked object; OP-TEE: the TA's name (ta_names), else its uuid; of no known object: driver (kernel) for the driver's own calls (invocations.internal), else unknown
     op INTEGER NOT NULL,           -- operation (OP-TEE: the command, -1 open, -2 close)
     count INTEGER NOT NULL,        -- invocations with both driver times
     min_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, p999_ns INTEGER, max_ns INTEGER, -- driver-side duration (drv_end_ts - drv_begin_ts) percentiles

@@ -229,12 +229,15 @@ TEST(Latency, NearestRankPercentiles)
             w.add(invocation(id++, 2, 8, 50, 50 + d));
         w.add(invocation(id++, 2, 8, 50, std::nullopt)); // no end: not timed
         w.add(invocation(id++, std::nullopt, 9, 10, 30)); // unknown object
+        InvocationRow own = invocation(id++, std::nullopt, 9, 10, 14); // the driver's own call
+        own.internal = true;
+        w.add(own);
         w.finish();
     }
     auto db = Database::open_read_only(path);
     EXPECT_EQ(rows(db, "SELECT * FROM latency ORDER BY class, op"),
-              (std::vector<std::string>{"other|8|3|1|3|5|5|5|5", "svc|7|1000|1|500|900|990|999|1000",
-                                        "unknown|9|1|20|20|20|20|20|20"}));
+              (std::vector<std::string>{"driver (kernel)|9|1|4|4|4|4|4|4", "other|8|3|1|3|5|5|5|5",
+                                        "svc|7|1000|1|500|900|990|999|1000", "unknown|9|1|20|20|20|20|20|20"}));
 }
 
 TEST(Database, RefusesNewerVersion)

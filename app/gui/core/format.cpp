@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/format.h"
 
+#include "teescope/store/latency.h"
+
 #include <QHash>
 #include <QRegularExpression>
 
@@ -39,7 +41,7 @@ QString processLabel(const QString &name, qint64 pid)
            QLatin1Char(')');
 }
 
-QString driverLabel() { return QStringLiteral("driver (kernel)"); }
+QString driverLabel() { return QLatin1String(store::kDriverClass); }
 
 QString opName(qint64 op)
 {

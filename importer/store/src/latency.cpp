@@ -57,18 +57,18 @@ std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string 
     };
     std::map<std::pair<std::string, int64_t>, Group> groups;
     Statement in(db,
-                 guest ? "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id FROM invocations "
+                 guest ? "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id, internal FROM invocations "
                          "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL AND guest = ?1"
-                       : "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id FROM invocations "
+                       : "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id, internal FROM invocations "
                          "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL",
                  file);
     if (guest)
         in.bind(1, *guest);
-    const std::string unknown = "unknown";
+    const std::string unknown = "unknown", driver = kDriverClass;
     std::pair<std::string, int64_t> key;
     Group *group = nullptr;
     while (in.next()) {
-        const std::string *klass = &unknown;
+        const std::string *klass = in.int_at(4) != 0 ? &driver : &unknown;
         const std::string *uuid = nullptr;
         if (!in.null_at(0)) {
             if (auto it = object_class.find(in.int_at(0)); it != object_class.end())
