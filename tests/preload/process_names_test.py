@@ -7,12 +7,14 @@
   keeps its bytes and is cut at 4095 bytes with its whole length in cmdline_bytes;
 - the import stores them (processes.exe, cmdline, cmdline_bytes; the exec keeps one process row),
   and labels use the program's name: `report sharing` of scenario_sharing says
-  "scenario_sharing (pid N)", never the kernel's 15-byte "scenario_sharin";
+  "scenario_sharing (pid N)", never the kernel's 15-byte "scenario_sharin", and so does its
+  Chrome JSON export;
 - a committed sample trace, recorded before proc_name, still imports and is named by procname.
 
 usage: process_names_test.py --bindir BUILD/bin --samples samples/traces
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -125,6 +127,16 @@ def sharing_case(bindir, tmp):
     check(labels and all(name == "scenario_sharing" for name, _ in labels),
           f"report sharing names processes scenario_sharing (pid N): {labels}")
     check("scenario_sharin " not in out and "[" not in out, f"no comm-truncated or name[pid] label:\n{out}")
+    # Exports name processes the same way (Chrome JSON's process_name metadata).
+    out_json = os.path.join(tmp, "sharing.json")
+    r = subprocess.run([os.path.join(bindir, "teescope"), "export", db, "--format", "chrome-json", "-o", out_json],
+                       capture_output=True, text=True, timeout=60)
+    if check(r.returncode == 0, f"export: exit {r.returncode}: {r.stderr}"):
+        with open(out_json, encoding="utf-8") as f:
+            doc = json.load(f)
+        events = doc["traceEvents"] if isinstance(doc, dict) else doc
+        names = {e["args"]["name"] for e in events if e.get("name") == "process_name"}
+        check(names == {"scenario_sharing"}, f"exported process names: {names}")
     con = sqlite3.connect(db)
     # The receiver is exec'd through /proc/self/exe: procname "exe", its program scenario_sharing.
     execd = con.execute("SELECT name, display_name FROM processes WHERE name = 'exe'").fetchall()

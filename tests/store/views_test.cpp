@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The views on hand-made rows: every leak kind with provenance and holders, sharing of objects
 // and contexts, callback flows, and the import summary.
+#include "teescope/store/diff.h"
 #include "teescope/store/writer.h"
 #include "test_db.h"
 
@@ -120,6 +121,41 @@ TEST(Views, HandleStillBoundWhenItsProcessEndedIsReclaimed)
     auto db = Database::open_read_only(path);
     EXPECT_EQ(rows(db, "SELECT kind, object_id, holders FROM leaks"),
               std::vector<std::string>{"reclaimed_at_close|1|killed (pid 100)"});
+}
+
+TEST(Views, LeakCreatorIsNamedByItsProgramAndTheDriverByItself)
+{
+    TempDir dir;
+    const std::string path = dir.file("creators.db");
+    {
+        Writer w(path);
+        w.set_metadata("last_ts", "1000");
+        ProcessRow client = process(1, 100, "scenario_leaky_", "alive_at_end");
+        client.exe = "/opt/teescope/bin/scenario_leaky_client";
+        w.add(client);
+        w.add(context(1, 1, "open_at_end"));
+        w.add(object(1, "qtee", "app", 1, "alive_at_end"));
+        w.add(handle(1, 1, 1, 10, std::nullopt));
+        // A callback object of no process, its creation seen: the driver's own.
+        ContextRow none = context(2, 1, "open_at_end");
+        none.process_id.reset();
+        w.add(none);
+        ObjectRow own = object(2, "callback", "callback", 2, "alive_at_end");
+        own.creator_process_id.reset();
+        w.add(own);
+        w.add(handle(2, 2, 2, 10, std::nullopt));
+        w.finish();
+    }
+    auto db = Database::open_read_only(path);
+    EXPECT_EQ(rows(db, "SELECT object_id, creator_name, holders FROM leaks ORDER BY object_id"),
+              (std::vector<std::string>{"1|scenario_leaky_client|scenario_leaky_client (pid 100)",
+                                        "2|driver (kernel)|NULL"}));
+    // teescope diff matches leaks by that name, not by the kernel's cut procname.
+    const RunSummary run = read_run_summary(db);
+    std::vector<std::string> creators;
+    for (const auto &[key, n] : run.leaks)
+        creators.push_back(key.creator_name);
+    EXPECT_EQ(creators, (std::vector<std::string>{"scenario_leaky_client", "driver (kernel)"}));
 }
 
 TEST(Views, ProvenanceThroughAnUnknownRoot)
