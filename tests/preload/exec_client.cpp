@@ -2,7 +2,8 @@
 // A TEE client that changes program: `exec_client first` asks the TEE its version, forks a child
 // that execs `exec_client child`, then execs itself as `exec_client second ARG...` with the
 // arguments given after `--then`. Each program asks the TEE twice, so that a name told once per
-// program can be told from one told per call.
+// program can be told from one told per call. `exec_client wait PATH` waits (up to 30 s) for PATH
+// to exist before it asks: a process that was loaded before its session started.
 #include "teescope/tee_uapi.h"
 
 #include <fcntl.h>
@@ -40,6 +41,13 @@ int main(int argc, char **argv)
 {
     if (argc < 2)
         return 2;
+    if (std::strcmp(argv[1], "wait") == 0) {
+        for (int i = 0; argc > 2 && ::access(argv[2], F_OK) != 0; ++i) {
+            if (i == 3000)
+                return 3;
+            ::usleep(10000);
+        }
+    }
     if (ask_version() != 0)
         return 1;
     if (std::strcmp(argv[1], "first") != 0)

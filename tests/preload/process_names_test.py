@@ -4,7 +4,8 @@
 
 - exec_client tells its program (proc_name) once per program: once before its first traced call,
   again after it execs itself, and its fork child that execs tells its own; the command line
-  keeps its bytes and is cut at 4095 bytes with its whole length in cmdline_bytes;
+  keeps its bytes and is cut at 4095 bytes with its whole length in cmdline_bytes; a process
+  loaded before its session started tells it before its first traced call;
 - the import stores them (processes.exe, cmdline, cmdline_bytes; the exec keeps one process row),
   and labels use the program's name: `report sharing` of scenario_sharing says
   "scenario_sharing (pid N)", never the kernel's 15-byte "scenario_sharin", and so does its
@@ -22,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 NAME_EVENT = re.compile(rb"teescope_user:proc_name: .*?vpid = (\d+).*?exe = \"(.*)\", cmdline = \"(.*)\", "
                         rb"cmdline_bytes = (\d+) \}\s*$")
@@ -115,6 +117,50 @@ def exec_client_case(bindir, tmp):
     con.close()
 
 
+def late_session_case(bindir, tmp):
+    """A process loaded before its session started tells its program before its first traced call."""
+    client = os.path.realpath(os.path.join(bindir, "exec_client"))
+    preload = os.path.realpath(os.path.join(bindir, "..", "lib", "libteescope-preload.so"))
+    sock, go, trace = os.path.join(tmp, "late.sock"), os.path.join(tmp, "go"), os.path.join(tmp, "late")
+    session = "teescope-process-names-%d" % os.getpid()
+    sim = subprocess.Popen([os.path.join(bindir, "teescope"), "sim", "--socket", sock],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = None
+    try:
+        for _ in range(500):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.01)
+        env = dict(os.environ, LD_PRELOAD=preload, TEESCOPE_SIM=sock)
+        env.pop("TEESCOPE_TRACE", None)
+        env.pop("TEESCOPE_RECORDING", None)
+        proc = subprocess.Popen([client, "wait", go], env=env)
+        time.sleep(0.3)  # loaded, with no session
+        subprocess.run(["lttng", "create", session, "--output=" + trace], check=True, capture_output=True)
+        try:
+            subprocess.run(["lttng", "enable-event", "-u", "teescope_user:*", "-s", session], check=True,
+                           capture_output=True)
+            subprocess.run(["lttng", "add-context", "-u", "-t", "vpid", "-t", "vtid", "-s", session], check=True,
+                           capture_output=True)
+            subprocess.run(["lttng", "start", session], check=True, capture_output=True)
+            with open(go, "w"):
+                pass
+            check(proc.wait(timeout=60) == 0, f"exec_client wait: exit {proc.returncode}")
+            subprocess.run(["lttng", "stop", session], check=True, capture_output=True)
+        finally:
+            subprocess.run(["lttng", "destroy", session], capture_output=True)
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+        sim.terminate()
+        sim.wait(timeout=10)
+    text = subprocess.run(["babeltrace2", trace], capture_output=True, check=True).stdout
+    mine = [line for line in text.splitlines() if f"vpid = {proc.pid},".encode() in line]
+    kinds = [OTHER_EVENT.search(line).group(1) if OTHER_EVENT.search(line) else b"?" for line in mine]
+    check(kinds.count(b"proc_name") == 1 and kinds[:1] == [b"proc_name"] and b"dev_open" in kinds,
+          f"a process loaded before its session: proc_name once, first: {kinds}")
+
+
 def sharing_case(bindir, tmp):
     trace = os.path.join(tmp, "sharing")
     if not record(bindir, trace, [os.path.join(bindir, "scenario_sharing").encode()]):
@@ -169,6 +215,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="teescope-process-names-")
     try:
         exec_client_case(a.bindir, tmp)
+        late_session_case(a.bindir, tmp)
         sharing_case(a.bindir, tmp)
         sample_case(a.bindir, a.samples, tmp)
     finally:
