@@ -11,7 +11,7 @@
 --
 -- Every column has a comment; tests check that each column is documented.
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 CREATE TABLE metadata (
     key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version, ta_names_file (the user's TA name file read at import, if any), teescope_events (teescope events used; 0: the trace holds none), foreign_events and foreign_providers (events of other providers, as `provider count, ...`), unusable_events (teescope events that do not match the contract), trace_contract_version (the event contract the trace matches: 2, 1, newer than 2, older than 2, other than 2; empty when it holds no teescope event)
@@ -28,12 +28,16 @@ CREATE TABLE import_stats (
 CREATE TABLE processes (
     id INTEGER PRIMARY KEY,        -- assigned: a pid seen again after the process ended is another process
     pid INTEGER NOT NULL,          -- raw process id (tgid)
-    name TEXT,                     -- procname of its last event
+    name TEXT,                     -- procname (the kernel's comm, at most 15 bytes) of its last event
     guest INTEGER NOT NULL DEFAULT 0, -- Xen OP-TEE client id (domid + 1) of the contexts it opened or called through; 0 native
     parent_id INTEGER,             -- processes.id of the parent (proc_fork), NULL if unknown
     start_ts INTEGER NOT NULL,     -- its first event (or its fork)
     end_ts INTEGER,                -- proc_exit, or its last event if it ended otherwise
-    end_kind TEXT NOT NULL         -- exited | vanished (killed, or its exit was not traced) | alive_at_end
+    end_kind TEXT NOT NULL,        -- exited | vanished (killed, or its exit was not traced) | alive_at_end
+    exe TEXT,                      -- executable path (proc_name) of the last program it ran: an exec keeps the process (same id, same pid) and changes exe, cmdline and name; a fork child has its parent's until it execs; NULL when the trace does not say (recorded before proc_name)
+    cmdline TEXT,                  -- command line of that program, its arguments separated by one space, at most 4095 bytes as the tracer cut it; NULL as exe
+    cmdline_bytes INTEGER,         -- length in bytes of the whole command line: larger than length(cmdline) when it was cut; NULL as exe
+    display_name TEXT GENERATED ALWAYS AS (COALESCE(NULLIF(replace(exe, rtrim(exe, replace(exe, '/', '')), ''), ''), name)) VIRTUAL -- what every view calls it: the file name of exe, else name; labels read `display_name (pid N)`
 );
 
 CREATE TABLE threads (
@@ -278,7 +282,7 @@ CREATE TABLE ta_commands (
 );
 
 CREATE TABLE latency (
-    class TEXT NOT NULL,           -- objects.class of the invoked object; OP-TEE: the TA's name (ta_names), else its uuid
+    class TEXT NOT NULL,           -- objects.class of the invoked object; OP-TEE: the TA's name (ta_names), else its uuid; of no known object: driver (kernel) for the driver's own calls (invocations.internal), else unknown
     op INTEGER NOT NULL,           -- operation (OP-TEE: the command, -1 open, -2 close)
     count INTEGER NOT NULL,        -- invocations with both driver times
     min_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, p999_ns INTEGER, max_ns INTEGER, -- driver-side duration (drv_end_ts - drv_begin_ts) percentiles

@@ -114,7 +114,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
 
     std::unordered_map<int64_t, size_t> process_index;
     {
-        Statement s(h, "SELECT id, pid, COALESCE(name, ''), start_ts, end_ts, end_kind FROM processes ORDER BY id",
+        Statement s(h, "SELECT id, pid, COALESCE(display_name, ''), start_ts, end_ts, end_kind FROM processes ORDER BY id",
                     path);
         while (s.next()) {
             Process p;

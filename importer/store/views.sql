@@ -1,7 +1,8 @@
 -- SPDX-License-Identifier: MIT
 -- Views of the trace database for the questions users ask (leaks, sharing, import statistics).
 -- Created with the tables, embedded in the store library next to schemas/teescope.sql.
--- "The end of the trace" is metadata.last_ts; a process label is "name[pid]".
+-- "The end of the trace" is metadata.last_ts; a process label is "name (pid N)", its name
+-- being processes.display_name (the program's file name, else the procname).
 -- Every column has a comment.
 
 -- One row per leak, of each kind of the domain model:
@@ -68,13 +69,14 @@ SELECT
     o.uid AS uid,                           -- service uid or class code (QTEE objects)
     o.sw_id AS sw_id,                       -- secure-world object id (the raw session id for a session)
     cp.pid AS creator_pid,                  -- raw pid of the process whose call created it
-    cp.name AS creator_name,                -- name of that process
+    COALESCE(cp.display_name, CASE WHEN cp.id IS NULL AND o.origin_unknown = 0 THEN 'driver (kernel)' END)
+        AS creator_name,                    -- its name (processes.display_name); 'driver (kernel)' for the driver's own work (no process)
     o.created_ts AS created_ts,             -- when it was created (session: opened)
     (SELECT ts FROM trace_end) - o.created_ts AS age_ns, -- end of the trace - created_ts
     o.produced_by AS produced_by,           -- invocations.id whose result produced it (session: its OPEN_SESSION)
     pv.path AS provenance,                  -- classes from the root down to this object, e.g. "root → client_env → app"
     (SELECT group_concat(label, ', ') FROM (
-        SELECT DISTINCT COALESCE(hp.name, '?') || '[' || hp.pid || ']' AS label
+        SELECT DISTINCT COALESCE(hp.display_name, '?') || ' (pid ' || hp.pid || ')' AS label
           FROM handles h
           JOIN contexts hc ON hc.id = h.context_id
           JOIN processes hp ON hp.id = hc.process_id
@@ -88,10 +90,10 @@ LEFT JOIN contexts oc ON oc.id = o.context_id
 LEFT JOIN provenance pv ON pv.object_id = l.object_id
 LEFT JOIN processes cp ON cp.id = COALESCE(o.creator_process_id, oc.process_id)
 UNION ALL
-SELECT 'shm_not_freed', s.id, 'shm', NULL, NULL, p.pid, p.name, s.created_ts,
+SELECT 'shm_not_freed', s.id, 'shm', NULL, NULL, p.pid, p.display_name, s.created_ts,
        (SELECT CAST(value AS INTEGER) FROM metadata WHERE key = 'last_ts') - s.created_ts,
        NULL, NULL,
-       CASE WHEN s.end_kind = 'alive_at_end' THEN COALESCE(p.name, '?') || '[' || p.pid || ']' END,
+       CASE WHEN s.end_kind = 'alive_at_end' THEN COALESCE(p.display_name, '?') || ' (pid ' || p.pid || ')' END,
        COALESCE(c.guest, s.guest)
   FROM shm s
   LEFT JOIN contexts c ON c.id = s.context_id
@@ -101,7 +103,7 @@ UNION ALL
 -- OP-TEE shm (the memory itself is what a client passes; QTEE passes memory objects, whose
 -- leaks are the object kinds above).
 SELECT CASE s.freed_by WHEN 'process_exit' THEN 'shm_freed_at_exit' ELSE 'shm_freed_by_guest_destroy' END,
-       s.id, 'shm', NULL, NULL, p.pid, p.name, s.created_ts,
+       s.id, 'shm', NULL, NULL, p.pid, p.display_name, s.created_ts,
        (SELECT CAST(value AS INTEGER) FROM metadata WHERE key = 'last_ts') - s.created_ts,
        NULL, NULL, NULL, COALESCE(c.guest, s.guest)
   FROM shm s
@@ -112,11 +114,11 @@ UNION ALL
 SELECT CASE se.end_kind WHEN 'open_at_end' THEN 'session_not_closed'
                         WHEN 'closed_at_release' THEN 'session_closed_at_release'
                         ELSE 'session_closed_by_guest_destroy' END,
-       se.id, COALESCE(t.name, se.uuid), NULL, se.session, p.pid, p.name, se.open_ts,
+       se.id, COALESCE(t.name, se.uuid), NULL, se.session, p.pid, p.display_name, se.open_ts,
        (SELECT CAST(value AS INTEGER) FROM metadata WHERE key = 'last_ts') - se.open_ts,
        se.opened_by, NULL,
        CASE WHEN se.end_kind = 'open_at_end' AND p.end_kind = 'alive_at_end'
-            THEN COALESCE(p.name, '?') || '[' || p.pid || ']' END,
+            THEN COALESCE(p.display_name, '?') || ' (pid ' || p.pid || ')' END,
        se.guest
   FROM sessions se
   LEFT JOIN ta_names t ON t.uuid = se.uuid
@@ -168,7 +170,7 @@ WITH
         SELECT * FROM swept WHERE b < prev_e OR next_b < e),
     labels(sw_id, holders) AS (
         SELECT sw_id, group_concat(label, ', ') FROM (
-            SELECT DISTINCT m.sw_id, p.pid, COALESCE(p.name, '?') || '[' || p.pid || ']' AS label
+            SELECT DISTINCT m.sw_id, p.pid, COALESCE(p.display_name, '?') || ' (pid ' || p.pid || ')' AS label
               FROM members m JOIN processes p ON p.id = m.process_id
              ORDER BY m.sw_id, p.pid, label)
          GROUP BY sw_id)
@@ -177,7 +179,7 @@ SELECT
     g.class AS class,                               -- objects.class
     g.contexts AS contexts,                         -- contexts holding it at overlapping times
     g.processes AS processes,                       -- their opener processes
-    l.holders AS holders,                           -- those processes, "name[pid], ..."
+    l.holders AS holders,                           -- those processes, "name (pid N), ..."
     g.s AS overlap_start_ts,                        -- first moment two contexts held it
     g.e AS overlap_end_ts                           -- last moment two contexts held it
 FROM (SELECT sw_id, MIN(class) AS class, COUNT(DISTINCT context_id) AS contexts,
@@ -199,7 +201,7 @@ WITH
         SELECT context_id, COUNT(*) FROM users GROUP BY context_id HAVING COUNT(*) >= 2),
     labels(context_id, users) AS (
         SELECT context_id, group_concat(label, ', ') FROM (
-            SELECT u.context_id, COALESCE(p.name, '?') || '[' || p.pid || ']' AS label
+            SELECT u.context_id, COALESCE(p.display_name, '?') || ' (pid ' || p.pid || ')' AS label
               FROM users u JOIN shared s ON s.context_id = u.context_id
               JOIN processes p ON p.id = u.process_id
              ORDER BY u.context_id, p.pid, p.id)
@@ -212,9 +214,9 @@ SELECT
     c.id AS context_id,                             -- contexts.id
     c.serial AS serial,                             -- context serial of the trace
     op.pid AS opener_pid,                           -- raw pid of the process that opened it
-    op.name AS opener_name,                         -- its name
+    op.display_name AS opener_name,                 -- its name (processes.display_name)
     s.processes AS processes,                       -- distinct processes using it (opener included)
-    l.users AS users,                               -- those processes, "name[pid], ..."
+    l.users AS users,                               -- those processes, "name (pid N), ..."
     k.first_ts AS first_ts,                         -- first call through it
     k.last_ts AS last_ts,                           -- last call through it
     k.calls AS calls                                -- calls through it
@@ -231,11 +233,11 @@ CREATE VIEW callback_flows AS
 SELECT
     r.invoker_process_id AS invoker_process_id,    -- processes.id of the invoker
     ip.pid AS invoker_pid,                          -- its raw pid
-    ip.name AS invoker_name,                        -- its name
+    ip.display_name AS invoker_name,                -- its name (processes.display_name)
     r.context_id AS owner_context_id,               -- contexts.id hosting the callback objects
     c.process_id AS owner_process_id,               -- processes.id of the owner context's process
     op.pid AS owner_pid,                            -- its raw pid
-    op.name AS owner_name,                          -- its name
+    op.display_name AS owner_name,                  -- its name (processes.display_name)
     COUNT(*) AS requests,                           -- callback requests
     SUM(r.end_kind IN ('answered', 'delivered')) AS answered, -- answered (or RELEASE notices delivered)
     MIN(r.answer_ts - r.queue_ts) AS min_ns,        -- fastest queue -> answer

@@ -36,8 +36,26 @@ ProcessTracker::Process *ProcessTracker::process_for(int64_t pid, Ts ts, bool us
     p.last_ts = ts;
     if (user_event)
         p.row.name.assign(name);
+    adopt_pending_program(p, 0);
     pid_current_[pid] = id;
     return &p;
+}
+
+void ProcessTracker::set_program(Process &p, const Program &program) {
+    p.row.exe = program.exe;
+    p.row.cmdline = program.cmdline;
+    p.row.cmdline_bytes = program.cmdline_bytes;
+    if (p.live_written == 1)
+        p.live_written = 0; // a live import writes its row again, with the program it runs now
+}
+
+void ProcessTracker::adopt_pending_program(Process &p, Ts not_before) {
+    auto it = pending_programs_.find(p.row.pid);
+    if (it == pending_programs_.end())
+        return;
+    if (it->second.ts >= not_before)
+        set_program(p, it->second);
+    pending_programs_.erase(it);
 }
 
 ProcessTracker::Thread *ProcessTracker::thread_for(Process &p, int64_t tid, Ts ts) {
@@ -160,16 +178,27 @@ void ProcessTracker::stop_serving(int64_t tid, Id request) {
 // User side: fork and exit
 
 void ProcessTracker::on_user_proc_fork(const EventHeader &h, const teescope_user_proc_fork &e) {
+    // The parent's last event before the fork: a child that execs may tell its new program
+    // before its parent's proc_fork is written, never before the parent called fork().
+    Ts parent_before = h.ts;
+    if (auto cur = pid_current_.find(h.vpid); cur != pid_current_.end())
+        if (auto it = processes_.find(cur->second); it != processes_.end())
+            parent_before = it->second.last_ts;
     auto [parent, thread] = user_caller(h);
     (void)thread;
     if (e.child <= 0)
         return;
     // A child runs its parent's image until exec (read before a reused pid ends any lifetime).
     std::string image;
+    std::optional<Program> program;
     if (parent) {
         auto pit = processes_.find(*parent);
-        if (pit != processes_.end())
-            image = pit->second.row.name;
+        if (pit != processes_.end()) {
+            const ProcessRow &r = pit->second.row;
+            image = r.name;
+            if (r.exe)
+                program = Program{*r.exe, r.cmdline.value_or(std::string()), r.cmdline_bytes.value_or(0), h.ts};
+        }
     }
     auto cur = pid_current_.find(e.child);
     if (cur != pid_current_.end()) {
@@ -185,7 +214,27 @@ void ProcessTracker::on_user_proc_fork(const EventHeader &h, const teescope_user
     p.row.start_ts = h.ts;
     p.last_ts = h.ts;
     p.row.name = std::move(image);
+    if (program)
+        set_program(p, *program);
+    adopt_pending_program(p, parent_before);
     pid_current_[e.child] = id;
+}
+
+void ProcessTracker::on_user_proc_name(const EventHeader &h, const teescope_user_proc_name &e) {
+    const Program program{e.exe ? e.exe : "", e.cmdline ? e.cmdline : "", e.cmdline_bytes, h.ts};
+    Process *p = nullptr;
+    if (auto cur = pid_current_.find(h.vpid); cur != pid_current_.end())
+        if (auto it = processes_.find(cur->second); it != processes_.end() && !it->second.exited)
+            p = &it->second;
+    if (!p) {
+        // Told at load, before anything else of the process: no lifetime of its own for that,
+        // or every program that merely passed by would be a process of the trace.
+        if (h.vpid > 0)
+            pending_programs_[h.vpid] = program;
+        return;
+    }
+    user_caller(h); // after an exec: the new program's procname
+    set_program(*p, program);
 }
 
 void ProcessTracker::on_user_proc_exit(const EventHeader &h, const teescope_user_proc_exit &) {
@@ -209,6 +258,7 @@ void ProcessTracker::finish() {
         end_process(*p, true);
     processes_.clear();
     pid_current_.clear();
+    pending_programs_.clear();
 }
 
 } // namespace teescope::importer

@@ -27,6 +27,7 @@ public:
 
     void on_user_proc_fork(const EventHeader &, const teescope_user_proc_fork &);
     void on_user_proc_exit(const EventHeader &, const teescope_user_proc_exit &);
+    void on_user_proc_name(const EventHeader &, const teescope_user_proc_name &);
 
     // Whether the process of `id` has exited, or vanished after closing every context it touched.
     bool process_ended(OptId id) const;
@@ -63,6 +64,12 @@ private:
         bool exited = false;
         int live_written = 0;       // live imports: 1 written open, 2 written exited
     };
+    // The program a process runs (proc_name).
+    struct Program {
+        std::string exe, cmdline;
+        int64_t cmdline_bytes = 0;
+        Ts ts = 0; // when it was told
+    };
     struct Thread {
         ThreadRow row;
         OptId serving_request;      // callback request it picked and has not answered
@@ -72,11 +79,17 @@ private:
     Process *process_for(int64_t pid, Ts ts, bool user_event, int64_t tid, std::string_view name);
     Thread *thread_for(Process &p, int64_t tid, Ts ts);
     void end_process(Process &p, bool at_end);
+    static void set_program(Process &p, const Program &program);
+    // A program told by a pid that has no live lifetime yet, for the lifetime that starts next.
+    void adopt_pending_program(Process &p, Ts not_before);
 
     TrackerCore &core_;
     std::unordered_map<Id, Process> processes_;  // by processes.id, live or exited-but-current
     std::unordered_map<int64_t, Id> pid_current_; // raw pid -> current lifetime
     std::unordered_map<int64_t, Thread> threads_; // raw tid -> current lifetime
+    // proc_name told before the first other event of its process (the tracer tells it at load):
+    // raw pid -> program, until that pid's next lifetime starts.
+    std::unordered_map<int64_t, Program> pending_programs_;
 };
 
 } // namespace teescope::importer

@@ -65,6 +65,10 @@ void Trackers::on_user_proc_exit(const EventHeader &h, const teescope_user_proc_
     t_->processes.on_user_proc_exit(h, e);
 }
 
+void Trackers::on_user_proc_name(const EventHeader &h, const teescope_user_proc_name &e) {
+    t_->processes.on_user_proc_name(h, e);
+}
+
 // Events that only show their emitter alive: supplicant calls are not invocations.
 void Trackers::on_user_dev_open(const EventHeader &h, const teescope_user_dev_open &) { t_->processes.touch_user(h); }
 void Trackers::on_user_fd_adopt(const EventHeader &h, const teescope_user_fd_adopt &) { t_->processes.touch_user(h); }

@@ -100,7 +100,7 @@ def main():
             expect(inside, f"{name}: flow {fid} starts outside any slice")
         # The processes are the database's.
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        names = sorted(n or "" for (n,) in con.execute("SELECT name FROM processes"))
+        names = sorted(n or "" for (n,) in con.execute("SELECT display_name FROM processes"))
         expect(sorted(procs.values()) == names, f"{name}: processes {sorted(procs.values())} != {names}")
         flows = con.execute("SELECT COUNT(*) FROM callback_requests r JOIN invocations i ON i.id = r.invocation_id"
                             " WHERE r.supplicant_thread_id IS NOT NULL AND r.queue_ts IS NOT NULL"

@@ -31,7 +31,7 @@ def main():
     ).fetchone())
     def alive_at(at):
         return {(pid, name) for pid, name in con.execute(
-            "SELECT id, name FROM processes WHERE start_ts <= ? AND"
+            "SELECT id, display_name FROM processes WHERE start_ts <= ? AND"
             " (end_kind = 'alive_at_end' OR end_ts IS NULL OR ? < end_ts)", (at, at))}
 
     # The moment the most processes were alive (a process start), to compare against.

@@ -91,7 +91,7 @@ TEST_P(PerfettoExport, TracksNestingFlowsCounters)
     // A process track per process: its pid and name.
     std::multiset<std::pair<int64_t, std::string>> expected_processes, got_processes;
     {
-        store::Statement s(db.handle(), "SELECT pid, COALESCE(name, '') FROM processes", db.path());
+        store::Statement s(db.handle(), "SELECT pid, COALESCE(display_name, '') FROM processes", db.path());
         while (s.next())
             expected_processes.emplace(s.int_at(0), s.text_at(1));
     }

@@ -3,7 +3,9 @@
 // writer like an import: two guests, each with a client and a tee-supplicant; sessions on
 // hello_world and secure_storage (closed, left open, dropped with the destroyed guest 2, one
 // failed open); invocations with RPCs served by the supplicant threads and waits for an OP-TEE
-// thread; shared memory used by memrefs; a native QTEE client too.
+// thread; shared memory used by memrefs; a native QTEE client too. The storage app's program is
+// known (proc_name): its procname is the kernel's cut "secure_storage_", its program
+// /opt/tee/bin/secure_storage_client.
 #pragma once
 
 #include "teescope/importer/rows.h"
@@ -49,7 +51,15 @@ inline void writeOpteeDb(const QString &path)
     };
     process(D::kHelloClient, 101, "hello_client", 1, "alive_at_end");
     process(D::kSupplicant1, 150, "tee-supplicant", 1, "alive_at_end");
-    process(D::kStorageApp, 201, "storage_app", 2, "vanished", D::kT0 + ms(80));
+    {
+        ProcessRow p{};
+        p.id = D::kStorageApp, p.pid = 201, p.name = "secure_storage_", p.guest = 2, p.start_ts = D::kT0 + ms(1);
+        p.end_kind = "vanished", p.end_ts = D::kT0 + ms(80);
+        p.exe = "/opt/tee/bin/secure_storage_client";
+        p.cmdline = "secure_storage_client --store <b>notes</b>";
+        p.cmdline_bytes = int64_t(p.cmdline->size());
+        w.add(p);
+    }
     process(D::kSupplicant2, 250, "tee-supplicant", 2, "vanished", D::kT0 + ms(80));
     process(D::kQteeClient, 301, "qtee_client", 0, "alive_at_end");
     auto thread = [&](Id id, Id process, int64_t tid, Ts end = D::kT0 + 90'000'000) {

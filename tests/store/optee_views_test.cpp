@@ -147,7 +147,7 @@ TEST(OpteeViews, LeakKindsPerGuest)
     // A session names its creator, its raw id and the call that opened it; only one still open
     // in a live process has a holder.
     EXPECT_EQ(rows(db, "SELECT creator_name, sw_id, age_ns, holders FROM leaks WHERE kind LIKE 'session%' ORDER BY object_id"),
-              (std::vector<std::string>{"ta1|2|800|ta1[100]", "ta1|3|700|NULL", "ta2|4|600|NULL"}));
+              (std::vector<std::string>{"ta1|2|800|ta1 (pid 100)", "ta1|3|700|NULL", "ta2|4|600|NULL"}));
     EXPECT_EQ(rows(db, "SELECT guest, kind, leaks FROM leaks_per_guest ORDER BY guest, kind"),
               (std::vector<std::string>{"1|session_closed_at_release|1", "1|session_not_closed|1",
                                         "1|shm_freed_at_exit|1", "1|shm_not_freed|1",

@@ -74,7 +74,7 @@ TEST(Writer, RowsReadBack)
     EXPECT_TRUE(db.complete());
     EXPECT_EQ(db.metadata("trace_path"), "/tmp/trace");
     EXPECT_EQ(db.metadata("schema_version"), std::to_string(schema_version()));
-    EXPECT_EQ(rows(db, "SELECT * FROM processes"), std::vector<std::string>{"1|4242|client|0|NULL|0|NULL|alive_at_end"});
+    EXPECT_EQ(rows(db, "SELECT * FROM processes"), std::vector<std::string>{"1|4242|client|0|NULL|0|NULL|alive_at_end|NULL|NULL|NULL|client"});
     EXPECT_EQ(rows(db, "SELECT * FROM threads"), std::vector<std::string>{"1|1|4243|5|90"});
     EXPECT_EQ(rows(db, "SELECT id, serial, dev, end_kind, origin_unknown, end_inferred FROM contexts"),
               std::vector<std::string>{"1|101|tee0|open_at_end|1|0"});
@@ -229,12 +229,15 @@ TEST(Latency, NearestRankPercentiles)
             w.add(invocation(id++, 2, 8, 50, 50 + d));
         w.add(invocation(id++, 2, 8, 50, std::nullopt)); // no end: not timed
         w.add(invocation(id++, std::nullopt, 9, 10, 30)); // unknown object
+        InvocationRow own = invocation(id++, std::nullopt, 9, 10, 14); // the driver's own call
+        own.internal = true;
+        w.add(own);
         w.finish();
     }
     auto db = Database::open_read_only(path);
     EXPECT_EQ(rows(db, "SELECT * FROM latency ORDER BY class, op"),
-              (std::vector<std::string>{"other|8|3|1|3|5|5|5|5", "svc|7|1000|1|500|900|990|999|1000",
-                                        "unknown|9|1|20|20|20|20|20|20"}));
+              (std::vector<std::string>{"driver (kernel)|9|1|4|4|4|4|4|4", "other|8|3|1|3|5|5|5|5",
+                                        "svc|7|1000|1|500|900|990|999|1000", "unknown|9|1|20|20|20|20|20|20"}));
 }
 
 TEST(Database, RefusesNewerVersion)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The views on hand-made rows: every leak kind with provenance and holders, sharing of objects
 // and contexts, callback flows, and the import summary.
+#include "teescope/store/diff.h"
 #include "teescope/store/writer.h"
 #include "test_db.h"
 
@@ -93,15 +94,15 @@ TEST(Views, EachLeakKind)
     EXPECT_EQ(rows(db, "SELECT uid, sw_id, creator_pid, creator_name, created_ts, age_ns, produced_by, provenance, "
                        "holders FROM leaks WHERE kind = 'held_at_end'"),
               std::vector<std::string>{"77|4000|100|client|40|960|3|root → client_env → app_controller → app|"
-                                       "client[100]"});
+                                       "client (pid 100)"});
     // The tool exited: reclaimed at close, nobody holds it at the end; its creator is the
     // opener of its context.
     EXPECT_EQ(rows(db, "SELECT creator_name, provenance, holders FROM leaks WHERE kind = 'reclaimed_at_close'"),
               std::vector<std::string>{"tool|diagnostics|NULL"});
     EXPECT_EQ(rows(db, "SELECT creator_pid, created_ts, age_ns, holders FROM leaks WHERE kind = 'shm_not_freed'"),
-              std::vector<std::string>{"100|600|400|client[100]"});
+              std::vector<std::string>{"100|600|400|client (pid 100)"});
     EXPECT_EQ(rows(db, "SELECT creator_name, age_ns, holders FROM leaks WHERE kind = 'session_not_closed'"),
-              std::vector<std::string>{"suppl|600|suppl[300]"});
+              std::vector<std::string>{"suppl|600|suppl (pid 300)"});
 }
 
 TEST(Views, HandleStillBoundWhenItsProcessEndedIsReclaimed)
@@ -119,7 +120,42 @@ TEST(Views, HandleStillBoundWhenItsProcessEndedIsReclaimed)
     }
     auto db = Database::open_read_only(path);
     EXPECT_EQ(rows(db, "SELECT kind, object_id, holders FROM leaks"),
-              std::vector<std::string>{"reclaimed_at_close|1|killed[100]"});
+              std::vector<std::string>{"reclaimed_at_close|1|killed (pid 100)"});
+}
+
+TEST(Views, LeakCreatorIsNamedByItsProgramAndTheDriverByItself)
+{
+    TempDir dir;
+    const std::string path = dir.file("creators.db");
+    {
+        Writer w(path);
+        w.set_metadata("last_ts", "1000");
+        ProcessRow client = process(1, 100, "scenario_leaky_", "alive_at_end");
+        client.exe = "/opt/teescope/bin/scenario_leaky_client";
+        w.add(client);
+        w.add(context(1, 1, "open_at_end"));
+        w.add(object(1, "qtee", "app", 1, "alive_at_end"));
+        w.add(handle(1, 1, 1, 10, std::nullopt));
+        // A callback object of no process, its creation seen: the driver's own.
+        ContextRow none = context(2, 1, "open_at_end");
+        none.process_id.reset();
+        w.add(none);
+        ObjectRow own = object(2, "callback", "callback", 2, "alive_at_end");
+        own.creator_process_id.reset();
+        w.add(own);
+        w.add(handle(2, 2, 2, 10, std::nullopt));
+        w.finish();
+    }
+    auto db = Database::open_read_only(path);
+    EXPECT_EQ(rows(db, "SELECT object_id, creator_name, holders FROM leaks ORDER BY object_id"),
+              (std::vector<std::string>{"1|scenario_leaky_client|scenario_leaky_client (pid 100)",
+                                        "2|driver (kernel)|NULL"}));
+    // teescope diff matches leaks by that name, not by the kernel's cut procname.
+    const RunSummary run = read_run_summary(db);
+    std::vector<std::string> creators;
+    for (const auto &[key, n] : run.leaks)
+        creators.push_back(key.creator_name);
+    EXPECT_EQ(creators, (std::vector<std::string>{"scenario_leaky_client", "driver (kernel)"}));
 }
 
 TEST(Views, ProvenanceThroughAnUnknownRoot)
@@ -158,7 +194,9 @@ void write_sharing(Writer &w)
     w.set_metadata("first_ts", "0");
     w.set_metadata("last_ts", "1000");
     w.add(process(1, 100, "alice", "alive_at_end"));
-    w.add(process(2, 200, "bob", "alive_at_end"));
+    ProcessRow bob = process(2, 200, "scenario_sharin", "alive_at_end"); // the kernel's comm is cut
+    bob.exe = "/opt/teescope/bin/scenario_sharing";
+    w.add(bob);
     w.add(process(3, 300, "carol", "alive_at_end"));
     for (Id c = 1; c <= 3; ++c)
         w.add(context(c, c, "open_at_end"));
@@ -213,13 +251,37 @@ TEST(Views, SharingOfObjectsAndContexts)
     }
     auto db = Database::open_read_only(path);
     EXPECT_EQ(rows(db, "SELECT * FROM sharing_objects ORDER BY sw_id"),
-              std::vector<std::string>{"50|app|3|3|alice[100], bob[200], carol[300]|300|1000"});
+              std::vector<std::string>{"50|app|3|3|alice (pid 100), scenario_sharing (pid 200), carol (pid 300)|300|1000"});
     EXPECT_EQ(rows(db, "SELECT context_id, opener_pid, processes, users, first_ts, last_ts, calls "
                        "FROM sharing_contexts"),
-              std::vector<std::string>{"1|100|2|alice[100], bob[200]|100|950|15"});
+              std::vector<std::string>{"1|100|2|alice (pid 100), scenario_sharing (pid 200)|100|950|15"});
     EXPECT_EQ(rows(db, "SELECT invoker_pid, owner_pid, owner_context_id, requests, answered, min_ns, avg_ns, max_ns, "
                        "total_ns FROM callback_flows"),
               std::vector<std::string>{"100|300|3|2|2|10|20|30|40"});
+}
+
+TEST(Views, ProcessIsCalledByItsProgramElseByItsProcname)
+{
+    TempDir dir;
+    const std::string path = dir.file("names.db");
+    {
+        Writer w(path);
+        auto named = [&](Id id, const char *name, std::optional<std::string> exe) {
+            ProcessRow p = process(id, 100 + id, name, "alive_at_end");
+            p.exe = std::move(exe);
+            w.add(p);
+        };
+        named(1, "scenario_sharin", "/opt/teescope/bin/scenario_sharing");
+        named(2, "client", std::nullopt);                  // a trace recorded before proc_name
+        named(3, "client", "");                            // the tracer could not read it
+        named(4, "exe", "/usr/bin/tee-supplicant");       // exec'd through /proc/self/exe
+        named(5, "x", std::string("/opt/b\xc3\xa4" "d\xff/run\xff")); // bytes as they are
+        w.finish();
+    }
+    auto db = Database::open_read_only(path);
+    EXPECT_EQ(rows(db, "SELECT id, display_name FROM processes WHERE id <= 4"),
+              (std::vector<std::string>{"1|scenario_sharing", "2|client", "3|client", "4|tee-supplicant"}));
+    EXPECT_EQ(rows(db, "SELECT hex(display_name) FROM processes WHERE id = 5"), std::vector<std::string>{"72756EFF"});
 }
 
 TEST(Views, ImportSummaryTotals)

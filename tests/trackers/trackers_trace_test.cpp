@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -116,6 +117,16 @@ TEST(TrackersOnTrace, CallbacksScenarioCrossesProcesses) {
     for (const auto &o : r.objects)
         EXPECT_FALSE(o.origin_unknown) << o.address;
     EXPECT_EQ(r.stats.count("unmatched_invoke_end"), 0u);
+    // Every process told its program (proc_name): the listener and the notifiers it forked run
+    // scenario_callbacks, whose name the kernel cuts to 15 bytes in the procname.
+    ASSERT_FALSE(r.processes.empty());
+    const std::string program = "/scenario_callbacks";
+    for (const auto &p : r.processes) {
+        ASSERT_TRUE(p.exe.has_value()) << "pid " << p.pid;
+        EXPECT_EQ(p.exe->substr(p.exe->size() - std::min(p.exe->size(), program.size())), program) << *p.exe;
+        EXPECT_EQ(p.name, "scenario_callba");
+        EXPECT_TRUE(p.cmdline && p.cmdline->find("scenario_callbacks") != std::string::npos) << p.pid;
+    }
 }
 
 } // namespace

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/format.h"
 
+#include "teescope/store/latency.h"
+
 #include <QHash>
 #include <QRegularExpression>
 
@@ -35,8 +37,11 @@ QString formatTraceTime(qint64 ts, qint64 traceStart)
 
 QString processLabel(const QString &name, qint64 pid)
 {
-    return (name.isEmpty() ? QStringLiteral("?") : name) + QLatin1Char('[') + QString::number(pid) + QLatin1Char(']');
+    return (name.isEmpty() ? QStringLiteral("?") : name) + QStringLiteral(" (pid ") + QString::number(pid) +
+           QLatin1Char(')');
 }
+
+QString driverLabel() { return QLatin1String(store::kDriverClass); }
 
 QString opName(qint64 op)
 {

@@ -10,8 +10,11 @@ namespace teescope::gui {
 QString formatDuration(qint64 ns);
 // A trace timestamp relative to the start of the trace: "+1.234567 s".
 QString formatTraceTime(qint64 ts, qint64 traceStart);
-// "name[pid]"; an empty name gives "?[pid]".
+// "name (pid N)", name being processes.display_name (the program's file name, else the
+// procname); an empty name gives "? (pid N)".
 QString processLabel(const QString &name, qint64 pid);
+// What the driver does on its own (invocations.internal, rows of no process): "driver (kernel)".
+QString driverLabel();
 // Operation number of an invocation: "release" for 65535 (QTEE RELEASE), "open" (-1) and "close"
 // (-2) for OP-TEE sessions, else the number.
 QString opName(qint64 op);

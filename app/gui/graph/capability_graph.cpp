@@ -226,7 +226,7 @@ CapabilityGraph loadCapabilityGraph(const store::Database &db)
 
     {
         store::Statement s(
-            h, "SELECT id, pid, name, guest, start_ts, end_ts, end_kind FROM processes ORDER BY id", path);
+            h, "SELECT id, pid, display_name, guest, start_ts, end_ts, end_kind FROM processes ORDER BY id", path);
         while (s.next()) {
             GraphNode n;
             n.kind = NodeKind::Process;
@@ -243,7 +243,7 @@ CapabilityGraph loadCapabilityGraph(const store::Database &db)
     {
         store::Statement s(h,
                            "SELECT c.id, c.serial, c.process_id, c.dev, c.guest, c.open_ts, c.release_ts,"
-                           "       c.origin_unknown, c.end_inferred, p.name, p.pid"
+                           "       c.origin_unknown, c.end_inferred, p.display_name, p.pid"
                            "  FROM contexts c LEFT JOIN processes p ON p.id = c.process_id ORDER BY c.id",
                            path);
         while (s.next()) {

@@ -56,7 +56,7 @@ struct GraphNode {
 
     NodeKind kind = NodeKind::Object;
     qint64 id = 0;       // row id in processes / contexts / objects / sessions; TAs: 1, 2, ... by uuid
-    QString label;       // process "name[pid]", context "ctx SERIAL dev", object "class #sw_id",
+    QString label;       // process "name (pid N)", context "ctx SERIAL dev", object "class #sw_id",
                          // session "session N", TA its name (else its uuid)
     QString processName; // processes: name; contexts: opener's name
     qint64 pid = -1;     // processes: raw pid; contexts: opener's pid

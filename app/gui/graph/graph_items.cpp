@@ -160,8 +160,25 @@ void GraphNodeItem::paint(QPainter *p, const QStyleOptionGraphicsItem *option, Q
         p->setFont(f);
         p->setPen(dark ? QColor(0xf0, 0xf0, 0xf0) : QColor(0x10, 0x10, 0x10));
         const QRectF inside = r.adjusted(5, 0, -5, 0);
+        const qsizetype pidAt = ref_.kind == ItemRef::Kind::Process ? label_.lastIndexOf(QStringLiteral(" (pid ")) : -1;
         const QString elided = p->fontMetrics().elidedText(label_, Qt::ElideMiddle, int(inside.width()));
-        if (state_.folded > 0) {
+        if (pidAt > 0) {
+            // A process: its name on one line, elided at its end, and its pid whole below it,
+            // since the processes of one program differ by their pid only.
+            const double half = inside.height() / 2;
+            p->drawText(QRectF(inside.left(), inside.top(), inside.width(), half), Qt::AlignHCenter | Qt::AlignBottom,
+                        p->fontMetrics().elidedText(label_.left(pidAt), Qt::ElideRight, int(inside.width())));
+            QString below = label_.mid(pidAt + 1);
+            if (state_.folded > 0)
+                below += QStringLiteral(" · ") +
+                         QCoreApplication::translate("GraphNodeItem", "+%n folded", nullptr, state_.folded);
+            QFont small = p->font();
+            small.setBold(false);
+            small.setPointSizeF(6.5);
+            p->setFont(small);
+            p->drawText(QRectF(inside.left(), inside.top() + half, inside.width(), half), Qt::AlignHCenter | Qt::AlignTop,
+                        p->fontMetrics().elidedText(below, Qt::ElideRight, int(inside.width())));
+        } else if (state_.folded > 0) {
             // The name keeps its line; what is folded into the process goes below it.
             const double half = inside.height() / 2;
             p->drawText(QRectF(inside.left(), inside.top(), inside.width(), half), Qt::AlignHCenter | Qt::AlignBottom,

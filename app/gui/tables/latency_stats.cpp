@@ -3,6 +3,8 @@
 
 #include "core/format.h"
 
+#include "teescope/store/latency.h"
+
 #include <QElapsedTimer>
 
 #include <algorithm>
@@ -159,13 +161,14 @@ LatencyStats loadLatencyStats(const store::Database &db, const QString &objectCl
                        "AND (i.object_id IN (SELECT id FROM objects WHERE class = ?2) "
                        "OR (i.object_id IS NULL AND i.session_id IN (SELECT s.id FROM sessions s "
                        "    LEFT JOIN ta_names t ON t.uuid = s.uuid WHERE COALESCE(t.name, s.uuid, 'unknown') = ?2)) "
-                       "OR (?2 = 'unknown' AND i.session_id IS NULL "
+                       "OR (?2 = (CASE i.internal WHEN 0 THEN 'unknown' ELSE ?4 END) AND i.session_id IS NULL "
                        "    AND (i.object_id IS NULL OR i.object_id NOT IN (SELECT id FROM objects))))",
                        db.path());
     const std::string klass = objectClass.toStdString();
     s.bind(1, int64_t(op));
     s.bind(2, klass);
     s.bind(3, int64_t(guest));
+    s.bind(4, std::string(store::kDriverClass));
     std::vector<LatencySample> samples;
     while (s.next())
         samples.push_back({s.int_at(0), s.int_at(1), s.int_at(2)});

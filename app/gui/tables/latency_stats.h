@@ -55,8 +55,9 @@ struct LatencyStats {
 LatencyStats buildLatencyStats(std::vector<LatencySample> samples, int maxPoints = 20000);
 
 // Reads the invocations of (class, op) with both driver times and builds their stats; the class
-// is that of the objects invoked, or the TA of OP-TEE calls. The class "unknown" also takes
-// invocations of no known object, as the latency table does. With guest >= 0, only the
+// is that of the objects invoked, or the TA of OP-TEE calls. The classes "driver (kernel)" (the
+// driver's own calls) and "unknown" (the others) take invocations of no known object, as the
+// latency table does. With guest >= 0, only the
 // invocations of that guest. Throws store::Error.
 LatencyStats loadLatencyStats(const store::Database &db, const QString &objectClass, qint64 op, int maxPoints = 20000,
                               int guest = -1);

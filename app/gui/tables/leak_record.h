@@ -25,7 +25,7 @@ struct LeakRecord {
     std::optional<qint64> ageNs;
     std::optional<qint64> producedBy;
     QString provenance;    // "root → client_env → app"
-    QString holders;       // "name[pid], ..."
+    QString holders;       // "name (pid N), ..."
     qint64 guest = 0;      // Xen client id (0 native)
 
     // shm and session leaks name rows of other tables, not objects.
@@ -34,7 +34,8 @@ struct LeakRecord {
     bool isSession() const;
     // What the selection calls it (object or session), none for shm.
     ItemRef ref() const;
-    // "name[pid]", or "?" when the creator is unknown.
+    // "name (pid N)"; the creator name alone for the driver ("driver (kernel)"), or "?" when
+    // the creator is unknown.
     QString creatorLabel() const;
 };
 

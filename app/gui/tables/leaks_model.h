@@ -27,7 +27,7 @@ public:
         SuppressedRole,                  // leaf: matched by a suppression
         ClassRole,                       // class of the leaf or the class group it is under
         CreatorNameRole,                 // creator process name of the leaf or creator group
-        CreatorLabelRole,                // "name[pid]"; under Xen "guest N · name[pid]"
+        CreatorLabelRole,                // "name (pid N)"; under Xen "guest N · name (pid N)"
         SortRole,                        // a value to sort by (numbers as numbers)
     };
     enum class NodeType { Kind, Class, Creator, Leak };

@@ -143,7 +143,7 @@ TimelineStructure TimelineData::readStructure(const store::Database &db, qint64 
     TimelineStructure out;
     {
         store::Statement s(db.handle(),
-                           "SELECT id, pid, name, start_ts, end_ts, end_kind, guest FROM processes ORDER BY start_ts, id",
+                           "SELECT id, pid, display_name, start_ts, end_ts, end_kind, guest FROM processes ORDER BY start_ts, id",
                            db.path());
         while (s.next())
             out.processes.push_back({s.int_at(0), s.int_at(1), s.int_at(3), s.null_at(4) ? -1 : s.int_at(4),

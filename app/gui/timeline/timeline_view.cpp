@@ -354,11 +354,14 @@ void TimelineView::paintLanes(QPainter &p)
         p.setPen(pal.color(QPalette::WindowText));
         QFont f = font();
         QString label;
+        QString pid; // kept whole when the label is elided: it tells processes of one program apart
         if (lane.kind == TimelineLane::Kind::Driver) {
-            label = tr("driver (internal)");
+            label = driverLabel();
         } else if (isProcess) {
             f.setBold(true);
-            label = processLabel(lane.processName, lane.pid);
+            const QString full = processLabel(lane.processName, lane.pid);
+            pid = full.mid(full.lastIndexOf(QStringLiteral(" (pid ")));
+            label = full.left(full.size() - pid.size());
             if (lane.guest != 0)
                 label = guestLabel(lane.guest) + QStringLiteral(" · ") + label;
         } else {
@@ -366,8 +369,9 @@ void TimelineView::paintLanes(QPainter &p)
         }
         p.setFont(f);
         const QRect textRect = header.adjusted(isProcess ? 4 : 16, 0, -4, 0);
-        p.drawText(textRect, Qt::AlignLeft | Qt::AlignVCenter,
-                   p.fontMetrics().elidedText(label, Qt::ElideRight, textRect.width()));
+        const QFontMetrics metrics = p.fontMetrics();
+        const int nameWidth = std::max(0, textRect.width() - metrics.horizontalAdvance(pid));
+        p.drawText(textRect, Qt::AlignLeft | Qt::AlignVCenter, metrics.elidedText(label, Qt::ElideRight, nameWidth) + pid);
         p.setFont(font());
     }
     paintMarkers(p);

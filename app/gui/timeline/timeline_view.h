@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The timeline's drawing and interaction: a time ruler at the top, lane headers at the left
-// (process name[pid], thread tid), the lanes' slices aggregated per pixel column, arrows from
+// (process "name (pid N)", thread tid), the lanes' slices aggregated per pixel column, arrows from
 // invocations to the callback requests they caused, markers, data-loss bands, the selected
 // range and slice, and an overview of the whole trace at the bottom (click or drag to move).
 #pragma once

@@ -347,7 +347,7 @@ QString TimelineView::tooltipText(QPoint pos) const
         }
         text += nl + tr("starts %1").arg(formatTraceTime(s.begin, mapping_.traceBegin()));
         if (lane.kind == TimelineLane::Kind::Driver)
-            text += nl + tr("driver (internal)");
+            text += nl + driverLabel();
         else
             text += nl + tr("%1, thread %2").arg(processLabel(lane.processName, lane.pid)).arg(lane.tid);
         if (s.is(TimelineSlice::Error)) {

@@ -25,6 +25,8 @@ public:
     bool isNull(int c) const { return s_.null_at(c); }
     qint64 num(int c) const { return s_.null_at(c) ? -1 : s_.int_at(c); }
     QString text(int c) const { return s_.null_at(c) ? QStringLiteral("—") : traceText(s_.text_at(c)); }
+    // Length in bytes of a text column as stored (0 for NULL).
+    qint64 bytes(int c) const { return s_.null_at(c) ? 0 : qint64(s_.text_at(c).size()); }
     // An enum-like column (end kinds, object kinds, reasons) in words.
     QString word(int c) const { return s_.null_at(c) ? QStringLiteral("—") : valueText(traceText(s_.text_at(c))); }
 
@@ -50,11 +52,12 @@ struct Builder {
     {
         return {key, value, link, {}};
     }
+    // A row of no process is the driver's own work (pid 0 in the trace).
     QString processText(qint64 processId) const
     {
         if (processId < 0)
-            return QStringLiteral("—");
-        Query q(db, "SELECT name, pid FROM processes WHERE id = ?");
+            return driverLabel();
+        Query q(db, "SELECT display_name, pid FROM processes WHERE id = ?");
         q.bind(1, processId);
         return q.next() ? processLabel(q.isNull(0) ? QString() : q.text(0), q.num(1)) : QStringLiteral("?");
     }
@@ -140,6 +143,8 @@ struct Builder {
             d.rows << row(QStringLiteral("Context"), QStringLiteral("context %1").arg(q.num(4)), {Kind::Context, q.num(4)});
         if (!q.isNull(7))
             d.rows << row(QStringLiteral("Created by"), processText(q.num(7)), {Kind::Process, q.num(7)});
+        else if (q.num(16) != 1)
+            d.rows << row(QStringLiteral("Created by"), driverLabel());
         InspectorNode life{QStringLiteral("Lifetime"), q.word(15), {}, {}};
         life.children << row(QStringLiteral("created"), q.num(16) == 1 ? QStringLiteral("before the trace") : time(q, 6));
         if (!q.isNull(8))
@@ -212,12 +217,24 @@ struct Builder {
     InspectorData process(qint64 id) const
     {
         InspectorData d;
-        Query q(db, "SELECT pid, name, guest, parent_id, start_ts, end_ts, end_kind FROM processes WHERE id = ?");
+        Query q(db, "SELECT pid, display_name, guest, parent_id, start_ts, end_ts, end_kind, name, exe, cmdline,"
+                    " cmdline_bytes FROM processes WHERE id = ?");
         q.bind(1, id);
         if (!q.next())
             return missing(Kind::Process, id);
         d.title = QStringLiteral("process ") + processLabel(q.isNull(1) ? QString() : q.text(1), q.num(0));
         d.rows << row(QStringLiteral("pid"), QString::number(q.num(0)));
+        // In full: the program (its last one, after any exec) and the kernel's short name.
+        if (!q.isNull(8))
+            d.rows << row(QStringLiteral("Executable"), q.text(8));
+        if (!q.isNull(9)) {
+            QString cmdline = q.text(9);
+            if (!q.isNull(10) && q.num(10) > q.bytes(9))
+                cmdline += QStringLiteral(" … (cut, %1 bytes in all)").arg(formatCount(q.num(10)));
+            d.rows << row(QStringLiteral("Command line"), cmdline);
+        }
+        if (!q.isNull(7))
+            d.rows << row(QStringLiteral("procname"), q.text(7));
         if (q.num(2) > 0)
             d.rows << row(QStringLiteral("Guest"),
                           guestLabel(q.num(2)) + QStringLiteral(" (Xen domain %1)").arg(q.num(2) - 1));

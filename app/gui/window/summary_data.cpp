@@ -72,7 +72,7 @@ SummaryDetails loadSummaryDetails(const store::Database &db, int guest)
     {
         // Invocations per process through the (thread_id, drv_begin_ts) index: one count per thread.
         store::Statement s(db.handle(),
-                           "SELECT p.id, p.pid, p.name, p.guest, p.start_ts, p.end_ts, p.end_kind,"
+                           "SELECT p.id, p.pid, p.display_name, p.guest, p.start_ts, p.end_ts, p.end_kind,"
                            " (SELECT count(*) FROM threads t WHERE t.process_id = p.id),"
                            " (SELECT count(*) FROM contexts c WHERE c.process_id = p.id),"
                            " (SELECT COALESCE(SUM((SELECT count(*) FROM invocations i WHERE i.thread_id = t.id)), 0)"

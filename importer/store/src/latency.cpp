@@ -82,7 +82,7 @@ std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string 
         bool optee = false;
     };
     std::map<std::pair<std::string, int64_t>, Group> groups;
-    std::string sql = "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id FROM invocations "
+    std::string sql = "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id, internal FROM invocations "
                       "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL";
     if (guest)
         sql += " AND guest = ?1";
@@ -95,11 +95,11 @@ std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string 
         in.bind(2, window->begin_ts);
         in.bind(3, window->end_ts);
     }
-    const std::string unknown = "unknown";
+    const std::string unknown = "unknown", driver = kDriverClass;
     std::pair<std::string, int64_t> key;
     Group *group = nullptr;
     while (in.next()) {
-        const std::string *klass = &unknown;
+        const std::string *klass = in.int_at(4) != 0 ? &driver : &unknown;
         const std::string *uuid = nullptr;
         if (!in.null_at(0)) {
             if (auto it = object_class.find(in.int_at(0)); it != object_class.end())

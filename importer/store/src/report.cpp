@@ -499,14 +499,16 @@ Report query_report(const Database &db, ReportKind kind)
     case ReportKind::objects:
         r.tables.push_back(run(db, "objects", "Objects",
                                "SELECT o.id, o.kind, o.class, o.uid, o.sw_id, c.serial AS context_serial, "
-                               "p.pid AS creator_pid, p.name AS creator_name, o.created_ts, o.produced_by, "
+                               "p.pid AS creator_pid, COALESCE(p.display_name, CASE WHEN o.creator_process_id IS NULL "
+                               "AND o.origin_unknown = 0 THEN 'driver (kernel)' END) AS creator_name, o.created_ts, "
+                               "o.produced_by, "
                                "o.release_done_ts, o.freed_ts, o.end_kind, o.origin_unknown, o.end_inferred "
                                "FROM objects o LEFT JOIN contexts c ON c.id = o.context_id "
                                "LEFT JOIN processes p ON p.id = o.creator_process_id ORDER BY o.id"));
         if (optee)
             r.tables.push_back(run(db, "sessions", "OP-TEE sessions",
                                    "SELECT s.id, s.session, COALESCE(t.name, s.uuid) AS ta, s.uuid, s.login, s.guest, "
-                                   "c.serial AS context_serial, p.pid AS creator_pid, p.name AS creator_name, s.open_ts, "
+                                   "c.serial AS context_serial, p.pid AS creator_pid, p.display_name AS creator_name, s.open_ts, "
                                    "s.close_ts, s.ret, s.origin, s.opened_by, s.closed_by, "
                                    "(SELECT count(*) FROM invocations i WHERE i.session_id = s.id AND i.call = 'invoke') "
                                    "AS invokes, s.end_kind, s.origin_unknown, s.end_inferred "

@@ -138,7 +138,7 @@ public:
     Inserter(const std::string &file, bool live)
         : db_(live ? Database::open_shared_writer(file) : Database::create(file, Database::Replace::No)), file_(file),
           live_(live),
-          process_(prepare_insert("INTO processes VALUES (?,?,?,?,?,?,?,?)")),
+          process_(prepare_insert("INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
           thread_(prepare_insert("INTO threads VALUES (?,?,?,?,?)")),
           context_(prepare_insert("INTO contexts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
           context_user_(prepare_insert("INTO context_users VALUES (?,?,?,?,?)")),
@@ -165,7 +165,8 @@ public:
         db_.exec("BEGIN");
         for (size_t i = 0; i < b.processes.n; ++i) {
             const ProcessRow &r = b.processes.rows[i];
-            insert(process_, r.id, r.pid, OrNull{r.name}, r.guest, r.parent_id, r.start_ts, r.end_ts, r.end_kind);
+            insert(process_, r.id, r.pid, OrNull{r.name}, r.guest, r.parent_id, r.start_ts, r.end_ts, r.end_kind, r.exe,
+                   r.cmdline, r.cmdline_bytes);
         }
         for (size_t i = 0; i < b.threads.n; ++i) {
             const ThreadRow &r = b.threads.rows[i];

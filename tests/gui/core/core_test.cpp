@@ -44,7 +44,9 @@ private Q_SLOTS:
         QCOMPARE(formatCount(999), QStringLiteral("999"));
         QCOMPARE(opName(65535), QStringLiteral("release"));
         QCOMPARE(opName(3), QStringLiteral("3"));
-        QCOMPARE(processLabel(QString(), 42), QStringLiteral("?[42]"));
+        QCOMPARE(processLabel(QString(), 42), QStringLiteral("? (pid 42)"));
+        QCOMPARE(processLabel(QStringLiteral("scenario_sharing"), 123), QStringLiteral("scenario_sharing (pid 123)"));
+        QCOMPARE(driverLabel(), QStringLiteral("driver (kernel)"));
     }
 
     void toolTipsShowTraceTextLiterally()

@@ -218,9 +218,10 @@ class CapabilityGraphTest : public QObject
             db.exec(
                 "INSERT OR REPLACE INTO metadata VALUES ('first_ts', '100'), ('last_ts', "
                 "'9223372036854775806');"
-                "INSERT INTO processes VALUES (1, 9223372036854775807, '<b>x</b>\"\n]; n9 -> n1', 0, NULL, "
-                "100, NULL, 'vanished');"
-                "INSERT INTO processes VALUES (2, -1, NULL, 7, 99, 50, 40, 'exited');"
+                "INSERT INTO processes (id, pid, name, guest, parent_id, start_ts, end_ts, end_kind)"
+                "  VALUES (1, 9223372036854775807, '<b>x</b>\"\n]; n9 -> n1', 0, NULL, 100, NULL, 'vanished');"
+                "INSERT INTO processes (id, pid, name, guest, parent_id, start_ts, end_ts, end_kind)"
+                "  VALUES (2, -1, NULL, 7, 99, 50, 40, 'exited');"
                 "INSERT INTO contexts (id, serial, process_id, dev, end_kind) VALUES (1, 1, NULL, NULL, "
                 "'open_at_end');"
                 "INSERT INTO contexts (id, serial, process_id, dev, guest, open_ts, end_kind, end_inferred)"

@@ -205,9 +205,9 @@ class GraphPageTest : public QObject
         const store::Database db = openTraceDb(sampleDb("leaky"));
         const qint64 expected =
             queryNumber(db, "SELECT COUNT(*) FROM objects WHERE class LIKE '%diagnostics%'") +
-            queryNumber(db, "SELECT COUNT(*) FROM processes WHERE name LIKE '%diagnostics%'") +
+            queryNumber(db, "SELECT COUNT(*) FROM processes WHERE display_name LIKE '%diagnostics%'") +
             queryNumber(db, "SELECT COUNT(*) FROM contexts c JOIN processes p ON p.id = c.process_id WHERE "
-                            "p.name LIKE '%diagnostics%'");
+                            "p.display_name LIKE '%diagnostics%'");
         QVERIFY(expected > 0);
         o.page->setSearchText(QStringLiteral("DIAGNOSTICS"));
         QCOMPARE(qint64(o.page->searchMatches().size()), expected);

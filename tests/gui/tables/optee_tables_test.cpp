@@ -119,7 +119,7 @@ private Q_SLOTS:
         QVERIFY(!model.indexOf({ItemRef::Kind::Object, OpteeDb::kLeakedSession}).isValid());
         // Under Xen the creator groups name their guest.
         const QModelIndex leaf = model.indexOf({ItemRef::Kind::Session, OpteeDb::kStorageSession});
-        QCOMPARE(leaf.data(LeaksModel::CreatorLabelRole).toString(), QStringLiteral("guest 2 · storage_app[201]"));
+        QCOMPARE(leaf.data(LeaksModel::CreatorLabelRole).toString(), QStringLiteral("guest 2 · secure_storage_client (pid 201)"));
         model.setGuestFilter(1);
         QCOMPARE(model.leakCount(), 1);
         QCOMPARE(model.visibleRecords().first().objectId, OpteeDb::kLeakedSession);

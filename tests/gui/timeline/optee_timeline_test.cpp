@@ -176,6 +176,7 @@ private Q_SLOTS:
         }
         QVERIFY(firstShown >= 0);
         QCOMPARE(lanes[size_t(firstShown)].processId, OpteeDb::kStorageApp);
+        QCOMPARE(lanes[size_t(firstShown)].processName, QStringLiteral("secure_storage_client"));
         QCOMPARE(view->laneTop(firstShown), TimelineView::kRulerHeight);
         QCOMPARE(view->laneAt(QPoint(10, TimelineView::kRulerHeight + 5)), firstShown);
         // Only guest 2's RPCs still flow.

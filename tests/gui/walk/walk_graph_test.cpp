@@ -309,7 +309,7 @@ private Q_SLOTS:
         const QList<int> matches = graph->searchMatches();
         QCOMPARE(qint64(matches.size()),
                  sqlInt(db, "SELECT count(*) FROM objects WHERE class LIKE '%client_env%'") +
-                     sqlInt(db, "SELECT count(*) FROM processes WHERE name LIKE '%client_env%'"));
+                     sqlInt(db, "SELECT count(*) FROM processes WHERE display_name LIKE '%client_env%'"));
         QVERIFY(matches.size() >= 3);
         const auto expectCurrent = [&](int k) {
             QCOMPARE(graph->currentMatch(), matches[k]);

@@ -236,6 +236,14 @@ private Q_SLOTS:
         QCOMPARE(r.title, QStringLiteral("RPC 1 to tee-supplicant: LOAD_TA"));
         QCOMPARE(find(r, QStringLiteral("Served by"))->link, (ItemRef{ItemRef::Kind::Thread, OpteeDb::kSupplicantThread1}));
 
+        // A process by its program's name; its executable and command line in full, as text.
+        const InspectorData p = loadInspector(db, {ItemRef::Kind::Process, OpteeDb::kStorageApp}, {}, OpteeDb::kT0);
+        QCOMPARE(p.title, QStringLiteral("process secure_storage_client (pid 201)"));
+        QCOMPARE(find(p, QStringLiteral("Executable"))->value, QStringLiteral("/opt/tee/bin/secure_storage_client"));
+        QCOMPARE(find(p, QStringLiteral("Command line"))->value,
+                 QStringLiteral("secure_storage_client --store <b>notes</b>"));
+        QCOMPARE(find(p, QStringLiteral("procname"))->value, QStringLiteral("secure_storage_"));
+
         ItemRef parsed;
         QVERIFY(parseItemRef(QStringLiteral("session:3"), &parsed));
         QCOMPARE(parsed, (ItemRef{ItemRef::Kind::Session, 3}));

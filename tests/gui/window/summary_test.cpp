@@ -77,9 +77,9 @@ private Q_SLOTS:
         for (const ProcessSummary &p : d.processes)
             most = qMax(most, p.invocations);
         QCOMPARE(sorted.index(0, ProcessesModel::Invocations).data(ProcessesModel::SortRole).toLongLong(), most);
-        // The label is name[pid] and the id role gives the row id.
+        // The label is "name (pid N)" and the id role gives the row id.
         const QModelIndex first = processes.index(0, ProcessesModel::Process);
-        QVERIFY(first.data().toString().endsWith(QLatin1Char(']')));
+        QVERIFY(first.data().toString().contains(QRegularExpression(QStringLiteral("^\\S.* \\(pid \\d+\\)$"))));
         QCOMPARE(first.data(ProcessesModel::IdRole).toLongLong(), d.processes.first().id);
 
         ImportStatsModel stats;

@@ -3,6 +3,7 @@
 // is a TEE one; then it routes and traces. Everything here must be callable before our
 // constructor ran and from inside dlsym (see runtime.cpp).
 #include "fd_table.h"
+#include "process_name.h"
 #include "runtime.h"
 #include "tee_ioctl.h"
 
@@ -55,6 +56,7 @@ int open_device(const char *path, int flags, RealOpen real_open)
         fd = real_open();
         err = fd < 0 ? errno : 0;
     }
+    announce_process();
     if (fd >= 0) {
         arm_exit_event();
         fd_track(fd, kind);
@@ -75,6 +77,7 @@ void descriptor_closed(int fd, FdKind old, int err)
 {
     if (old == FdKind::Sim)
         teescope::simlink::client_forget(fd);
+    announce_process();
     Guard guard;
     TS_USER(fd_close, .fd = fd, .err = err);
 }
@@ -90,6 +93,7 @@ int after_dup(int fd, FdKind kind, int newfd, int err)
 {
     if (newfd >= 0 && kind != FdKind::None)
         fd_track(newfd, kind);
+    announce_process();
     Guard guard;
     TS_USER(fd_dup, .fd = fd, .newfd = newfd, .err = err);
     return newfd;
@@ -158,6 +162,7 @@ void *mmap_common(int fd, size_t length, off_t offset, RealMmap real_mmap)
     int saved = errno;
     void *p = beyond_sim_shm(fd, length, offset) ? (errno = EINVAL, MAP_FAILED) : real_mmap();
     int err = p == MAP_FAILED ? errno : 0;
+    announce_process();
     {
         Guard guard;
         TS_USER(shm_map, .shm_fd = fd, .addr = p == MAP_FAILED ? 0 : reinterpret_cast<uintptr_t>(p),
@@ -174,6 +179,7 @@ __attribute__((constructor)) void preload_constructor()
 {
     real();
     initialize();
+    announce_process(); // a session listening now hears of every program, TEE client or not
 }
 
 } // namespace
@@ -412,6 +418,7 @@ __attribute__((visibility("default"))) pid_t fork() noexcept
     auto child = reinterpret_cast<ForkHook>(::dlsym(RTLD_DEFAULT, "lttng_ust_after_fork_child"));
     bool hooks = before && parent && child;
     sigset_t saved_signals;
+    announce_process(); // before the fork: the child inherits "told" and runs the same program
     if (hooks)
         before(&saved_signals);
     pid_t pid = fns->fork();

@@ -2,6 +2,7 @@
 #include "tee_ioctl.h"
 
 #include "fd_table.h"
+#include "process_name.h"
 #include "runtime.h"
 
 #include "teescope/simlink/client.h"
@@ -503,6 +504,7 @@ int shm(int fd, FdKind kind, unsigned long request, void *arg, int &err)
 
 void trace_exit()
 {
+    announce_process();
     Guard guard;
     TS_USER(proc_exit, .tee_fds = fd_context_count());
 }
@@ -525,6 +527,7 @@ int real_ioctl(int fd, unsigned long request, void *arg)
 
 int tee_ioctl(int fd, unsigned long request, void *arg)
 {
+    announce_process();
     FdKind kind = fd_kind(fd);
     if (kind == FdKind::None)
         kind = adopt(fd);

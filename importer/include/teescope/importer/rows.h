@@ -26,6 +26,9 @@ struct ProcessRow {
     Ts start_ts;
     OptTs end_ts;
     std::string end_kind;          // exited | vanished | alive_at_end
+    std::optional<std::string> exe; // proc_name of its last program; none in older traces
+    std::optional<std::string> cmdline;
+    OptInt cmdline_bytes;
 
     bool operator==(const ProcessRow &) const = default;
 };

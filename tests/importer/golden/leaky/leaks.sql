@@ -7,7 +7,7 @@ SELECT l.kind, l.class,
        CASE WHEN p.parent_id IS NULL THEN 'client' ELSE 'service child' END AS creator,
        p.end_kind AS creator_end, l.provenance,
        CASE WHEN l.holders IS NULL THEN NULL
-            WHEN l.holders = p.name || '[' || p.pid || ']' THEN 'creator' ELSE l.holders END AS holders,
+            WHEN l.holders = p.display_name || ' (pid ' || p.pid || ')' THEN 'creator' ELSE l.holders END AS holders,
        l.age_ns > 0 AS aged
   FROM leaks l JOIN processes p ON p.pid = l.creator_pid
  ORDER BY l.kind, p.parent_id IS NULL, l.created_ts;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Latency per class and operation, computed from the invocations: what the import stores in the
 // latency table, and what the GUI computes for one guest. The class of a QTEE invocation is the
-// class of the object invoked; of an OP-TEE call, its TA (ta_names, else the uuid).
+// class of the object invoked; of an OP-TEE call, its TA (ta_names, else the uuid); of the
+// driver's own call of no known object, kDriverClass; of any other call of no known object,
+// "unknown".
 #pragma once
 
 #include <sqlite3.h>
@@ -12,6 +14,9 @@
 #include <vector>
 
 namespace teescope::store {
+
+// What the driver does on its own (pid 0 in the trace: invocations.internal, rows of no process).
+inline constexpr const char *kDriverClass = "driver (kernel)";
 
 struct LatencyGroup {
     std::string klass;   // latency.class

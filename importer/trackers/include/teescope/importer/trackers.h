@@ -70,6 +70,7 @@ public:
     void on_user_fd_close(const EventHeader &, const teescope_user_fd_close &) override;
     void on_user_proc_fork(const EventHeader &, const teescope_user_proc_fork &) override;
     void on_user_proc_exit(const EventHeader &, const teescope_user_proc_exit &) override;
+    void on_user_proc_name(const EventHeader &, const teescope_user_proc_name &) override;
     void on_user_version(const EventHeader &, const teescope_user_version &) override;
     void on_user_invoke_begin(const EventHeader &, const teescope_user_invoke_begin &) override;
     void on_user_invoke_end(const EventHeader &, const teescope_user_invoke_end &) override;
