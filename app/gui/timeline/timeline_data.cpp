@@ -305,6 +305,8 @@ TimelineChunk TimelineData::readInvocations(const store::Database &db, qint64 af
             slice.flags |= TimelineSlice::Internal;
         if (s.int_at(12) != 0 || (!ue && !de))
             slice.flags |= TimelineSlice::EndInferred;
+        if (s.int_at(12) == 0 && !ue && !de)
+            slice.flags |= TimelineSlice::InFlight;
         slice.depth = quint8(std::clamp<qint64>(s.int_at(10), 0, kMaxDepth));
         if (!s.null_at(14) && s.int_at(14) > 0) {
             slice.flags |= TimelineSlice::Waited;
@@ -502,6 +504,8 @@ void TimelineData::apply(TimelineChunk &&chunk)
         if (p.slice.kind < kindMap.size())
             p.slice.kind = kindMap[p.slice.kind];
         place(p);
+        if (p.slice.is(TimelineSlice::InFlight))
+            open_.push_back({p.slice.id, p.threadId});
         ++invocationCount_;
     }
     for (const auto &[id, wait] : chunk.waits)

@@ -73,7 +73,10 @@ void TimelinePage::refresh()
         return;
     }
     loading_ = true;
-    loadStructure(generation_.next());
+    if (data_.openSlices().empty())
+        loadStructure(generation_.next());
+    else
+        loadEnds(generation_.next());
 }
 
 void TimelinePage::failLoad(const QString &error)

@@ -75,7 +75,7 @@ void TimelineView::setTrace(qint64 begin, qint64 end)
     mapping_.setTrace(begin, end);
     mapping_.setWidth(plotWidth());
     overviewDirty_ = true;
-    afterViewChange();
+    afterViewChange(false);
 }
 
 void TimelineView::extendTrace(qint64 begin, qint64 end)
@@ -90,7 +90,9 @@ void TimelineView::extendTrace(qint64 begin, qint64 end)
     if (!all)
         mapping_.setView(vb, ve);
     overviewDirty_ = true;
-    afterViewChange();
+    afterViewChange(false);
+    if (isFollowing())
+        showNow();
 }
 
 void TimelineView::dataChanged()
@@ -372,6 +374,7 @@ void TimelineView::paintLanes(QPainter &p)
     }
     paintMarkers(p);
     paintArrows(p);
+    paintNow(p);
     // Data loss over every lane, then the selected range.
     QColor loss = dataLossColor(dark_);
     loss.setAlpha(50);

@@ -10,6 +10,8 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/import_runner.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pages.cpp
   ${CMAKE_CURRENT_LIST_DIR}/main_window.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/main_window_live.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/live_follower.cpp
   ${CMAKE_CURRENT_LIST_DIR}/screenshot.cpp
   ${CMAKE_CURRENT_LIST_DIR}/graph_export.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gui_main.cpp)

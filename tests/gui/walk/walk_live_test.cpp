@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+// Following a live database in a real X11 window: a second connection (on a thread of its own)
+// grows a WAL database from a finished import the way a live import writes it, and the window
+// follows: the graph changes in place (known nodes keep their scene positions, new ones appear),
+// the timeline's right edge tracks now until the user pans or zooms and again after End, the
+// status bar says live and then finished, and the lost-events banner appears when loss is seen.
+#include "live_db_grower.h"
+#include "walk_util.h"
+
+#include "core/format.h"
+#include "graph/graph_items.h"
+#include "graph/graph_page.h"
+#include "graph/graph_view.h"
+#include "graph/live_graph.h"
+#include "tables/leaks_model.h"
+#include "tables/leaks_page.h"
+#include "timeline/timeline_page.h"
+#include "timeline/timeline_view.h"
+#include "window/live_follower.h"
+
+#include <QGraphicsScene>
+#include <QStatusBar>
+#include <QTemporaryDir>
+
+using namespace teescope::gui;
+using namespace teescope::gui::test;
+using namespace teescope::gui::walk;
+
+namespace {
+
+constexpr qint64 kMs = 1'000'000;
+
+// Scene positions of the drawn nodes by row identity.
+QHash<quint64, QPointF> nodePositions(const GraphPage *graph)
+{
+    QHash<quint64, QPointF> out;
+    for (int i = 0; i < graph->graph()->nodes.size(); ++i)
+        if (GraphNodeItem *item = graph->nodeItem(i))
+            out.insert(liveNodeKey(graph->graph()->nodes[i]), item->pos());
+    return out;
+}
+
+// A window shown and exposed, `db` opened, every page loaded once.
+std::unique_ptr<MainWindow> openLive(const QString &db, int graphCap = 400)
+{
+    auto w = std::make_unique<MainWindow>(nullptr, MainWindow::Layout::Fresh);
+    w->resize(1500, 950);
+    static_cast<GraphPage *>(w->page(ViewId::Graph))->setLiveLimits(graphCap, 5'000'000'000);
+    w->show();
+    if (!QTest::qWaitForWindowExposed(w.get()))
+        return nullptr;
+    w->activateWindow();
+    QString error;
+    if (!w->openDatabase(db, &error)) {
+        qWarning() << "cannot open" << db << error;
+        return nullptr;
+    }
+    for (ViewId v : {ViewId::Summary, ViewId::Graph, ViewId::Timeline, ViewId::Leaks, ViewId::Latency})
+        if (!QTest::qWaitFor([&] { return w->page(v)->isReady(); }, kLoadTimeoutMs))
+            return nullptr;
+    return w;
+}
+
+// Every page has taken in the commit at live_ts `now` and is done loading.
+bool caughtUp(MainWindow &w, qint64 now)
+{
+    return QTest::qWaitFor(
+        [&] {
+            for (ViewId v : {ViewId::Summary, ViewId::Graph, ViewId::Timeline, ViewId::Leaks, ViewId::Latency})
+                if (w.page(v)->liveNow() < now || !w.page(v)->isReady())
+                    return false;
+            return true;
+        },
+        kLoadTimeoutMs);
+}
+
+} // namespace
+
+class WalkLiveTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void graphGrowsInPlace();
+    void timelineFollowsNow();
+    void statusSaysLiveThenFinished();
+    void lostEventsBanner();
+    void capDrawsAnAggregate();
+
+private:
+    QTemporaryDir dir_;
+};
+
+void WalkLiveTest::graphGrowsInPlace()
+{
+    const QString db = dir_.filePath(QStringLiteral("graph.db"));
+    LiveDbGrower grower(sampleDb("sharing").toStdString(), db.toStdString());
+    const qint64 step1 = grower.firstTs() + 30 * kMs, step2 = grower.firstTs() + 80 * kMs;
+    // The sample creates objects between the two steps (else this test proves nothing).
+    QVERIFY(sqlInt(sampleDb("sharing"), "SELECT COUNT(*) FROM objects WHERE created_ts > "
+                                        "(SELECT value FROM metadata WHERE key = 'first_ts') + 30000000 AND created_ts <= "
+                                        "(SELECT value FROM metadata WHERE key = 'first_ts') + 80000000") >= 3);
+    QVERIFY(growInThread([&] { grower.growTo(step1); }));
+
+    auto w = openLive(db);
+    QVERIFY(w);
+    clickTab(*w, ViewId::Graph);
+    auto *graph = static_cast<GraphPage *>(w->page(ViewId::Graph));
+    QVERIFY(graph->isInPlace());
+    QTRY_VERIFY_WITH_TIMEOUT(graph->isReady() && graph->graph(), kLoadTimeoutMs);
+    const QHash<quint64, QPointF> before = nodePositions(graph);
+    QVERIFY(!before.isEmpty());
+    screenshot(w.get(), QStringLiteral("live-graph-1"));
+
+    QVERIFY(growInThread([&] { grower.growTo(step2); }));
+    QVERIFY(caughtUp(*w, step2));
+    const QHash<quint64, QPointF> after = nodePositions(graph);
+    int kept = 0;
+    for (auto it = before.begin(); it != before.end(); ++it) {
+        if (!after.contains(it.key()))
+            continue; // gone (released longer ago than the linger): not the case here
+        ++kept;
+        const QPointF moved = after.value(it.key()) - it.value();
+        QVERIFY2(qAbs(moved.x()) < 0.01 && qAbs(moved.y()) < 0.01,
+                 qPrintable(QStringLiteral("node %1 moved by (%2, %3)").arg(it.key()).arg(moved.x()).arg(moved.y())));
+    }
+    QCOMPARE(kept, before.size());
+    QVERIFY2(after.size() >= before.size() + 3, qPrintable(QStringLiteral("%1 -> %2 nodes").arg(before.size()).arg(after.size())));
+    // New nodes do not sit on old ones (their shapes; the items' bounds include room for badges).
+    const auto shape = [graph](int i) {
+        const GraphNodeItem *item = graph->nodeItem(i);
+        return QRectF(item->pos() - QPointF(item->size().width() / 2, item->size().height() / 2), item->size());
+    };
+    for (int i = 0; i < graph->graph()->nodes.size(); ++i) {
+        if (before.contains(liveNodeKey(graph->graph()->nodes[i])))
+            continue;
+        const QRectF r = shape(i);
+        for (int j = 0; j < graph->graph()->nodes.size(); ++j)
+            if (j != i && graph->nodeItem(j)->isVisible())
+                QVERIFY2(!r.intersects(shape(j)),
+                         qPrintable(graph->graph()->nodes[i].label + QStringLiteral(" overlaps ") + graph->graph()->nodes[j].label));
+    }
+    // Released nodes fade: the graph shows now.
+    QVERIFY(graph->isTimeMode());
+    QCOMPARE(graph->time(), step2);
+    screenshot(w.get(), QStringLiteral("live-graph-2"));
+
+    // A re-layout is what moves nodes, and only when asked.
+    graph->relayout();
+    QTRY_VERIFY_WITH_TIMEOUT(graph->isReady(), kLoadTimeoutMs);
+    QCOMPARE(graph->layout().engine, QStringLiteral("dot"));
+}
+
+void WalkLiveTest::timelineFollowsNow()
+{
+    const QString db = dir_.filePath(QStringLiteral("timeline.db"));
+    LiveDbGrower grower(sampleDb("sharing").toStdString(), db.toStdString());
+    QVERIFY(growInThread([&] { grower.growTo(grower.at(0.3)); }));
+    auto w = openLive(db);
+    QVERIFY(w);
+    clickTab(*w, ViewId::Timeline);
+    auto *page = static_cast<TimelinePage *>(w->page(ViewId::Timeline));
+    TimelineView *view = page->view();
+    QVERIFY(view->isFollowing());
+    QCOMPARE(view->mapping().viewEnd(), grower.at(0.3));
+
+    // Zoomed in, End follows now at that zoom: the right edge is now after each commit.
+    QTest::keyClick(view, Qt::Key_Plus);
+    QVERIFY(!view->isFollowing());
+    QTest::keyClick(view, Qt::Key_End);
+    QVERIFY(view->isFollowing());
+    const qint64 span = view->mapping().viewSpan();
+    QVERIFY(span < view->mapping().traceSpan());
+    for (double f : {0.5, 0.7}) {
+        QVERIFY(growInThread([&] { grower.growTo(grower.at(f)); }));
+        QVERIFY(caughtUp(*w, grower.at(f)));
+        QCOMPARE(view->mapping().viewEnd(), grower.at(f));
+        QVERIFY(qAbs(view->mapping().viewSpan() - span) <= 1);
+    }
+    // An invocation in flight at the step is drawn up to now.
+    const qint64 now = grower.at(0.7);
+    bool growing = false;
+    for (const auto &lane : page->data().lanes())
+        for (const auto &row : lane.rows)
+            for (const auto &s : row.slices)
+                growing |= s.is(TimelineSlice::InFlight) && s.end == now;
+    const qint64 inFlight = sqlInt(sampleDb("sharing"), qPrintable(QStringLiteral(
+        "SELECT COUNT(*) FROM invocations WHERE user_begin_ts <= %1 AND user_end_ts > %1").arg(now)));
+    QCOMPARE(growing, inFlight > 0);
+    screenshot(w.get(), QStringLiteral("live-timeline-following"));
+
+    // A pan stops following: the next commit leaves the view where the user put it.
+    QTest::keyClick(view, Qt::Key_Left, Qt::ShiftModifier);
+    QVERIFY(!view->isFollowing());
+    const qint64 kept = view->mapping().viewEnd();
+    QVERIFY(kept < now);
+    QVERIFY(growInThread([&] { grower.growTo(grower.at(0.9)); }));
+    QVERIFY(caughtUp(*w, grower.at(0.9)));
+    QCOMPARE(view->mapping().viewEnd(), kept);
+    screenshot(w.get(), QStringLiteral("live-timeline-panned"));
+
+    // End resumes.
+    QTest::keyClick(view, Qt::Key_End);
+    QVERIFY(view->isFollowing());
+    QCOMPARE(view->mapping().viewEnd(), grower.at(0.9));
+}
+
+void WalkLiveTest::statusSaysLiveThenFinished()
+{
+    const QString db = dir_.filePath(QStringLiteral("status.db"));
+    LiveDbGrower grower(sampleDb("sharing").toStdString(), db.toStdString());
+    QVERIFY(growInThread([&] { grower.growTo(grower.at(0.5)); }));
+    auto w = openLive(db);
+    QVERIFY(w);
+    QTRY_VERIFY_WITH_TIMEOUT(w->liveStatusText().startsWith(QStringLiteral("live · lag ")), 5000);
+    QVERIFY2(w->liveStatusText().contains(QStringLiteral("events/s")), qPrintable(w->liveStatusText()));
+    // Live is not "incomplete".
+    QVERIFY2(!w->bannerText().contains(QStringLiteral("did not finish")), qPrintable(w->bannerText()));
+    // The leaks page lists what is held now, aged from now.
+    clickTab(*w, ViewId::Leaks);
+    auto *leaks = static_cast<LeaksPage *>(w->page(ViewId::Leaks));
+    QVERIFY2(leaks->summaryText().contains(QStringLiteral("held now")), qPrintable(leaks->summaryText()));
+    screenshot(w.get(), QStringLiteral("live-leaks"));
+
+    // A writer that stops committing is said to be stalled.
+    QTRY_VERIFY_WITH_TIMEOUT(w->liveStatusText().contains(QStringLiteral("stalled")), 6000);
+
+    QVERIFY(growInThread([&] { grower.finish(); }));
+    QTRY_COMPARE_WITH_TIMEOUT(w->liveStatusText(), QStringLiteral("finished"), 5000);
+    QVERIFY(w->trace().complete);
+    QVERIFY(!w->liveFollower()->isFollowing());
+    for (ViewId v : {ViewId::Summary, ViewId::Graph, ViewId::Timeline, ViewId::Leaks, ViewId::Latency})
+        QTRY_VERIFY_WITH_TIMEOUT(w->page(v)->isReady() && !w->page(v)->isLive(), kLoadTimeoutMs);
+    // Finished: the leaks of the finished file.
+    QTRY_VERIFY_WITH_TIMEOUT(leaks->summaryText().contains(QStringLiteral("leaks")), kLoadTimeoutMs);
+    screenshot(w.get(), QStringLiteral("live-finished"));
+    qInfo("longest GUI stall while following: %lld ms", qint64(w->liveFollower()->longestStallMs()));
+}
+
+void WalkLiveTest::lostEventsBanner()
+{
+    const QString db = dir_.filePath(QStringLiteral("lossy.db"));
+    LiveDbGrower grower(sampleDb("lossy").toStdString(), db.toStdString());
+    const qint64 loss = sqlInt(sampleDb("lossy"), "SELECT MIN(begin_ts) FROM data_loss");
+    QVERIFY(loss > grower.firstTs());
+    QVERIFY(growInThread([&] { grower.growTo(loss - 1); }));
+    auto w = openLive(db);
+    QVERIFY(w);
+    QTRY_VERIFY_WITH_TIMEOUT(w->liveStatusText().startsWith(QStringLiteral("live")), 5000);
+    QVERIFY2(w->bannerText().isEmpty(), qPrintable(w->bannerText()));
+    QVERIFY(!w->liveStatusText().contains(QStringLiteral("lost")));
+
+    QVERIFY(growInThread([&] { grower.growTo(grower.at(0.6)); }));
+    const qint64 lost = sqlInt(sampleDb("lossy"), "SELECT SUM(count) FROM data_loss WHERE what = 'events'");
+    QTRY_VERIFY_WITH_TIMEOUT(w->bannerText().contains(QStringLiteral("lost")), 5000);
+    QVERIFY2(w->liveStatusText().contains(formatCount(lost) + QStringLiteral(" lost")), qPrintable(w->liveStatusText()));
+    screenshot(w.get(), QStringLiteral("live-loss-banner"));
+}
+
+void WalkLiveTest::capDrawsAnAggregate()
+{
+    const QString db = dir_.filePath(QStringLiteral("cap.db"));
+    LiveDbGrower grower(sampleDb("sharing").toStdString(), db.toStdString());
+    QVERIFY(growInThread([&] { grower.growTo(grower.at(0.95)); }));
+    auto w = openLive(db, 8);
+    QVERIFY(w);
+    clickTab(*w, ViewId::Graph);
+    auto *graph = static_cast<GraphPage *>(w->page(ViewId::Graph));
+    QTRY_VERIFY_WITH_TIMEOUT(graph->isReady() && graph->aggregateItem(), kLoadTimeoutMs);
+    QVERIFY(graph->graph()->nodes.size() <= 8 + 2); // TAs of drawn sessions may come on top
+    QVERIFY(graph->aggregatedCount() > 0);
+    QVERIFY2(graph->aggregateText().startsWith(QStringLiteral("+")), qPrintable(graph->aggregateText()));
+    // Framed: the aggregate and the nodes are in view.
+    const QRect viewport = graph->view()->viewport()->rect();
+    const QRect aggregate = graph->view()->mapFromScene(graph->aggregateItem()->sceneBoundingRect()).boundingRect();
+    QVERIFY2(viewport.contains(aggregate), "the aggregate node is out of view");
+    screenshot(w.get(), QStringLiteral("live-graph-cap"));
+}
+
+QTEST_MAIN(WalkLiveTest)
+#include "walk_live_test.moc"
