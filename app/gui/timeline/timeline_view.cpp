@@ -263,7 +263,7 @@ void TimelineView::paintRuler(QPainter &p)
     p.drawLine(0, kRulerHeight - 1, width(), kRulerHeight - 1);
     p.setPen(pal.color(QPalette::WindowText));
     p.drawText(QRect(4, 0, kHeaderWidth - 8, kRulerHeight), Qt::AlignVCenter | Qt::AlignLeft,
-               tr("view %1").arg(formatDuration(mapping_.viewSpan())));
+               liveRulerText(tr("view %1").arg(formatDuration(mapping_.viewSpan()))));
     p.save();
     p.setClipRect(QRect(kHeaderWidth, 0, int(plotWidth()), kRulerHeight));
     const qint64 step = niceStep(mapping_.nsPerPixel() * 110);

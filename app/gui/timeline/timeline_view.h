@@ -129,6 +129,8 @@ private:
     void showNow();
     void showRangeKeepingFollow(qint64 begin, qint64 end);
     void paintNow(QPainter &p);
+    // The ruler's corner text, with "· now" while following and "· End: now" when not.
+    QString liveRulerText(const QString &text) const;
     QRect lanesRect() const;
     QRect overviewRect() const;
     int rowY(int lane, int row) const; // top of a row in widget coordinates

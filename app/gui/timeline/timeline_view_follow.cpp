@@ -57,6 +57,13 @@ void TimelineView::showRangeKeepingFollow(qint64 begin, qint64 end)
     afterViewChange(false);
 }
 
+QString TimelineView::liveRulerText(const QString &text) const
+{
+    if (!live_)
+        return text;
+    return text + QStringLiteral(" · ") + (following_ ? tr("now") : tr("End: now"));
+}
+
 void TimelineView::paintNow(QPainter &p)
 {
     if (!live_ || now_ <= 0)

@@ -67,6 +67,8 @@ void LiveFollower::probeStall()
     // The probe fires every kProbeMs when the GUI thread is free: anything longer between two
     // firings is time the event loop was held up (a load merged, a scene rebuilt, a paint).
     const qint64 elapsed = sinceProbe_.restart();
+    if (elapsed - kProbeMs > 30)
+        qCDebug(lcGui) << "GUI thread held up for" << elapsed - kProbeMs << "ms";
     longestStallMs_ = std::max(longestStallMs_, elapsed - kProbeMs);
 }
 

@@ -33,6 +33,7 @@ public:
     QString statusText() const { return meter_.statusText(); }
     // The longest time the GUI thread did not get to its events while following (ms).
     qint64 longestStallMs() const { return longestStallMs_; }
+    void resetLongestStall() { longestStallMs_ = 0; }
 
 Q_SIGNALS:
     // The status text changed.
