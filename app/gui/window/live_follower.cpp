@@ -24,6 +24,7 @@ LiveFollower::LiveFollower(const QList<ViewPage *> &pages, QObject *parent) : QO
     connect(&clock_, &QTimer::timeout, this, [this] {
         meter_.tick(QDateTime::currentMSecsSinceEpoch());
         Q_EMIT statusChanged(meter_.statusText());
+        refreshStaleHidden();
     });
     probe_.setInterval(kProbeMs);
     probe_.setTimerType(Qt::PreciseTimer);
@@ -55,6 +56,8 @@ void LiveFollower::stop()
     clock_.stop();
     probe_.stop();
     pending_.clear();
+    stale_.clear();
+    lastRefreshMs_.clear();
     if (!watcher_)
         return;
     watcher_->stop();
@@ -81,7 +84,8 @@ void LiveFollower::onSample(const LiveSample &sample)
     }
     for (ViewPage *page : std::as_const(pages_)) {
         page->setLive(sample.live, sample.liveTs);
-        refreshPage(page);
+        // The last commit reaches every page.
+        offerRefresh(page, !sample.live);
     }
     Q_EMIT statusChanged(meter_.statusText());
     if (!sample.live) {
@@ -96,6 +100,26 @@ void LiveFollower::onSample(const LiveSample &sample)
         }
         Q_EMIT finished();
     }
+}
+
+void LiveFollower::offerRefresh(ViewPage *page, bool always)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (!always && !page->isVisible() && now - lastRefreshMs_.value(page, 0) < kHiddenRefreshMs) {
+        stale_.insert(page);
+        return;
+    }
+    stale_.remove(page);
+    lastRefreshMs_.insert(page, now);
+    refreshPage(page);
+}
+
+void LiveFollower::refreshStaleHidden()
+{
+    // A page shown since (a tab switch) or hidden long enough gets the commits it missed.
+    const QList<ViewPage *> stale(stale_.begin(), stale_.end());
+    for (ViewPage *page : stale)
+        offerRefresh(page, false);
 }
 
 void LiveFollower::refreshPage(ViewPage *page)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Follows a database a live import is writing: at each commit the pages learn the new "now"
 // (metadata.live_ts) and reload what is new, one load at a time per page (a commit that comes
-// while a page is still loading is picked up when it is done). When the import finishes the pages
+// while a page is still loading is picked up when it is done). Pages not on screen reload at most
+// every kHiddenRefreshMs: their queries (leaks, latency over every invocation) are not free. When the import finishes the pages
 // get a last refresh. Also measures how long the GUI thread was kept from its events while
 // following (the longest stall).
 #pragma once
@@ -9,6 +10,7 @@
 #include "core/live_watcher.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QSet>
@@ -21,6 +23,8 @@ class ViewPage;
 class LiveFollower : public QObject {
     Q_OBJECT
 public:
+    static constexpr int kHiddenRefreshMs = 2000;
+
     LiveFollower(const QList<ViewPage *> &pages, QObject *parent = nullptr);
     ~LiveFollower() override;
 
@@ -47,12 +51,17 @@ Q_SIGNALS:
 private:
     void onSample(const LiveSample &sample);
     void refreshPage(ViewPage *page);
+    // Refreshes a page now if it is on screen (or `always`), else marks it stale for later.
+    void offerRefresh(ViewPage *page, bool always);
+    void refreshStaleHidden();
     void probeStall();
 
     QList<ViewPage *> pages_;
     LiveWatcher *watcher_ = nullptr;
     LiveMeter meter_;
     QSet<ViewPage *> pending_; // a commit came while the page was loading
+    QSet<ViewPage *> stale_;   // hidden pages with commits not loaded yet
+    QHash<ViewPage *, qint64> lastRefreshMs_;
     QTimer clock_;             // stall detection when no commit comes
     QTimer probe_;             // the GUI thread's responsiveness
     QElapsedTimer sinceProbe_;
