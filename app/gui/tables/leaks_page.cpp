@@ -101,6 +101,7 @@ void LeaksPage::load()
     const QString path = trace_.dbPath;
     // While live, what is held now; the leaks once the trace has ended.
     const bool live = isLive();
+    proxy_->setLive(live);
     const qint64 now = liveNow();
     runJob<QList<LeakRecord>>(
         this, [path, live, now] { return live ? loadHeldNow(openTraceDb(path), now) : loadLeaks(openTraceDb(path)); },

@@ -21,6 +21,7 @@
 #include <QGraphicsScene>
 #include <QStatusBar>
 #include <QTemporaryDir>
+#include <QTreeView>
 
 using namespace teescope::gui;
 using namespace teescope::gui::test;
@@ -220,6 +221,16 @@ void WalkLiveTest::statusSaysLiveThenFinished()
     clickTab(*w, ViewId::Leaks);
     auto *leaks = static_cast<LeaksPage *>(w->page(ViewId::Leaks));
     QVERIFY2(leaks->summaryText().contains(QStringLiteral("held now")), qPrintable(leaks->summaryText()));
+    auto *leakTree = leaks->findChild<QTreeView *>();
+    QVERIFY(leakTree);
+    QCOMPARE(leakTree->model()->headerData(LeaksModel::HoldersColumn, Qt::Horizontal).toString(), QStringLiteral("Holders now"));
+    // Every row held now is aged from now (the sample holds objects at mid-trace).
+    QVERIFY(!leaks->model()->records().isEmpty());
+    for (const LeakRecord &r : leaks->model()->records()) {
+        QVERIFY(r.kind.endsWith(QStringLiteral("_now")));
+        QVERIFY(r.createdTs && r.ageNs);
+        QCOMPARE(*r.ageNs, grower.at(0.5) - *r.createdTs);
+    }
     screenshot(w.get(), QStringLiteral("live-leaks"));
 
     // A writer that stops committing is said to be stalled.
@@ -233,8 +244,8 @@ void WalkLiveTest::statusSaysLiveThenFinished()
         QTRY_VERIFY_WITH_TIMEOUT(w->page(v)->isReady() && !w->page(v)->isLive(), kLoadTimeoutMs);
     // Finished: the leaks of the finished file.
     QTRY_VERIFY_WITH_TIMEOUT(leaks->summaryText().contains(QStringLiteral("leaks")), kLoadTimeoutMs);
+    QCOMPARE(leakTree->model()->headerData(LeaksModel::HoldersColumn, Qt::Horizontal).toString(), QStringLiteral("Holders at end"));
     screenshot(w.get(), QStringLiteral("live-finished"));
-    qInfo("longest GUI stall while following: %lld ms", qint64(w->liveFollower()->longestStallMs()));
 }
 
 void WalkLiveTest::lostEventsBanner()
