@@ -59,6 +59,9 @@ class GraphPage : public ViewPage
     // the drawing out once, then only when asked (relayout()).
     void setLive(bool live, qint64 now) override;
     bool isInPlace() const { return inPlace_; }
+    // Live: the graph shows now at each commit until the user moves the time scrubber or asks
+    // for the whole trace; End of trace shows now again.
+    bool isFollowingNow() const { return inPlace_ && followingNow_; }
     // Lays the whole drawing out again with Graphviz (View > Re-layout Graph).
     void relayout();
     // The most nodes drawn in live mode, and how long a released node stays (trace ns).
@@ -133,6 +136,9 @@ class GraphPage : public ViewPage
     void loadLive();
     void showInPlace(CapabilityGraph graph);
     void updateAggregate();
+    void connectFollowControls();
+    void leaveNow();
+    void followNow();
     void clearScene(const QString &message = {});
     void buildScene(const QList<QPointF> &start);
     void startLayout();
@@ -203,6 +209,7 @@ class GraphPage : public ViewPage
     bool inPlace_ = false;       // the file was live when opened: reloads change the drawing in place
     bool liveLoading_ = false;
     bool liveLoadPending_ = false;
+    bool followingNow_ = true;
     int liveCap_ = 400;
     qint64 liveLinger_ = 5'000'000'000;
     qint64 aggregatedObjects_ = 0;

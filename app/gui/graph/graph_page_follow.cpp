@@ -17,6 +17,8 @@
 #include <QGraphicsSimpleTextItem>
 #include <QHash>
 #include <QPen>
+#include <QPushButton>
+#include <QSlider>
 #include <QScrollBar>
 
 #include <optional>
@@ -88,14 +90,23 @@ void GraphPage::loadLive()
             const bool first = !graph_ || nodeItems_.isEmpty();
             if (first) {
                 // The first drawing gets a Graphviz layout; what comes later is placed in place.
+                connectFollowControls();
+                followingNow_ = true;
                 connect(this, &GraphPage::layoutApplied, this, &GraphPage::updateAggregate, Qt::SingleShotConnection);
                 showGraph(std::make_shared<const CapabilityGraph>(std::move(result.value->graph)));
                 if (graph_ && !graph_->isEmpty())
                     setTime(now);
                 updateAggregate();
             } else {
+                const bool timeMode = timeMode_;
+                const qint64 time = time_;
                 showInPlace(std::move(result.value->graph));
-                setTime(now);
+                if (followingNow_)
+                    setTime(now);
+                else if (timeMode)
+                    setTime(time);
+                else
+                    showWholeTrace();
             }
             if (liveLoadPending_ && isReady())
                 loadLive();
@@ -152,6 +163,26 @@ void GraphPage::showInPlace(CapabilityGraph g)
     qCDebug(lcGraph) << "live graph:" << added << "nodes placed," << graph_->nodes.size() << "drawn in"
                      << took.elapsed() << "ms";
     setReady(true);
+}
+
+void GraphPage::connectFollowControls()
+{
+    // User actions only: the page moves the scrubber itself with signals blocked.
+    connect(slider_, &QSlider::actionTriggered, this, &GraphPage::leaveNow, Qt::UniqueConnection);
+    connect(wholeTrace_, &QPushButton::clicked, this, &GraphPage::leaveNow, Qt::UniqueConnection);
+    connect(endOfTrace_, &QPushButton::clicked, this, &GraphPage::followNow, Qt::UniqueConnection);
+}
+
+void GraphPage::leaveNow()
+{
+    followingNow_ = false;
+}
+
+void GraphPage::followNow()
+{
+    followingNow_ = true;
+    if (inPlace_)
+        setTime(std::max(liveNow(), trace_.lastTs));
 }
 
 QString GraphPage::aggregateText() const

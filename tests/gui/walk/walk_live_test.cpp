@@ -19,6 +19,7 @@
 #include "window/live_follower.h"
 
 #include <QGraphicsScene>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTreeView>
@@ -145,6 +146,27 @@ void WalkLiveTest::graphGrowsInPlace()
     QVERIFY(graph->isTimeMode());
     QCOMPARE(graph->time(), step2);
     screenshot(w.get(), QStringLiteral("live-graph-2"));
+
+    // Whole trace leaves now: the next commit keeps showing the whole trace; End of trace
+    // follows now again.
+    QPushButton *whole = nullptr, *end = nullptr;
+    for (QPushButton *b : graph->findChildren<QPushButton *>()) {
+        if (b->text() == QStringLiteral("Whole trace"))
+            whole = b;
+        if (b->text() == QStringLiteral("End of trace"))
+            end = b;
+    }
+    QVERIFY(whole && end);
+    click(whole);
+    QVERIFY(!graph->isTimeMode());
+    QVERIFY(!graph->isFollowingNow());
+    const qint64 step3 = grower.firstTs() + 82 * kMs;
+    QVERIFY(growInThread([&] { grower.growTo(step3); }));
+    QVERIFY(caughtUp(*w, step3));
+    QVERIFY(!graph->isTimeMode());
+    click(end);
+    QVERIFY(graph->isFollowingNow());
+    QCOMPARE(graph->time(), step3);
 
     // A re-layout is what moves nodes, and only when asked.
     graph->relayout();
