@@ -184,7 +184,8 @@ TimelineStructure TimelineData::readStructure(const store::Database &db, qint64 
             if (!answer || s.int_at(10) != 0)
                 slice.flags |= TimelineSlice::EndInferred;
             if ((!s.null_at(7) && s.int_at(7) != 0) || (!s.null_at(8) && s.int_at(8) != 0) ||
-                (endKind != QLatin1String("answered") && endKind != QLatin1String("delivered")))
+                (endKind != QLatin1String("answered") && endKind != QLatin1String("delivered") &&
+                 endKind != QLatin1String("live"))) // live: still queued or being served
                 slice.flags |= TimelineSlice::Error;
             const bool rpc = s.text_at(14) == "rpc";
             slice.kind = rpc ? kinds.get(QStringLiteral("rpc"), s.int_at(2), rpcCommandName(s.int_at(2)))
