@@ -9,4 +9,5 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/theme.cpp
   ${CMAKE_CURRENT_LIST_DIR}/view_page.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/live_watcher.cpp
   ${CMAKE_CURRENT_LIST_DIR}/logging.cpp)

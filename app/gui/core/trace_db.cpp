@@ -3,6 +3,8 @@
 
 #include <QStringList>
 
+#include <algorithm>
+
 namespace teescope::gui {
 
 store::Database openTraceDb(const QString &path)
@@ -23,6 +25,10 @@ TraceInfo loadTraceInfo(const store::Database &db)
     info.lastTs = number("last_ts");
     info.events = number("events");
     info.complete = db.complete();
+    info.live = number("live") != 0;
+    // While live, last_ts is not written yet: the newest event committed is the end so far.
+    if (info.live)
+        info.lastTs = std::max(info.lastTs, number("live_ts"));
     info.readError = number("read_error") != 0;
     info.schemaVersion = int(number("schema_version"));
 

@@ -21,6 +21,7 @@ struct TraceInfo {
     qint64 lastTs = 0;      // metadata.last_ts (ns)
     qint64 events = 0;      // metadata.events
     bool complete = false;  // metadata.complete: the import finished
+    bool live = false;      // metadata.live: a live import is still writing it (lastTs is live_ts)
     bool readError = false; // metadata.read_error: the trace could not be read to its end
     qint64 lostEvents = 0;  // import_stats discarded_events
     qint64 dataLossRecords = 0; // sum of import_stats counts of severity data_loss

@@ -22,6 +22,16 @@ public:
     virtual void openTrace(const TraceInfo &trace) = 0;
     // The file grew (live mode): loads what is new, keeping what is shown.
     virtual void refresh() {}
+    // Live mode: a live import is writing the file and has got to trace time `now`
+    // (metadata.live_ts); called before refresh() at each commit, and once with live false when
+    // the import finished.
+    virtual void setLive(bool live, qint64 now)
+    {
+        live_ = live;
+        liveNow_ = now;
+    }
+    bool isLive() const { return live_; }
+    qint64 liveNow() const { return liveNow_; }
 
     // Loaded (and laid out): what the page shows is final.
     bool isReady() const { return ready_; }
@@ -53,6 +63,8 @@ protected:
 private:
     Selection *selection_;
     bool ready_ = false;
+    bool live_ = false;
+    qint64 liveNow_ = 0;
     QString loadError_;
 };
 

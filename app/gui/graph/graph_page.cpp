@@ -139,12 +139,21 @@ void GraphPage::openTrace(const TraceInfo &trace)
     collapsed_.clear();
     selectedNode_ = -1;
     timeMode_ = false;
-    load(false);
+    inPlace_ = trace.live;
+    graph_.reset();
+    if (inPlace_)
+        loadLive();
+    else
+        load(false);
 }
 
 void GraphPage::refresh()
 {
-    if (!trace_.dbPath.isEmpty())
+    if (trace_.dbPath.isEmpty())
+        return;
+    if (inPlace_)
+        loadLive();
+    else
         load(true);
 }
 
@@ -235,6 +244,7 @@ void GraphPage::clearScene(const QString &message)
     currentMatch_ = -1;
     groupEdges_.clear();
     message_ = nullptr;
+    aggregate_ = nullptr;
     if (!message.isEmpty()) {
         // Plain text item: the message may quote a file name or a trace string.
         message_ = scene_->addSimpleText(message);

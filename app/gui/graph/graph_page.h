@@ -13,6 +13,7 @@
 
 #include <QSet>
 
+class QGraphicsItem;
 class QGraphicsScene;
 class QGraphicsSimpleTextItem;
 class QLabel;
@@ -51,6 +52,24 @@ class GraphPage : public ViewPage
     void resetZoom() override;
     // The whole drawing, fitted to the width with labels readable (View > Fit, F).
     void fitToView() override;
+
+    // Live mode (graph_page_follow.cpp): the graph shows what is alive now (released nodes fade,
+    // then go) and changes in place: known nodes keep their place, new ones are placed next to
+    // what they relate to; over a cap of nodes, an aggregate node counts the rest. Graphviz lays
+    // the drawing out once, then only when asked (relayout()).
+    void setLive(bool live, qint64 now) override;
+    bool isInPlace() const { return inPlace_; }
+    // Live: the graph shows now at each commit until the user moves the time scrubber or asks
+    // for the whole trace; End of trace shows now again.
+    bool isFollowingNow() const { return inPlace_ && followingNow_; }
+    // Lays the whole drawing out again with Graphviz (View > Re-layout Graph).
+    void relayout();
+    // The most nodes drawn in live mode, and how long a released node stays (trace ns).
+    void setLiveLimits(int cap, qint64 lingerNs);
+    // Nodes the cap left out ("+N more objects" on the aggregate node; 0: no aggregate).
+    qint64 aggregatedCount() const { return aggregatedObjects_ + aggregatedOther_; }
+    QString aggregateText() const;
+    QGraphicsItem *aggregateItem() const { return aggregate_; }
 
     // Shows `graph` (from a database or built by hand) and lays it out in the background.
     void showGraph(CapabilityGraphPtr graph);
@@ -113,6 +132,13 @@ class GraphPage : public ViewPage
 
   private:
     void load(bool keepPositions);
+    // Live mode: loads the graph as it is now and shows it in place.
+    void loadLive();
+    void showInPlace(CapabilityGraph graph);
+    void updateAggregate();
+    void connectFollowControls();
+    void leaveNow();
+    void followNow();
     void clearScene(const QString &message = {});
     void buildScene(const QList<QPointF> &start);
     void startLayout();
@@ -179,6 +205,16 @@ class GraphPage : public ViewPage
     bool edgesHidden_ = false; // while a big graph waits for its layout
     bool timeMode_ = false;
     qint64 time_ = 0;
+    // Live mode.
+    bool inPlace_ = false;       // the file was live when opened: reloads change the drawing in place
+    bool liveLoading_ = false;
+    bool liveLoadPending_ = false;
+    bool followingNow_ = true;
+    int liveCap_ = 400;
+    qint64 liveLinger_ = 5'000'000'000;
+    qint64 aggregatedObjects_ = 0;
+    qint64 aggregatedOther_ = 0;
+    QGraphicsItem *aggregate_ = nullptr;
 };
 
 } // namespace teescope::gui

@@ -10,4 +10,6 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/graph_page.cpp
   ${CMAKE_CURRENT_LIST_DIR}/graph_page_marks.cpp
   ${CMAKE_CURRENT_LIST_DIR}/graph_page_collapse.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/graph_page_menu.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/graph_page_menu.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/graph_page_follow.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/live_graph.cpp)

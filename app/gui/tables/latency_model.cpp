@@ -13,9 +13,13 @@ QList<LatencyRow> loadLatency(const store::Database &db, int guest)
     // The view is made of invocations (its charts read them): a database without them cannot
     // show it, even though the per-op summary was written apart.
     store::Statement(db.handle(), "SELECT id FROM invocations LIMIT 0", db.path()).next();
-    if (guest >= 0) {
+    // A live import writes the per-op summary when it finishes: until then it is computed here.
+    const bool live = db.metadata("live").value_or(std::string()) == "1";
+    if (guest >= 0 || live) {
         QList<LatencyRow> rows;
-        for (const store::LatencyGroup &g : store::compute_latency_groups(db.handle(), db.path(), guest)) {
+        const auto groups = guest >= 0 ? store::compute_latency_groups(db.handle(), db.path(), guest)
+                                       : store::compute_latency_groups(db.handle(), db.path());
+        for (const store::LatencyGroup &g : groups) {
             LatencyRow r;
             r.objectClass = traceText(g.klass);
             r.op = g.op;

@@ -36,6 +36,9 @@ QString LeakRecord::creatorLabel() const
 const QStringList &leakKindOrder()
 {
     static const QStringList order{
+        QStringLiteral("held_now"),
+        QStringLiteral("shm_held_now"),
+        QStringLiteral("session_open_now"),
         QStringLiteral("held_at_end"),
         QStringLiteral("reclaimed_at_close"),
         QStringLiteral("release_failed"),
@@ -56,6 +59,12 @@ QString leakKindTitle(const QString &kind)
     // The words are those of every view (valueText); a title starts with a capital.
     if (!leakKindOrder().contains(kind))
         return kind;
+    if (kind == QLatin1String("held_now"))
+        return QCoreApplication::translate("LeakKind", "Held now");
+    if (kind == QLatin1String("shm_held_now"))
+        return QCoreApplication::translate("LeakKind", "Shared memory held now");
+    if (kind == QLatin1String("session_open_now"))
+        return QCoreApplication::translate("LeakKind", "Sessions open now");
     QString title = valueText(kind);
     if (!title.isEmpty())
         title[0] = title[0].toUpper();
@@ -65,6 +74,13 @@ QString leakKindTitle(const QString &kind)
 QString leakKindExplanation(const QString &kind)
 {
     const auto tr = [](const char *s) { return QCoreApplication::translate("LeakKind", s); };
+    if (kind == QLatin1String("held_now"))
+        return tr("Live: a handle to it is bound now; its age is how long since it was created. What stays "
+                  "and grows old is a suspect.");
+    if (kind == QLatin1String("shm_held_now"))
+        return tr("Live: shared memory not freed yet; its age is how long since it was created.");
+    if (kind == QLatin1String("session_open_now"))
+        return tr("Live: an OP-TEE session open now; its age is how long since it was opened.");
     if (kind == QLatin1String("held_at_end"))
         return tr("A handle is still bound at the end of the trace and its holder process is alive: "
                   "a suspect, judge by its age and creator.");

@@ -47,5 +47,8 @@ QString leakKindExplanation(const QString &kind);
 
 // Reads the `leaks` view; throws store::Error.
 QList<LeakRecord> loadLeaks(const store::Database &db);
+// A live file (leaks_live.cpp): what is held at `now` (objects with a bound handle, shared memory
+// not freed, sessions open), aged now - created. Throws store::Error.
+QList<LeakRecord> loadHeldNow(const store::Database &db, qint64 now);
 
 } // namespace teescope::gui

@@ -94,4 +94,19 @@ QVariant LeaksDisplayProxy::data(const QModelIndex &index, int role) const
     }
 }
 
+void LeaksDisplayProxy::setLive(bool live)
+{
+    if (live == live_)
+        return;
+    live_ = live;
+    Q_EMIT headerDataChanged(Qt::Horizontal, LeaksModel::HoldersColumn, LeaksModel::HoldersColumn);
+}
+
+QVariant LeaksDisplayProxy::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (live_ && orientation == Qt::Horizontal && section == LeaksModel::HoldersColumn && role == Qt::DisplayRole)
+        return tr("Holders now");
+    return QIdentityProxyModel::headerData(section, orientation, role);
+}
+
 } // namespace teescope::gui

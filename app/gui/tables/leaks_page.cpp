@@ -99,8 +99,12 @@ void LeaksPage::load()
     setLoadError(QString());
     const int generation = generation_.next();
     const QString path = trace_.dbPath;
+    // While live, what is held now; the leaks once the trace has ended.
+    const bool live = isLive();
+    proxy_->setLive(live);
+    const qint64 now = liveNow();
     runJob<QList<LeakRecord>>(
-        this, [path] { return loadLeaks(openTraceDb(path)); },
+        this, [path, live, now] { return live ? loadHeldNow(openTraceDb(path), now) : loadLeaks(openTraceDb(path)); },
         [this, generation](JobResult<QList<LeakRecord>> result) {
             if (!generation_.isCurrent(generation))
                 return;
@@ -202,6 +206,9 @@ void LeaksPage::setShowSuppressed(bool show)
 
 QString LeaksPage::summaryText() const
 {
+    if (isLive())
+        return tr("%1 held now (%2 suppressed)")
+            .arg(formatCount(model_->leakCount()), formatCount(model_->suppressedCount()));
     return tr("%1 leaks (%2 suppressed)").arg(formatCount(model_->leakCount()), formatCount(model_->suppressedCount()));
 }
 

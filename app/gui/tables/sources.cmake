@@ -4,6 +4,7 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/suppressions.cpp
   ${CMAKE_CURRENT_LIST_DIR}/suppressions_dialog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/leak_record.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/leaks_live.cpp
   ${CMAKE_CURRENT_LIST_DIR}/leaks_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/leaks_display_proxy.cpp
   ${CMAKE_CURRENT_LIST_DIR}/column_fit.cpp

@@ -184,7 +184,8 @@ TimelineStructure TimelineData::readStructure(const store::Database &db, qint64 
             if (!answer || s.int_at(10) != 0)
                 slice.flags |= TimelineSlice::EndInferred;
             if ((!s.null_at(7) && s.int_at(7) != 0) || (!s.null_at(8) && s.int_at(8) != 0) ||
-                (endKind != QLatin1String("answered") && endKind != QLatin1String("delivered")))
+                (endKind != QLatin1String("answered") && endKind != QLatin1String("delivered") &&
+                 endKind != QLatin1String("live"))) // live: still queued or being served
                 slice.flags |= TimelineSlice::Error;
             const bool rpc = s.text_at(14) == "rpc";
             slice.kind = rpc ? kinds.get(QStringLiteral("rpc"), s.int_at(2), rpcCommandName(s.int_at(2)))
@@ -305,6 +306,8 @@ TimelineChunk TimelineData::readInvocations(const store::Database &db, qint64 af
             slice.flags |= TimelineSlice::Internal;
         if (s.int_at(12) != 0 || (!ue && !de))
             slice.flags |= TimelineSlice::EndInferred;
+        if (s.int_at(12) == 0 && !ue && !de)
+            slice.flags |= TimelineSlice::InFlight;
         slice.depth = quint8(std::clamp<qint64>(s.int_at(10), 0, kMaxDepth));
         if (!s.null_at(14) && s.int_at(14) > 0) {
             slice.flags |= TimelineSlice::Waited;
@@ -502,6 +505,8 @@ void TimelineData::apply(TimelineChunk &&chunk)
         if (p.slice.kind < kindMap.size())
             p.slice.kind = kindMap[p.slice.kind];
         place(p);
+        if (p.slice.is(TimelineSlice::InFlight))
+            open_.push_back({p.slice.id, p.threadId});
         ++invocationCount_;
     }
     for (const auto &[id, wait] : chunk.waits)

@@ -29,6 +29,7 @@ struct TimelineSlice {
         EndInferred = 16,// its end is missing (data loss, the caller died): drawn open
         Internal = 32,   // the driver's own invocation
         Waited = 64,     // an OP-TEE call that waited for a thread before running (TimelineData::waitsOf)
+        InFlight = 128,  // no end yet and none inferred: in flight in a live file, drawn up to "now"
     };
     qint64 begin = 0;       // user_begin_ts (else drv_begin_ts); request: queue_ts (else pick_ts)
     qint64 end = 0;         // user_end_ts (else drv_end_ts); request: answer_ts; missing: last known time
@@ -208,6 +209,16 @@ public:
     // The slice at `ts` in a row, or -1.
     static int sliceAt(const TimelineRow &row, qint64 ts, qint64 slack);
 
+    // Live mode (timeline_data_live.cpp): the invocations loaded in flight, their ends read again
+    // later, and their drawing grown up to "now" meanwhile.
+    struct OpenSlice { quint32 id; qint64 threadId; };
+    struct SliceEnd { quint32 id = 0; qint64 threadId = 0; qint64 end = 0; qint64 innerEnd = 0; bool ended = false;
+                      bool driver = false; qint64 err = 0; qint64 ret = 0; };
+    const std::vector<OpenSlice> &openSlices() const { return open_; }
+    static std::vector<SliceEnd> readEnds(const store::Database &db, const std::vector<OpenSlice> &open);
+    void applyEnds(const std::vector<SliceEnd> &ends);
+    void growOpenSlices(qint64 now);
+
     // The aggregated slices of `row` visible in `mapping`: one run per slice at least
     // `minWidth` px wide, and slices starting in one pixel column merged into one run. Never
     // more runs than pixel columns; the cost is O(runs × log n).
@@ -215,6 +226,7 @@ public:
 
 private:
     void place(const TimelineStructure::Placed &placed);
+    TimelineSlice *findInLane(qint64 threadId, quint32 id);
     TimelineLane &driverLane();
     quint16 internKind(const TimelineSliceKind &kind);
     void extend(qint64 b, qint64 e);
@@ -230,6 +242,7 @@ private:
     std::unordered_map<quint32, std::pair<qint64, qint64>> invocationErrors_;
     std::unordered_map<quint32, std::vector<TimelineWait>> waits_;
     std::unordered_map<quint32, std::pair<qint64, qint64>> requestErrors_;
+    std::vector<OpenSlice> open_;
     qint64 lastInvocationId_ = 0;
     qint64 lastRequestId_ = 0;
     qint64 lastReleaseId_ = 0;

@@ -73,7 +73,12 @@ void TimelinePage::refresh()
         return;
     }
     loading_ = true;
-    loadStructure(generation_.next());
+    // Not final until what is new is in (live mode waits for it before the next refresh).
+    setReady(false);
+    if (data_.openSlices().empty())
+        loadStructure(generation_.next());
+    else
+        loadEnds(generation_.next());
 }
 
 void TimelinePage::failLoad(const QString &error)
@@ -121,6 +126,8 @@ void TimelinePage::loadChunk(int generation)
                 return failLoad(result.error);
             const bool more = result.value->more;
             data_.apply(std::move(*result.value));
+            if (isLive())
+                data_.growOpenSlices(liveNow()); // what is in flight runs to now
             if (data_.firstTs() != 0 || data_.lastTs() != 0)
                 view_->extendTrace(data_.firstTs(), data_.lastTs());
             view_->dataChanged();

@@ -23,6 +23,8 @@ public:
     ViewId viewId() const override { return ViewId::Timeline; }
     void openTrace(const TraceInfo &trace) override;
     void refresh() override;
+    // Live mode (timeline_page_live.cpp): the view follows now, in-flight invocations grow.
+    void setLive(bool live, qint64 now) override;
 
     QStringList exportFormats() const override;
     bool exportTo(const QString &path, const QString &format, QString *error) override;
@@ -36,6 +38,8 @@ public:
 
 private:
     void loadStructure(int generation);
+    // Reads the ends of the invocations loaded in flight, then loads what is new.
+    void loadEnds(int generation);
     // A load failed: what is shown stays, the error is reported, the page is final.
     void failLoad(const QString &error);
     void loadChunk(int generation);

@@ -75,7 +75,7 @@ void TimelineView::setTrace(qint64 begin, qint64 end)
     mapping_.setTrace(begin, end);
     mapping_.setWidth(plotWidth());
     overviewDirty_ = true;
-    afterViewChange();
+    afterViewChange(false);
 }
 
 void TimelineView::extendTrace(qint64 begin, qint64 end)
@@ -90,7 +90,9 @@ void TimelineView::extendTrace(qint64 begin, qint64 end)
     if (!all)
         mapping_.setView(vb, ve);
     overviewDirty_ = true;
-    afterViewChange();
+    afterViewChange(false);
+    if (isFollowing())
+        showNow();
 }
 
 void TimelineView::dataChanged()
@@ -261,7 +263,7 @@ void TimelineView::paintRuler(QPainter &p)
     p.drawLine(0, kRulerHeight - 1, width(), kRulerHeight - 1);
     p.setPen(pal.color(QPalette::WindowText));
     p.drawText(QRect(4, 0, kHeaderWidth - 8, kRulerHeight), Qt::AlignVCenter | Qt::AlignLeft,
-               tr("view %1").arg(formatDuration(mapping_.viewSpan())));
+               liveRulerText(tr("view %1").arg(formatDuration(mapping_.viewSpan()))));
     p.save();
     p.setClipRect(QRect(kHeaderWidth, 0, int(plotWidth()), kRulerHeight));
     const qint64 step = niceStep(mapping_.nsPerPixel() * 110);
@@ -376,6 +378,7 @@ void TimelineView::paintLanes(QPainter &p)
     }
     paintMarkers(p);
     paintArrows(p);
+    paintNow(p);
     // Data loss over every lane, then the selected range.
     QColor loss = dataLossColor(dark_);
     loss.setAlpha(50);

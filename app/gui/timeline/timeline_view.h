@@ -48,6 +48,16 @@ public:
     void panBy(double pixels);
     void resetZoom();
 
+    // Live mode (timeline_view_follow.cpp): the trace grows up to `now`; while following, the
+    // view's right edge is now (its span kept). Panning or zooming stops following; End (or
+    // followNow()) resumes it.
+    void setLive(bool live);
+    bool isLive() const { return live_; }
+    void setNow(qint64 now);
+    qint64 now() const { return now_; }
+    void followNow();
+    bool isFollowing() const { return live_ && following_; }
+
     // Shows only the lanes of one guest's processes (Selection::kAllGuests: every lane; the
     // driver's own lane belongs to the native host, guest 0).
     void setGuestFilter(int guest);
@@ -93,6 +103,8 @@ Q_SIGNALS:
     void rangeSelected(teescope::gui::TimeRange range);
     // The view interval changed (zoom, pan).
     void viewChanged();
+    // Live mode: the view started or stopped following now.
+    void followingChanged(bool following);
 
 protected:
     void paintEvent(QPaintEvent *event) override;
@@ -112,7 +124,13 @@ private:
     void layoutLanes();
     void updateScrollBar();
     void updateColors();
-    void afterViewChange();
+    // `byUser`: a pan or zoom, which stops following now in live mode.
+    void afterViewChange(bool byUser = true);
+    void showNow();
+    void showRangeKeepingFollow(qint64 begin, qint64 end);
+    void paintNow(QPainter &p);
+    // The ruler's corner text, with "· now" while following and "· End: now" when not.
+    QString liveRulerText(const QString &text) const;
     QRect lanesRect() const;
     QRect overviewRect() const;
     int rowY(int lane, int row) const; // top of a row in widget coordinates
@@ -162,6 +180,9 @@ private:
     TimeRange dragRange_;
     QPointer<QLabel> tip_;
     int guestFilter_ = Selection::kAllGuests;
+    bool live_ = false;
+    bool following_ = true;
+    qint64 now_ = 0;
 };
 
 } // namespace teescope::gui

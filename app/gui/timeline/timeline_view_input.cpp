@@ -214,6 +214,9 @@ void TimelineView::keyPressEvent(QKeyEvent *event)
     case Qt::Key_Home:
         resetZoom();
         break;
+    case Qt::Key_End:
+        followNow();
+        break;
     default:
         QWidget::keyPressEvent(event);
     }

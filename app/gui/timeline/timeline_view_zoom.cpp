@@ -10,8 +10,12 @@
 
 namespace teescope::gui {
 
-void TimelineView::afterViewChange()
+void TimelineView::afterViewChange(bool byUser)
 {
+    if (byUser && live_ && following_) {
+        following_ = false;
+        Q_EMIT followingChanged(false);
+    }
     update();
     Q_EMIT viewChanged();
 }
@@ -112,13 +116,15 @@ void TimelineView::scrollToSlice(const TimelineData::Found &found)
         return;
     const TimelineSlice &s = data_->slice(found);
     const qint64 span = mapping_.viewSpan();
+    bool moved = false;
     if (s.begin < mapping_.viewBegin() || s.end > mapping_.viewEnd()) {
         // Centred when it fits, else its start a little after the left edge.
         const qint64 begin = s.end - s.begin < span ? s.begin + (s.end - s.begin) / 2 - span / 2 : s.begin - span / 20;
         mapping_.setView(begin, begin + span);
+        moved = true;
     }
     revealLane(found.lane);
-    afterViewChange();
+    afterViewChange(moved);
 }
 
 bool TimelineView::zoomToSelection()

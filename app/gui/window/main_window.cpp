@@ -4,8 +4,10 @@
 #include "core/format.h"
 #include "core/theme.h"
 #include "core/view_page.h"
+#include "graph/graph_page.h"
 #include "window/import_runner.h"
 #include "window/inspector.h"
+#include "window/live_follower.h"
 #include "window/pages.h"
 
 #include <QAbstractScrollArea>
@@ -93,6 +95,7 @@ MainWindow::MainWindow(QWidget *parent, Layout remembered)
     selectionStatus_ = new QLabel(this);
     selectionStatus_->setTextFormat(Qt::PlainText);
     statusBar()->addPermanentWidget(selectionStatus_);
+    setupLiveFollowing();
 
     // The guest filter: every view shows one Xen guest, or all of them.
     guestBar_ = addToolBar(tr("Guest filter"));
@@ -177,6 +180,14 @@ void MainWindow::createActions()
     zoomReset->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
     QAction *fit = view->addAction(tr("&Fit"), this, [this] { currentPage()->fitToView(); });
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_9));
+    // The graph keeps its nodes in place while it changes (live mode); this lays it out afresh.
+    QAction *relayout = view->addAction(tr("Re-&layout Graph"), this, [this] {
+        if (auto *graph = qobject_cast<GraphPage *>(page(ViewId::Graph))) {
+            showView(ViewId::Graph);
+            graph->relayout();
+        }
+    });
+    relayout->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     view->addSeparator();
     QAction *clear = view->addAction(tr("&Clear Selection"), this, [this] { selection_->clear(); });
     clear->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
@@ -272,8 +283,11 @@ bool MainWindow::openDatabase(const QString &path, QString *error)
     selection_->setGuestFilter(Selection::kAllGuests);
     updateGuestFilterBox();
     inspector_->setTrace(info);
-    for (ViewPage *p : pages_)
+    for (ViewPage *p : pages_) {
+        p->setLive(info.live, info.lastTs);
         p->openTrace(info);
+    }
+    followIfLive();
     updateBanner();
     Q_EMIT traceOpened(path);
     return true;
@@ -383,7 +397,7 @@ void MainWindow::updateBanner()
             problems << tr("the trace lost data (%1 records affected)").arg(formatCount(trace_.dataLossRecords));
         if (trace_.readError)
             problems << tr("the trace could not be read to its end");
-        if (!trace_.complete)
+        if (!trace_.complete && !trace_.live)
             problems << tr("the import did not finish: the database is incomplete");
     }
     if (problems.isEmpty()) {
@@ -563,6 +577,7 @@ QString MainWindow::shortcutsHelp() const
     section(tr("Timeline:"),
             {tr("Click: select an invocation, callback request or lane (the view stays)"),
              tr("Double-click or Z: zoom to the selection · Home: the whole trace"),
+             tr("End: follow now (live), or show the end of the trace"),
              tr("Wheel or Ctrl+wheel: zoom at the pointer · + / -: zoom"),
              tr("Shift+wheel, horizontal wheel, Shift+Left / Right or drag: pan"),
              tr("Wheel over the lane names, Page Up / Down: scroll the lanes"),

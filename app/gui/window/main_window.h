@@ -25,6 +25,7 @@ namespace teescope::gui {
 class ViewPage;
 class Inspector;
 class ImportRunner;
+class LiveFollower;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -53,6 +54,10 @@ public:
     const TraceInfo &trace() const { return trace_; }
     // The banner's text ("" when hidden).
     QString bannerText() const;
+    // Following a live database: the status bar's live item ("live · lag 120 ms · …",
+    // "finished"; "" for a file that was never live).
+    QString liveStatusText() const;
+    LiveFollower *liveFollower() const { return follower_; }
     // The guest filter's box (shown when the trace has Xen guests): "All guests", then each guest.
     QComboBox *guestFilterBox() const { return guestBox_; }
     void setDarkPalette(bool dark);
@@ -78,6 +83,9 @@ protected:
 
 private:
     void createActions();
+    // Live mode (main_window_live.cpp): the status item, following the file while it is live.
+    void setupLiveFollowing();
+    void followIfLive();
     void updateBanner();
     void updateSelectionStatus();
     void exportCurrent();
@@ -99,6 +107,8 @@ private:
     QToolBar *guestBar_;
     QComboBox *guestBox_;
     ImportRunner *importer_ = nullptr;
+    LiveFollower *follower_;
+    QLabel *liveStatus_;
     QProgressDialog *importProgress_ = nullptr;
     QAction *darkAction_ = nullptr;
     TraceInfo trace_;

@@ -12,6 +12,8 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/record_dialog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pages.cpp
   ${CMAKE_CURRENT_LIST_DIR}/main_window.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/main_window_live.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/live_follower.cpp
   ${CMAKE_CURRENT_LIST_DIR}/screenshot.cpp
   ${CMAKE_CURRENT_LIST_DIR}/graph_export.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gui_main.cpp)
