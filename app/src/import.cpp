@@ -137,7 +137,7 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
                 const auto now = clock::now();
                 if (now >= next_commit) {
                     next_commit = now + std::chrono::milliseconds(50);
-                    session->commit_live();
+                    session->commit_live(p.caught_up);
                     show(p);
                 }
                 return !interrupted.load(); // a stop finishes the import with what was read

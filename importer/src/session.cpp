@@ -101,7 +101,7 @@ public:
         trackers_.on_discarded_packets(begin_ts, end_ts, count, stream);
     }
 
-    void commit_live() override
+    void commit_live(bool caught_up) override
     {
         trackers_.write_live();
         const auto now = std::chrono::system_clock::now();
@@ -117,6 +117,7 @@ public:
             {"first_ts", std::to_string(first_ts_)},
             {"events_lost", std::to_string(lost_events_)},
             {"packets_lost", std::to_string(lost_packets_)},
+            {"live_caught_up", caught_up ? "1" : "0"},
         };
         // The latency table is a scan of every invocation: computed again every 2 s, or less
         // often when it takes long (at most a tenth of the writer's time).

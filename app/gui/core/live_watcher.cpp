@@ -24,6 +24,7 @@ LiveSample readLiveSample(const store::Database &db)
     s.liveTs = number("live_ts");
     s.liveWallMs = number("live_wall_ms");
     s.liveEvents = number("live_events");
+    s.caughtUp = db.metadata("live_caught_up").value_or("1") != "0";
     s.eventsLost = number("events_lost");
     store::Statement loss(db.handle(), "SELECT COALESCE(SUM(count), 0) FROM data_loss WHERE what = 'events'", db.path());
     if (loss.next())
@@ -49,12 +50,23 @@ void LiveMeter::add(const LiveSample &sample, qint64 nowMs)
 
 bool LiveMeter::isStalled() const
 {
-    return seen_ && !finished_ && lagMs() > kStallMs;
+    // Stalled: no commit for a while (an import that is behind still commits).
+    return seen_ && !finished_ && last_.liveWallMs > 0 && nowMs_ - last_.liveWallMs > kStallMs;
 }
 
 qint64 LiveMeter::lagMs() const
 {
-    return seen_ && last_.liveWallMs > 0 ? std::max<qint64>(0, nowMs_ - last_.liveWallMs) : 0;
+    if (!seen_ || last_.liveWallMs <= 0)
+        return 0;
+    const qint64 commitAge = std::max<qint64>(0, nowMs_ - last_.liveWallMs);
+    // An import that is behind (it had more to read when it committed) is as far behind as its
+    // newest event is old: LTTng's trace clock is offset to the wall clock when the session
+    // starts. A clock that disagrees (a board's) gives an age that cannot be: then only the
+    // commit's age is known.
+    const qint64 eventAge = last_.liveTs > 0 ? nowMs_ - last_.liveTs / 1000000 : -1;
+    if (!last_.caughtUp && eventAge >= 0 && eventAge < 24 * 3600 * 1000)
+        return std::max(commitAge, eventAge);
+    return commitAge;
 }
 
 double LiveMeter::eventsPerSecond() const
@@ -86,7 +98,7 @@ QString LiveMeter::statusText() const
         lost = QStringLiteral(" · ") + QObject::tr("%1 lost").arg(formatCount(last_.eventsLost));
     if (finished_)
         return QObject::tr("finished") + lost;
-    const QString lag = isStalled() ? QObject::tr("stalled %1 s").arg(lagMs() / 1000)
+    const QString lag = isStalled() ? QObject::tr("stalled %1 s").arg((nowMs_ - last_.liveWallMs) / 1000)
                                     : QObject::tr("lag %1 ms").arg(lagMs());
     return QObject::tr("live") + QStringLiteral(" · ") + lag + QStringLiteral(" · ") + rateText(eventsPerSecond()) + lost;
 }

@@ -25,6 +25,7 @@ struct LiveSample {
     qint64 liveWallMs = 0;  // metadata.live_wall_ms: unix time of the last commit (ms)
     qint64 liveEvents = 0;  // metadata.live_events: events committed so far
     qint64 eventsLost = 0;  // metadata.events_lost, else the events the data_loss rows count
+    bool caughtUp = true;   // metadata.live_caught_up: the import had read all the relay daemon had
     qint64 dataVersion = 0; // PRAGMA data_version when read
 };
 
@@ -47,7 +48,9 @@ public:
 
     bool isLive() const { return last_.live; }
     bool isStalled() const;
-    // now - live_wall_ms (ms); 0 before the first sample.
+    // How far the file is behind: now - live_wall_ms (ms), or, while the import had more to
+    // read, the age of its newest event if the trace clock agrees with the wall clock; 0 before
+    // the first sample.
     qint64 lagMs() const;
     double eventsPerSecond() const;
     qint64 eventsLost() const { return last_.eventsLost; }

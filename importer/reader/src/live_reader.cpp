@@ -123,8 +123,9 @@ void LiveReader::run(TraceSink &sink, const std::function<bool(const Progress &)
 
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
+    bool caught_up = false;
     auto tick = [&] {
-        Progress p{0.0, state.decoder.events(), 0.0, state.messages};
+        Progress p{0.0, state.decoder.events(), 0.0, state.messages, caught_up};
         const double seconds = std::chrono::duration<double>(clock::now() - start).count();
         p.events_per_s = seconds > 0 ? static_cast<double>(p.events) / seconds : 0.0;
         return on_tick(p);
@@ -136,6 +137,7 @@ void LiveReader::run(TraceSink &sink, const std::function<bool(const Progress &)
     std::chrono::milliseconds wait{1};
     for (std::string left_behind;;) {
         const GraphStep step = run_graph_step(graph.get(), left_behind, wait);
+        caught_up = step == GraphStep::Again;
         wait = step == GraphStep::Again ? std::min(wait * 2, std::chrono::milliseconds(10)) : std::chrono::milliseconds(1);
         if (!left_behind.empty()) {
             if (state.read_on.size() < 8)

@@ -155,6 +155,32 @@ private Q_SLOTS:
         m.add(s, 20'000);
         QCOMPARE(m.statusText(), QStringLiteral("finished · 3 lost"));
     }
+
+    void meterSaysHowFarAnImportThatIsBehindIs()
+    {
+        // Commits keep coming every 50 ms while the import reads a backlog: the lag is the age
+        // of its newest event, not of its last commit; caught up, the commit's age again.
+        LiveMeter m;
+        LiveSample s;
+        s.live = true;
+        s.caughtUp = false;
+        s.liveWallMs = 50'000;
+        s.liveTs = qint64(46'000) * 1'000'000; // its newest event is 4 s old
+        m.add(s, 50'020);
+        QCOMPARE(m.lagMs(), 4020);
+        QVERIFY(!m.isStalled());
+        QVERIFY2(m.statusText().startsWith(QStringLiteral("live · lag 4020 ms")), qPrintable(m.statusText()));
+        s.caughtUp = true;
+        s.liveWallMs = 50'050;
+        m.add(s, 50'070);
+        QCOMPARE(m.lagMs(), 20);
+        // A trace clock far from the wall clock (a board's): only the commit's age is known.
+        s.caughtUp = false;
+        s.liveTs = qint64(900'000) * 1'000'000; // ahead of the wall clock
+        s.liveWallMs = 50'100;
+        m.add(s, 50'130);
+        QCOMPARE(m.lagMs(), 30);
+    }
 };
 
 QTEST_MAIN(LiveGraphTest)

@@ -34,8 +34,9 @@ public:
     virtual bool read_error() const = 0;
     virtual ImportFindings findings() const { return {}; }
     // Live imports: writes what is open now and commits it with how far the import has got
-    // (metadata live_ts, live_events, live_wall_ms, events_lost), without waiting for the commit.
-    virtual void commit_live() {}
+    // (metadata live_ts, live_events, live_wall_ms, events_lost, and live_caught_up: whether the
+    // reader had read everything the relay daemon had), without waiting for the commit.
+    virtual void commit_live(bool caught_up = false) { (void)caught_up; }
 };
 
 // db_path: the database to create (it replaces an existing file only once finish() succeeds);

@@ -30,6 +30,7 @@ struct Progress {
     uint64_t events;     // events read so far, of every provider
     double events_per_s; // since the start of run()
     uint64_t messages = 0; // Babeltrace2 messages consumed so far (events, packets, streams...)
+    bool caught_up = false; // live: the last step found nothing new to read (the reader is not behind)
 };
 
 // Where run() is: one src.ctf.fs trace-infos query per CTF trace directory (Babeltrace2 indexes
