@@ -3,7 +3,7 @@
 
 #include "teescope/importer/event_table.h"
 #include "teescope/importer/trackers.h"
-#include "teescope/store/ta_names.h"
+#include "teescope/store/names_file.h"
 #include "teescope/store/writer.h"
 
 #include <algorithm>
@@ -134,7 +134,7 @@ public:
 
     void finish() override
     {
-        read_user_ta_names();
+        read_user_names();
         writer_.set_metadata("importer_version", TEESCOPE_VERSION);
         writer_.set_metadata("contract_version", std::to_string(contract::version));
         writer_.set_metadata("trace_path", trace_path_);
@@ -181,18 +181,19 @@ private:
         return text;
     }
 
-    // The user's TA names, read at import time so the database names its TAs by itself.
-    void read_user_ta_names()
+    // The user's names (TAs, their commands, QTEE ops), read at import time so the database
+    // names them by itself.
+    void read_user_names()
     {
-        const std::string path = store::default_ta_names_path();
+        const std::string path = store::default_names_path();
         std::error_code ec;
         if (path.empty() || !std::filesystem::is_regular_file(path, ec))
             return;
         std::vector<std::string> problems;
-        writer_.set_user_ta_names(store::read_ta_names_file(path, problems));
-        writer_.set_metadata("ta_names_file", path);
+        writer_.set_user_names(store::read_names_file(path, problems));
+        writer_.set_metadata("names_file", path);
         for (const std::string &p : problems)
-            writer_.count("bad_ta_names_line", "info", 1, p);
+            writer_.count("bad_names_line", "info", 1, p);
     }
 
     store::Writer writer_;

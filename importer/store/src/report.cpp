@@ -461,10 +461,8 @@ Report query_report(const Database &db, ReportKind kind)
         break;
     case ReportKind::latency:
         r.tables.push_back(run(db, "latency", optee ? "Latency per service or TA and op" : "Latency per service and op",
-                               optee ? "SELECT class, op, op_name, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
-                                       "FROM latency_ops ORDER BY class, op"
-                                     : "SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
-                                       "FROM latency ORDER BY class, op"));
+                               "SELECT class, op, op_name, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
+                               "FROM latency_ops ORDER BY class, op"));
         break;
     case ReportKind::stats:
         r.tables.push_back(run(db, "stacks", "TEE stacks",

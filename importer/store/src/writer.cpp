@@ -252,10 +252,20 @@ public:
                  "COMMIT;");
     }
 
-    // The TA names and command names: the catalogue, then the user's file (which wins); for a
-    // trace that holds OP-TEE (there are no TAs to name otherwise).
-    void write_ta_names(const TaCatalogue &user)
+    // The op names of QTEE objects, then the TA names and command names: the catalogue, then the
+    // user's file (which wins); TAs for a trace that holds OP-TEE (there are none to name otherwise).
+    void write_names(const UserNames &user)
     {
+        {
+            db_.exec("BEGIN");
+            Statement op = prepare("INSERT OR REPLACE INTO op_names VALUES (?,?,?,?)");
+            for (const OpName &n : builtin_op_names())
+                insert(op, n.klass, n.op, n.name, std::string("builtin"));
+            for (const OpName &n : user.ops)
+                insert(op, n.klass, n.op, n.name, std::string("user"));
+            db_.exec("COMMIT");
+        }
+        const TaCatalogue &user_tas = user.tas;
         {
             Statement optee(db_.handle(),
                             "SELECT EXISTS (SELECT 1 FROM sessions) OR EXISTS (SELECT 1 FROM contexts WHERE impl = 1)",
@@ -271,9 +281,9 @@ public:
             insert(name, n.uuid, n.name, builtin);
         for (const TaCommand &c : builtin_ta_catalogue().commands)
             insert(command, c.uuid, c.func, c.name, builtin);
-        for (const TaName &n : user.names)
+        for (const TaName &n : user_tas.names)
             insert(name, n.uuid, n.name, from_user);
-        for (const TaCommand &c : user.commands)
+        for (const TaCommand &c : user_tas.commands)
             insert(command, c.uuid, c.func, c.name, from_user);
         db_.exec("COMMIT");
     }
@@ -459,7 +469,7 @@ void Writer::add(const SessionRow &r) { current_->sessions.put(r), rows_added();
 void Writer::add(const OpteeWaitRow &r) { current_->waits.put(r), rows_added(); }
 void Writer::add(const GuestRow &r) { current_->guests.put(r), rows_added(); }
 
-void Writer::set_user_ta_names(TaCatalogue names) { user_ta_names_ = std::move(names); }
+void Writer::set_user_names(UserNames names) { user_names_ = std::move(names); }
 
 void Writer::count(const std::string &name, const std::string &severity, uint64_t n, const std::string &example)
 {
@@ -488,7 +498,7 @@ void Writer::finish()
     rethrow_failure();
 
     inserter_->create_indexes();
-    inserter_->write_ta_names(user_ta_names_);
+    inserter_->write_names(user_names_);
     inserter_->compute_latency();
     auto metadata = metadata_;
     metadata["complete"] = "1";

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+// Names of the operations of QTEE objects, by object class (objects.class) and op number:
+// teescope's catalogue of the well-known services (op_catalogue.cpp) and the `op` lines of the
+// user's names file (names_file.h). The import writes both into the op_names table; readers name
+// an op with OpNames, read from that table.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace teescope::store {
+
+// The class of op_names rows that name an op of every class (RELEASE, RETAIN).
+inline constexpr const char *kEveryClass = "*";
+// The class the ops of a credentials object (an IIO callback object passed to the root's
+// register call) are named by; its objects.class is `callback`.
+inline constexpr const char *kCredentialsClass = "credentials";
+
+struct OpName {
+    std::string klass; // objects.class, kEveryClass or kCredentialsClass
+    int64_t op = 0;
+    std::string name;  // one word, e.g. `add`, `register_as_client`
+};
+
+// teescope's own catalogue (one entry per line of op_catalogue.cpp).
+const std::vector<OpName> &builtin_op_names();
+
+// The op names of one database, for its readers.
+class OpNames {
+public:
+    // The catalogue alone (a database written before op_names existed gets these).
+    OpNames();
+    // The op_names table of `db` (else the catalogue), and which callback objects are
+    // credentials. Throws Error naming `file`.
+    static OpNames read(sqlite3 *db, const std::string &file);
+
+    void add(const std::string &klass, int64_t op, const std::string &name);
+    // The name of `op` of an object of `klass`; empty if it has none.
+    std::string name(const std::string &klass, int64_t op) const;
+    // The same for an op of object `object_id`: a credentials object's ops are IIO's.
+    std::string name(int64_t object_id, const std::string &klass, int64_t op) const;
+    // The name, else op_text(op): "add", "release", "7".
+    std::string text(const std::string &klass, int64_t op) const;
+    // "add (0)", "release (65535)", "7": the name with its number, as tables show it.
+    std::string labelled(const std::string &klass, int64_t op) const;
+
+private:
+    std::map<std::pair<std::string, int64_t>, std::string> names_;
+    std::set<int64_t> credentials_;
+};
+
+} // namespace teescope::store

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#include "teescope/store/op_names.h"
+
+#include "teescope/store/latency.h"
+#include "teescope/store/statement.h"
+
+namespace teescope::store {
+
+OpNames::OpNames()
+{
+    for (const OpName &n : builtin_op_names())
+        add(n.klass, n.op, n.name);
+}
+
+OpNames OpNames::read(sqlite3 *db, const std::string &file)
+{
+    OpNames out;
+    bool has_table = false;
+    {
+        Statement t(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'op_names'", file);
+        has_table = t.next() && t.int_at(0) > 0;
+    }
+    if (has_table) {
+        out.names_.clear();
+        Statement s(db, "SELECT class, op, name FROM op_names", file);
+        while (s.next())
+            out.add(s.text_at(0), s.int_at(1), s.text_at(2));
+    }
+    // Credentials: the callback objects passed to the root's register call, whose ops QTEE calls
+    // to read them (IIO getLength / readAtOffset).
+    Statement c(db,
+                "SELECT o.id FROM objects o JOIN invocations i ON i.id = o.produced_by"
+                " JOIN objects r ON r.id = i.object_id"
+                " WHERE o.kind = 'callback' AND r.kind = 'root' AND i.op IN (2, 5)",
+                file);
+    while (c.next())
+        out.credentials_.insert(c.int_at(0));
+    return out;
+}
+
+void OpNames::add(const std::string &klass, int64_t op, const std::string &name) { names_[{klass, op}] = name; }
+
+std::string OpNames::name(const std::string &klass, int64_t op) const
+{
+    if (auto it = names_.find({klass, op}); it != names_.end())
+        return it->second;
+    if (auto it = names_.find({kEveryClass, op}); it != names_.end())
+        return it->second;
+    return {};
+}
+
+std::string OpNames::name(int64_t object_id, const std::string &klass, int64_t op) const
+{
+    if (credentials_.count(object_id))
+        if (std::string n = name(kCredentialsClass, op); !n.empty())
+            return n;
+    return name(klass, op);
+}
+
+std::string OpNames::text(const std::string &klass, int64_t op) const
+{
+    std::string n = name(klass, op);
+    return n.empty() ? op_text(op) : n;
+}
+
+std::string OpNames::labelled(const std::string &klass, int64_t op) const
+{
+    std::string n = name(klass, op);
+    return n.empty() ? op_text(op) : n + " (" + std::to_string(op) + ")";
+}
+
+} // namespace teescope::store
