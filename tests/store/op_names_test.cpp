@@ -4,6 +4,7 @@
 #include "teescope/store/latency.h"
 #include "teescope/store/names_file.h"
 #include "teescope/store/op_names.h"
+#include "teescope/store/report.h"
 #include "teescope/store/writer.h"
 #include "test_db.h"
 
@@ -94,6 +95,21 @@ TEST(OpNames, UserFileAddsAndOverridesAndCountsBadLines)
     ASSERT_EQ(groups.size(), 5u);
     EXPECT_EQ(groups[0].op_name, "sum");
     EXPECT_EQ(groups[2].op_name, "get_app_object");
+
+    // A p99 limit names the op by its name too.
+    std::string why;
+    const auto limit = parse_p99_limit("app:sum=5ns", why);
+    ASSERT_TRUE(limit) << why;
+    EXPECT_EQ(limit->op_name, "sum");
+    CheckLimits limits;
+    limits.max_p99 = {*limit};
+    CheckResult result = check(db, limits);
+    EXPECT_EQ(result.broken, std::vector<std::string>{"p99 of app:sum: 10ns > 5ns (1 invocations)"});
+    limits.max_p99 = {*parse_p99_limit("app:frobnicate=5ns", why)};
+    result = check(db, limits);
+    ASSERT_EQ(result.unknown.size(), 1u);
+    EXPECT_NE(result.unknown[0].find("no invocation of op frobnicate of app"), std::string::npos) << result.unknown[0];
+    EXPECT_FALSE(parse_p99_limit("app:a b=5ns", why));
 }
 
 // The callback object passed to the root's register call is the credentials: its ops are IIO's.
