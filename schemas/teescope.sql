@@ -266,7 +266,7 @@ CREATE TABLE guests (
 CREATE TABLE ta_names (
     uuid TEXT PRIMARY KEY,         -- trusted application uuid, lower case 8-4-4-4-12
     name TEXT NOT NULL,            -- its name (the latency class of its calls)
-    source TEXT NOT NULL           -- builtin (teescope's catalogue) | user (the TA name file)
+    source TEXT NOT NULL           -- builtin (teescope's catalogue) | user (the names file)
 );
 
 CREATE TABLE ta_commands (
