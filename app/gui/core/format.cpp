@@ -58,7 +58,7 @@ QString opWithName(qint64 op, const QString &name)
 QString callText(const QString &objectClass, qint64 op, const QString &name)
 {
     const QString plain = opName(op);
-    if (name.isEmpty() && plain == QString::number(op))
+    if ((name.isEmpty() || name == plain) && plain == QString::number(op))
         return objectClass + QStringLiteral(" op ") + plain;
     return objectClass + QLatin1Char('.') + opWithName(op, name.isEmpty() ? plain : name);
 }

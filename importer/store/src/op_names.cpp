@@ -20,11 +20,14 @@ OpNames OpNames::read(sqlite3 *db, const std::string &file)
         Statement t(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'op_names'", file);
         has_table = t.next() && t.int_at(0) > 0;
     }
+    // A table not filled yet (a database being written) keeps the catalogue.
     if (has_table) {
-        out.names_.clear();
+        std::map<std::pair<std::string, int64_t>, std::string> stored;
         Statement s(db, "SELECT class, op, name FROM op_names", file);
         while (s.next())
-            out.add(s.text_at(0), s.int_at(1), s.text_at(2));
+            stored[{s.text_at(0), s.int_at(1)}] = s.text_at(2);
+        if (!stored.empty())
+            out.names_ = std::move(stored);
     }
     // Credentials: the callback objects passed to the root's register call, whose ops QTEE calls
     // to read them (IIO getLength / readAtOffset).

@@ -36,8 +36,8 @@ class OpNames {
 public:
     // The catalogue alone (a database written before op_names existed gets these).
     OpNames();
-    // The op_names table of `db` (else the catalogue), and which callback objects are
-    // credentials. Throws Error naming `file`.
+    // The op_names table of `db` (the catalogue where it is missing or still empty), and which
+    // callback objects are credentials. Throws Error naming `file`.
     static OpNames read(sqlite3 *db, const std::string &file);
 
     void add(const std::string &klass, int64_t op, const std::string &name);
