@@ -295,6 +295,7 @@ TEST(PerfettoExport, SlicesAreNamedByTheirOp)
     EXPECT_GT(names.count("client_env.open"), 0u);
     EXPECT_GT(names.count("client_env.release"), 0u);
     EXPECT_GT(names.count("callback.get_length"), 0u); // QTEE reading the credentials
+    EXPECT_GT(names.count("callback.on_event"), 0u);   // QTEE notifying a listener
     EXPECT_EQ(names.count("registry op 2"), 0u);
 
     const auto optee = store::Database::open_read_only(sample_db("optee_storage"));

@@ -112,7 +112,8 @@ TEST(OpNames, UserFileAddsAndOverridesAndCountsBadLines)
     EXPECT_FALSE(parse_p99_limit("app:a b=5ns", why));
 }
 
-// The callback object passed to the root's register call is the credentials: its ops are IIO's.
+// The callback object passed to the root's register call is the credentials: its ops are IIO's;
+// one passed to the registry's register call is a listener.
 TEST(OpNames, CredentialsAreNamedByTheirInterface)
 {
     TempDir dir;
@@ -129,6 +130,7 @@ TEST(OpNames, CredentialsAreNamedByTheirInterface)
         listener.produced_by = 2;
         w.add(listener);
         w.add(object(4, "qtee", "registry", 1, "released"));
+        w.add(object(5, "callback", "callback", 1, "released"));
         w.add(invocation(1, 1, 2, 10, 20));
         w.add(invocation(2, 4, 0, 30, 40));
         w.finish();
@@ -137,8 +139,9 @@ TEST(OpNames, CredentialsAreNamedByTheirInterface)
     const OpNames names = OpNames::read(db.handle(), path);
     EXPECT_EQ(names.name(2, "callback", 0), "get_length");
     EXPECT_EQ(names.name(2, "callback", 1), "read_at_offset");
-    EXPECT_EQ(names.name(3, "callback", 0), "");
+    EXPECT_EQ(names.name(3, "callback", 0), "on_event"); // a listener given to the registry
     EXPECT_EQ(names.name(3, "callback", 0xFFFF), "release");
+    EXPECT_EQ(names.name(5, "callback", 0), ""); // a callback object nobody registered
 }
 
 } // namespace

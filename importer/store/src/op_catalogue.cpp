@@ -15,8 +15,8 @@
 // - IIO (the credentials object, a callback object): getLength 0, readAtOffset 1.
 // - IDiagnostics: queryHeapInfo 0; IFeatureVersions (uid 2033): get 0.
 // teesim uses these numbers (tracer/include/teescope/tee_uapi.h); its own services (the sample
-// app's add 0, the listener registry, the region store) are named after tee_uapi.h too. The
-// classes are the importer's (ObjectTracker::object_class).
+// app's add 0, the listener registry and its listeners, the region store) are named after
+// tee_uapi.h too. The classes are the importer's (ObjectTracker::object_class).
 #include "teescope/store/op_names.h"
 
 namespace teescope::store {
@@ -60,6 +60,10 @@ const std::vector<OpName> &builtin_op_names()
         {"region_store", 0, "keep"},
         {"region_store", 1, "lend"},
         {"region_store", 2, "drop"},
+        {kListenerClass, 0, "on_event"}, // TEESIM_LISTENER_OP_ON_EVENT
+        {kListenerClass, 1, "on_service"},
+        {kListenerClass, 2, "on_object"},
+        {kListenerClass, 3, "give"},
     };
     return names;
 }

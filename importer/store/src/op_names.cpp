@@ -29,15 +29,17 @@ OpNames OpNames::read(sqlite3 *db, const std::string &file)
         if (!stored.empty())
             out.names_ = std::move(stored);
     }
-    // Credentials: the callback objects passed to the root's register call, whose ops QTEE calls
-    // to read them (IIO getLength / readAtOffset).
+    // Callback objects by the call that passed them: the root's register calls take the
+    // credentials, whose ops QTEE calls to read them (IIO getLength / readAtOffset); teesim's
+    // registry register takes a listener.
     Statement c(db,
-                "SELECT o.id FROM objects o JOIN invocations i ON i.id = o.produced_by"
-                " JOIN objects r ON r.id = i.object_id"
-                " WHERE o.kind = 'callback' AND r.kind = 'root' AND i.op IN (2, 5)",
+                "SELECT o.id, CASE WHEN r.kind = 'root' THEN 0 ELSE 1 END FROM objects o"
+                " JOIN invocations i ON i.id = o.produced_by JOIN objects r ON r.id = i.object_id"
+                " WHERE o.kind = 'callback' AND ((r.kind = 'root' AND i.op IN (2, 5))"
+                "                                OR (r.class = 'registry' AND i.op = 0))",
                 file);
     while (c.next())
-        out.credentials_.insert(c.int_at(0));
+        out.interface_[c.int_at(0)] = c.int_at(1) == 0 ? kCredentialsClass : kListenerClass;
     return out;
 }
 
@@ -54,8 +56,8 @@ std::string OpNames::name(const std::string &klass, int64_t op) const
 
 std::string OpNames::name(int64_t object_id, const std::string &klass, int64_t op) const
 {
-    if (credentials_.count(object_id))
-        if (std::string n = name(kCredentialsClass, op); !n.empty())
+    if (auto it = interface_.find(object_id); it != interface_.end())
+        if (std::string n = name(it->second, op); !n.empty())
             return n;
     return name(klass, op);
 }

@@ -400,8 +400,8 @@ void TimelineDataTest::coarseIndex()
 }
 
 QTEST_GUILESS_MAIN(TimelineDataTest)
-// Slices are labelled by their op's name: QTEE ops, and the credentials' IIO ops in requests
-// while a listener's op 0 has none.
+// Slices are labelled by their op's name: QTEE ops, and in callback requests the credentials'
+// IIO ops and a listener's, both op 0 of class callback.
 void TimelineDataTest::opsByName()
 {
     const auto findKind = [](const TimelineData &data, const QString &cls, qint64 op) {
@@ -422,8 +422,9 @@ void TimelineDataTest::opsByName()
     const store::Database callbacks = openTraceDb(dbPath(QStringLiteral("callbacks")));
     const TimelineData b = loadAll(callbacks, 1000);
     QCOMPARE(findKind(b, QStringLiteral("registry"), 2), QStringList{QStringLiteral("notify")});
-    // Op 0 of a callback object: the credentials' get_length, and a listener's unnamed event.
-    QCOMPARE(findKind(b, QStringLiteral("callback"), 0), (QStringList{QStringLiteral("0"), QStringLiteral("get_length")}));
+    // Op 0 of a callback object: the credentials' get_length, and a listener's on_event.
+    QCOMPARE(findKind(b, QStringLiteral("callback"), 0),
+             (QStringList{QStringLiteral("get_length"), QStringLiteral("on_event")}));
 }
 
 #include "timeline_data_test.moc"
