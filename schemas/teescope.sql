@@ -279,7 +279,8 @@ CREATE TABLE ta_commands (
 
 -- Names of QTEE ops by object class: teescope's catalogue of the well-known services (root,
 -- client_env, apploader, app_controller, the credentials' IIO, teesim's services, release and
--- retain of every object), then the `op` lines of the user's names file (which win).
+-- retain of every object), then the `op` lines of the user's names file (which win). Filled when
+-- the trace holds QTEE.
 CREATE TABLE op_names (
     class TEXT NOT NULL,           -- objects.class (e.g. app, client_env); * for every class; credentials for the ops of a callback object passed to the root's register call (IIO)
     op INTEGER NOT NULL,           -- operation number (invocations.op, callback_requests.op)

@@ -253,10 +253,18 @@ public:
     }
 
     // The op names of QTEE objects, then the TA names and command names: the catalogue, then the
-    // user's file (which wins); TAs for a trace that holds OP-TEE (there are none to name otherwise).
+    // user's file (which wins); ops for a trace that holds QTEE, TAs for one that holds OP-TEE
+    // (there is nothing to name otherwise).
     void write_names(const UserNames &user)
     {
+        bool qtee = false;
         {
+            Statement s(db_.handle(),
+                        "SELECT EXISTS (SELECT 1 FROM objects) OR EXISTS (SELECT 1 FROM invocations WHERE call IS NULL)",
+                        file_);
+            qtee = s.next() && s.int_at(0) != 0;
+        }
+        if (qtee) {
             db_.exec("BEGIN");
             Statement op = prepare("INSERT OR REPLACE INTO op_names VALUES (?,?,?,?)");
             for (const OpName &n : builtin_op_names())
