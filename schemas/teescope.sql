@@ -14,7 +14,7 @@
 PRAGMA user_version = 4;
 
 CREATE TABLE metadata (
-    key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version, ta_names_file (the user's TA name file read at import, if any), teescope_events (teescope events used; 0: the trace holds none), foreign_events and foreign_providers (events of other providers, as `provider count, ...`), unusable_events (teescope events that do not match the contract), trace_contract_version (the event contract the trace matches: 2, 1, newer than 2, older than 2, other than 2; empty when it holds no teescope event)
+    key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version, names_file (the user's names file read at import, if any), teescope_events (teescope events used; 0: the trace holds none), foreign_events and foreign_providers (events of other providers, as `provider count, ...`), unusable_events (teescope events that do not match the contract), trace_contract_version (the event contract the trace matches: 2, 1, newer than 2, older than 2, other than 2; empty when it holds no teescope event)
     value TEXT                     -- the value, as text
 );
 
@@ -270,7 +270,7 @@ CREATE TABLE guests (
 CREATE TABLE ta_names (
     uuid TEXT PRIMARY KEY,         -- trusted application uuid, lower case 8-4-4-4-12
     name TEXT NOT NULL,            -- its name (the latency class of its calls)
-    source TEXT NOT NULL           -- builtin (teescope's catalogue) | user (the TA name file)
+    source TEXT NOT NULL           -- builtin (teescope's catalogue) | user (the names file)
 );
 
 CREATE TABLE ta_commands (
@@ -279,6 +279,18 @@ CREATE TABLE ta_commands (
     name TEXT NOT NULL,            -- its name
     source TEXT NOT NULL,          -- builtin | user
     PRIMARY KEY (uuid, func)
+);
+
+-- Names of QTEE ops by object class: teescope's catalogue of the well-known services (root,
+-- client_env, apploader, app_controller, the credentials' IIO, teesim's services, release and
+-- retain of every object), then the `op` lines of the user's names file (which win). Filled when
+-- the trace holds QTEE.
+CREATE TABLE op_names (
+    class TEXT NOT NULL,           -- objects.class (e.g. app, client_env); * for every class; credentials for the ops of a callback object passed to the root's register call (IIO)
+    op INTEGER NOT NULL,           -- operation number (invocations.op, callback_requests.op)
+    name TEXT NOT NULL,            -- its name, e.g. add, register_as_client, release
+    source TEXT NOT NULL,          -- builtin (teescope's catalogue) | user (the names file)
+    PRIMARY KEY (class, op)
 );
 
 CREATE TABLE latency (

@@ -84,7 +84,8 @@ constexpr CommandHelp kCommands[] = {
 )"},
     {"check", R"(  check FILE.db [--max-leaks N] [--max-p99 SERVICE:OP=DURATION]...
         Exit 1 when a limit is broken (one line each), for CI gates of TEE clients; exit 2
-        when a limit names a service or op the trace does not have.
+        when a limit names a service or op the trace does not have. OP is a number or a name
+        (app:add, hello_world:increment, client_env:release).
 )"},
     {"diff", R"(  diff BASE.db NEW.db [--format text|json] [--fail-on new-leaks] [--fail-on p99+PERCENT]...
         What changed from BASE to NEW, two runs of the same workload: leaks new and gone

@@ -5,6 +5,7 @@
 #include "timeline_order.h"
 
 #include "teescope/store/database.h"
+#include "teescope/store/op_names.h"
 #include "teescope/store/statement.h"
 
 #include <algorithm>
@@ -46,11 +47,14 @@ std::string rpc_name(int64_t cmd)
     }
 }
 
-// "app op 0", "diagnostics release", "hello_world invoke 1", "hello_world open_session".
-std::string call_name(const std::string &target, int64_t op, const std::string &call)
+// "app.add", "app.release", "app op 7" (no name), "hello_world.increment", "hello_world command 5",
+// "hello_world open_session": the op's name (op_names, ta_commands) where it has one.
+std::string call_name(const std::string &target, int64_t op, const std::string &call, const std::string &op_name)
 {
     if (call == "open_session" || call == "close_session")
         return target + " " + call;
+    if (!op_name.empty())
+        return target + "." + op_name;
     if (!call.empty())
         return target + " command " + std::to_string(op);
     if (op == kReleaseOp)
@@ -111,6 +115,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
     t.last_ts = span.last_ts;
     sqlite3 *h = db.handle();
     const std::string &path = db.path();
+    const store::OpNames op_names = store::OpNames::read(h, path);
 
     std::unordered_map<int64_t, size_t> process_index;
     {
@@ -180,11 +185,12 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
         Statement s(h,
                     "SELECT i.id, i.thread_id, i.user_begin_ts, i.user_end_ts, i.drv_begin_ts, i.drv_end_ts, i.op,"
                     "       COALESCE(i.call, ''), COALESCE(o.class, tn.name, se.uuid, 'object'), i.ret, i.err,"
-                    "       i.end_inferred, i.object_id, i.handle"
+                    "       i.end_inferred, i.object_id, i.handle, COALESCE(o.class, ''), tc.name"
                     "  FROM invocations i"
                     "  LEFT JOIN objects o ON o.id = i.object_id"
                     "  LEFT JOIN sessions se ON se.id = i.session_id"
                     "  LEFT JOIN ta_names tn ON tn.uuid = se.uuid"
+                    "  LEFT JOIN ta_commands tc ON tc.uuid = se.uuid AND tc.func = i.op AND i.call = 'invoke'"
                     " WHERE i.thread_id IS NOT NULL ORDER BY i.id",
                     path);
         while (s.next()) {
@@ -192,7 +198,10 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
             if (th == thread_index.end())
                 continue;
             const int64_t id = s.int_at(0);
-            const std::string name = call_name(s.text_at(8), s.int_at(6), s.text_at(7));
+            const std::string op_name = !s.null_at(15)       ? s.text_at(15)
+                                        : !s.null_at(12) ? op_names.name(s.text_at(14), s.int_at(6))
+                                                         : std::string();
+            const std::string name = call_name(s.text_at(8), s.int_at(6), s.text_at(7), op_name);
             Args args;
             args.number("invocation", id);
             args.number("op", s.int_at(6));
@@ -240,7 +249,7 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
     {
         Statement s(h,
                     "SELECT r.id, r.kind, r.op, r.invocation_id, r.supplicant_thread_id, r.queue_ts, r.pick_ts,"
-                    "       r.answer_ts, r.return_ts, r.end_kind, COALESCE(o.class, 'callback'), r.ret"
+                    "       r.answer_ts, r.return_ts, r.end_kind, COALESCE(o.class, 'callback'), r.ret, r.object_id"
                     "  FROM callback_requests r LEFT JOIN objects o ON o.id = r.object_id ORDER BY r.id",
                     path);
         while (s.next()) {
@@ -248,8 +257,10 @@ Timeline read_timeline(const store::Database &db, const TimeRange &range)
             const bool rpc = s.text_at(1) == "rpc";
             const int64_t op = s.int_at(2);
             const std::string cls = s.text_at(10);
+            const std::string op_name = rpc || s.null_at(12) ? std::string() : op_names.name(s.int_at(12), cls, op);
             const std::string what = rpc ? "rpc " + rpc_name(op)
-                                         : call_name(cls == "callback" ? cls : "callback " + cls, op, std::string());
+                                         : call_name(cls == "callback" ? cls : "callback " + cls, op, std::string(),
+                                                     op_name);
             Args args;
             args.number("request", id);
             args.number("op", op);

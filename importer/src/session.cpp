@@ -3,7 +3,7 @@
 
 #include "teescope/importer/event_table.h"
 #include "teescope/importer/trackers.h"
-#include "teescope/store/ta_names.h"
+#include "teescope/store/names_file.h"
 #include "teescope/store/writer.h"
 
 #include <algorithm>
@@ -78,8 +78,11 @@ private:
 class Session final : public contract::EventForwarder<ImportSession> {
 public:
     Session(const std::string &db_path, std::string trace_path, bool live)
-        : writer_(db_path, writer_options(live)), trackers_(writer_), trace_path_(std::move(trace_path))
+        : writer_(db_path, writer_options(live)), trackers_(writer_), trace_path_(std::move(trace_path)), live_(live)
     {
+        // A live database names its ops and TAs while it grows (each time it computes latency).
+        if (live_)
+            read_user_names();
     }
 
     void on_event(const EventHeader &header, const contract::EventDesc &desc, const void *event) override
@@ -166,7 +169,8 @@ public:
 
     void finish() override
     {
-        read_user_ta_names();
+        if (!live_)
+            read_user_names(); // a live import read them when it began
         writer_.set_metadata("importer_version", TEESCOPE_VERSION);
         writer_.set_metadata("contract_version", std::to_string(contract::version));
         writer_.set_metadata("trace_path", trace_path_);
@@ -220,18 +224,19 @@ private:
         return text;
     }
 
-    // The user's TA names, read at import time so the database names its TAs by itself.
-    void read_user_ta_names()
+    // The user's names (TAs, their commands, QTEE ops), read at import time so the database
+    // names them by itself.
+    void read_user_names()
     {
-        const std::string path = store::default_ta_names_path();
+        const std::string path = store::default_names_path();
         std::error_code ec;
         if (path.empty() || !std::filesystem::is_regular_file(path, ec))
             return;
         std::vector<std::string> problems;
-        writer_.set_user_ta_names(store::read_ta_names_file(path, problems));
-        writer_.set_metadata("ta_names_file", path);
+        writer_.set_user_names(store::read_names_file(path, problems));
+        writer_.set_metadata("names_file", path);
         for (const std::string &p : problems)
-            writer_.count("bad_ta_names_line", "info", 1, p);
+            writer_.count("bad_names_line", "info", 1, p);
     }
 
     store::Writer writer_;
@@ -240,6 +245,7 @@ private:
     uint64_t events_ = 0;
     int64_t first_ts_ = 0, last_ts_ = 0;
     int64_t newest_ts_ = 0; // of the last event received (live imports: how far they got)
+    bool live_ = false;
     uint64_t lost_events_ = 0, lost_packets_ = 0;
     std::chrono::system_clock::time_point last_latency_{};
     bool read_error_ = false;

@@ -276,13 +276,15 @@ SELECT 'OP-TEE', (SELECT COUNT(*) FROM contexts WHERE impl = 1), g.n,
     OR EXISTS (SELECT 1 FROM guests);
 
 -- The latency table with each op in words: a TA command's name, open / close (OP-TEE session
--- calls), release (QTEE RELEASE), or the number.
+-- calls), a QTEE op's name (op_names: of its class, else of every class, e.g. release), or the
+-- number.
 CREATE VIEW latency_ops AS
 SELECT
     l.class AS class,                               -- latency.class: an object class, or a TA's name (else its uuid)
     l.op AS op,                                     -- latency.op
-    COALESCE(n.op_name, CASE l.op WHEN -1 THEN 'open' WHEN -2 THEN 'close' WHEN 65535 THEN 'release'
-                             ELSE CAST(l.op AS TEXT) END) AS op_name, -- the op in words
+    COALESCE(n.op_name, q.name, e.name,
+             CASE l.op WHEN -1 THEN 'open' WHEN -2 THEN 'close' WHEN 65535 THEN 'release'
+                       ELSE CAST(l.op AS TEXT) END) AS op_name, -- the op in words
     l.count AS count,                               -- invocations with both driver times
     l.min_ns AS min_ns,                             -- fastest
     l.p50_ns AS p50_ns,                             -- median
@@ -291,7 +293,9 @@ SELECT
     l.p999_ns AS p999_ns,                           -- 99.9th percentile
     l.max_ns AS max_ns                              -- slowest
 FROM latency l
-LEFT JOIN latency_op_names n ON n.class = l.class AND n.op = l.op;
+LEFT JOIN latency_op_names n ON n.class = l.class AND n.op = l.op
+LEFT JOIN op_names q ON q.class = l.class AND q.op = l.op
+LEFT JOIN op_names e ON e.class = '*' AND e.op = l.op;
 
 -- The import statistics, then a total per severity and a grand total.
 CREATE VIEW import_summary AS

@@ -175,11 +175,12 @@ def case_p99(t):
     row = next(x for x in doc["latency"] if x["class"] == "app" and x["op"] == 0)
     expect(row["p99_new_ns"] == 3 * row["p99_base_ns"] and row["p99_pct"] == 200,
            f"app:0 p99 tripled: {row['p99_base_ns']} -> {row['p99_new_ns']} ({row['p99_pct']} %)")
+    expect(row["op_name"] == "add", f"app:0 is named: {row['op_name']!r}")
     broken = doc["broken_rules"]
-    expect(len(broken) == 1 and "app:0" in broken[0]["broken"] and "p99+20%" in broken[0]["broken"]
+    expect(len(broken) == 1 and "app:add (op 0)" in broken[0]["broken"] and "p99+20%" in broken[0]["broken"]
            and duration(row["p99_base_ns"]) in broken[0]["broken"]
            and duration(row["p99_new_ns"]) in broken[0]["broken"],
-           f"the broken rule names app:0 and both p99 values, and only it: {broken}")
+           f"the broken rule names app:add (op 0) and both p99 values, and only it: {broken}")
     ctl = next(x for x in doc["latency"] if x["class"] == "app_controller" and x["op"] == 2)
     expect(ctl["p99_pct"] > 500, f"app_controller:2 grew ({ctl['p99_pct']} %) but is not named")
 

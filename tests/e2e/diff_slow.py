@@ -57,7 +57,7 @@ def main():
             expect(add["p99_new_ns"] > 1.2 * add["p99_base_ns"],
                    f"app add p99 grew: {add['p99_base_ns']} -> {add['p99_new_ns']} ns")
         lines = [x["broken"] for x in doc["broken_rules"]]
-        expect(any(line.startswith("p99+20%: p99 of app:0 ") for line in lines), f"app:0 is named: {lines}")
+        expect(any(line.startswith("p99+20%: p99 of app:add (op 0) ") for line in lines), f"app add is named: {lines}")
         expect(not any(line.startswith("new-leaks") for line in lines), f"no new leak: {lines}")
         r = run("diff", dbs["slow"], dbs["slow"], "--fail-on", "p99+0%", "--fail-on", "new-leaks")
         expect(r.returncode == 0, f"slow against itself: exit {r.returncode} {r.stderr!r}")

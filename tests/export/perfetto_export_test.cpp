@@ -273,6 +273,37 @@ TEST(PerfettoExport, RpcsOfOpteeNestInTheirCall)
                                         " supplicant_thread_id IS NOT NULL"));
 }
 
+// Slices are named by their op: app.add rather than app op 0, for QTEE and OP-TEE alike.
+std::multiset<std::string> slice_names(const pb::Trace &trace)
+{
+    std::multiset<std::string> names;
+    for (const pb::TracePacket &p : trace.packet())
+        if (p.has_track_event() && p.track_event().type() == pb::TrackEvent::TYPE_SLICE_BEGIN)
+            names.insert(p.track_event().name());
+    return names;
+}
+
+TEST(PerfettoExport, SlicesAreNamedByTheirOp)
+{
+    const auto qtee = store::Database::open_read_only(sample_db("callbacks"));
+    const std::multiset<std::string> names = slice_names(export_and_read(qtee));
+    const int64_t notify = query_int(qtee, "SELECT COUNT(*) FROM invocations i JOIN objects o ON o.id = i.object_id"
+                                           " WHERE o.class = 'registry' AND i.op = 2 AND i.user_begin_ts IS NOT NULL");
+    EXPECT_GT(notify, 0);
+    EXPECT_EQ(int64_t(names.count("registry.notify")), notify);
+    EXPECT_GT(names.count("driver: root.register_as_client"), 0u);
+    EXPECT_GT(names.count("client_env.open"), 0u);
+    EXPECT_GT(names.count("client_env.release"), 0u);
+    EXPECT_GT(names.count("callback.get_length"), 0u); // QTEE reading the credentials
+    EXPECT_GT(names.count("callback.on_event"), 0u);   // QTEE notifying a listener
+    EXPECT_EQ(names.count("registry op 2"), 0u);
+
+    const auto optee = store::Database::open_read_only(sample_db("optee_storage"));
+    const std::multiset<std::string> ta = slice_names(export_and_read(optee));
+    EXPECT_GT(ta.count("secure_storage.write_raw"), 0u);
+    EXPECT_GT(ta.count("secure_storage open_session"), 0u);
+}
+
 TEST(PerfettoExport, RangeKeepsWhatOverlapsIt)
 {
     const auto db = store::Database::open_read_only(sample_db("callbacks"));

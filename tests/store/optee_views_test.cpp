@@ -4,10 +4,11 @@
 #include "teescope/cli/report.h"
 #include "teescope/store/latency.h"
 #include "teescope/store/report.h"
-#include "teescope/store/ta_names.h"
+#include "teescope/store/names_file.h"
 #include "teescope/store/writer.h"
 #include "test_db.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -240,7 +241,7 @@ TEST(TaNames, CatalogueAndUserFile)
             << "11111111-2222-3333-4444-555555555555 1 2 3\n";
     }
     std::vector<std::string> problems;
-    TaCatalogue user = read_ta_names_file(file, problems);
+    TaCatalogue user = read_names_file(file, problems).tas;
     ASSERT_EQ(user.names.size(), 2u);
     EXPECT_EQ(user.names[0].name, "mystery");
     EXPECT_EQ(user.names[1].uuid, kHello);
@@ -251,7 +252,7 @@ TEST(TaNames, CatalogueAndUserFile)
     EXPECT_EQ(problems[0].rfind(file + ":6: ", 0), 0u) << problems[0];
     EXPECT_NE(problems[1].find(":7: 'seven' is not a command number"), std::string::npos) << problems[1];
     problems.clear();
-    EXPECT_TRUE(read_ta_names_file(dir.file("missing.txt"), problems).names.empty());
+    EXPECT_TRUE(read_names_file(dir.file("missing.txt"), problems).tas.names.empty());
     EXPECT_TRUE(problems.empty());
 
     // The user's names win over the catalogue's, in the database and in its latency classes.
@@ -259,7 +260,7 @@ TEST(TaNames, CatalogueAndUserFile)
     {
         Writer w(path);
         write_optee(w);
-        w.set_user_ta_names(user);
+        w.set_user_names({user, {}});
         w.finish();
     }
     auto db = Database::open_read_only(path);
@@ -277,14 +278,27 @@ TEST(TaNames, DefaultPath)
     const std::string saved_home = getenv("HOME") ? getenv("HOME") : "";
     const char *xdg = getenv("XDG_CONFIG_HOME");
     const std::string saved_xdg = xdg ? xdg : "";
-    setenv("TEESCOPE_TA_NAMES", "/x/names.txt", 1);
-    EXPECT_EQ(default_ta_names_path(), "/x/names.txt");
+    setenv("TEESCOPE_NAMES", "/x/names.txt", 1);
+    setenv("TEESCOPE_TA_NAMES", "/x/ta-names.txt", 1);
+    EXPECT_EQ(default_names_path(), "/x/names.txt");
+    unsetenv("TEESCOPE_NAMES");
+    EXPECT_EQ(default_names_path(), "/x/ta-names.txt");
     unsetenv("TEESCOPE_TA_NAMES");
     setenv("XDG_CONFIG_HOME", "/cfg", 1);
-    EXPECT_EQ(default_ta_names_path(), "/cfg/teescope/ta-names.txt");
+    EXPECT_EQ(default_names_path(), "/cfg/teescope/names.txt");
     unsetenv("XDG_CONFIG_HOME");
     setenv("HOME", "/home/u", 1);
-    EXPECT_EQ(default_ta_names_path(), "/home/u/.config/teescope/ta-names.txt");
+    EXPECT_EQ(default_names_path(), "/home/u/.config/teescope/names.txt");
+    // A ta-names.txt of an older teescope is read while there is no names.txt.
+    TempDir dir;
+    const std::string cfg = dir.file("cfg");
+    std::filesystem::create_directories(cfg + "/teescope");
+    std::ofstream(cfg + "/teescope/ta-names.txt") << "\n";
+    setenv("XDG_CONFIG_HOME", cfg.c_str(), 1);
+    EXPECT_EQ(default_names_path(), cfg + "/teescope/ta-names.txt");
+    std::ofstream(cfg + "/teescope/names.txt") << "\n";
+    EXPECT_EQ(default_names_path(), cfg + "/teescope/names.txt");
+    unsetenv("XDG_CONFIG_HOME");
     setenv("HOME", saved_home.c_str(), 1);
     if (xdg)
         setenv("XDG_CONFIG_HOME", saved_xdg.c_str(), 1);
@@ -335,7 +349,7 @@ TEST(OpteeReports, StacksSessionsGuestsAndNames)
     EXPECT_EQ(result.broken, std::vector<std::string>{"p99 of hello_world:open: 19ns > 10ns (10 invocations)"});
 }
 
-// A QTEE trace keeps its report columns: no guest, no op_name, no sessions section.
+// A QTEE trace keeps its report columns but op_name: no guest, no sessions section.
 TEST(OpteeReports, QteeTraceKeepsItsColumns)
 {
     TempDir dir;
@@ -351,7 +365,7 @@ TEST(OpteeReports, QteeTraceKeepsItsColumns)
         w.add(invocation(1, 1, 7, 10, 20));
         w.finish();
     }
-    EXPECT_EQ(render(path, ReportKind::latency, Format::csv).substr(0, 12), "class,op,cou");
+    EXPECT_EQ(render(path, ReportKind::latency, Format::csv).substr(0, 20), "class,op,op_name,cou");
     EXPECT_EQ(render(path, ReportKind::objects, Format::csv).find("sessions"), std::string::npos);
     EXPECT_NE(render(path, ReportKind::stats, Format::csv).find("stacks,QTEE,1,0,QTEE\r\n"), std::string::npos);
 }

@@ -193,7 +193,10 @@ TEST(Check, P99LimitSyntax)
     auto r = parse_p99_limit("app:release=1s", why);
     ASSERT_TRUE(r) << why;
     EXPECT_EQ(r->op, 65535);
-    for (const char *bad : {"app=2ms", "app:x=2ms", "app:3=2", ":3=2ms", "app:=2ms", "app:3", "app:-1=2ms"}) {
+    auto named = parse_p99_limit("app:add=2ms", why); // an op's name, resolved by check()
+    ASSERT_TRUE(named) << why;
+    EXPECT_EQ(named->op_name, "add");
+    for (const char *bad : {"app=2ms", "app:x y=2ms", "app:3=2", ":3=2ms", "app:=2ms", "app:3", "app:-1=2ms"}) {
         why.clear();
         EXPECT_FALSE(parse_p99_limit(bad, why)) << bad;
         EXPECT_FALSE(why.empty()) << bad;

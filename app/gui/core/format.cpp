@@ -52,6 +52,22 @@ QString opName(qint64 op)
     return op == 65535 ? QStringLiteral("release") : QString::number(op);
 }
 
+QString opWithName(qint64 op, const QString &name)
+{
+    const QString plain = opName(op);
+    if (name.isEmpty() || name == plain)
+        return plain;
+    return name + QStringLiteral(" (") + QString::number(op) + QLatin1Char(')');
+}
+
+QString callText(const QString &objectClass, qint64 op, const QString &name)
+{
+    const QString plain = opName(op);
+    if ((name.isEmpty() || name == plain) && plain == QString::number(op))
+        return objectClass + QStringLiteral(" op ") + plain;
+    return objectClass + QLatin1Char('.') + opWithName(op, name.isEmpty() ? plain : name);
+}
+
 QString rpcCommandName(qint64 cmd)
 {
     switch (cmd) {

@@ -18,6 +18,12 @@ QString driverLabel();
 // Operation number of an invocation: "release" for 65535 (QTEE RELEASE), "open" (-1) and "close"
 // (-2) for OP-TEE sessions, else the number.
 QString opName(qint64 op);
+// An op with its name where it has one, the number kept: "add (0)", "release", "open", "7".
+// `name` is the op's name (op_names, a TA command's name), empty if it has none.
+QString opWithName(qint64 op, const QString &name);
+// A call of an op of a class (or TA), as labels and titles show it: "app.add (0)", "app.release",
+// "hello_world.open", "app op 7" (no name).
+QString callText(const QString &objectClass, qint64 op, const QString &name);
 // An OP-TEE RPC command to tee-supplicant: "LOAD_TA", "RPMB", "FS", "SHM_ALLOC", ..., else "cmd N".
 QString rpcCommandName(qint64 cmd);
 // A thread as every view names it: by its tid ("thread 14020"), the id people know it by.

@@ -3,6 +3,7 @@
 
 #include "core/format.h"
 #include "core/trace_db.h"
+#include "teescope/store/op_names.h"
 
 #include <QSet>
 
@@ -413,9 +414,16 @@ CapabilityGraph loadCapabilityGraph(const store::Database &db)
         }
     }
     {
-        // Invocations grouped in SQL by caller process, object (or OP-TEE session) and a
+        // Invocations grouped in SQL by caller process, object (or OP-TEE session), op and a
         // duration bucket of two significant digits: a few hundred rows even for millions of
-        // invocations, enough for count, total, max and an approximate median.
+        // invocations, enough for count, total, max, an approximate median and calls per op.
+        const store::OpNames opNames = store::OpNames::read(h, path);
+        std::map<std::pair<QString, qint64>, QString> commandNames; // (uuid, func) -> TA command name
+        {
+            store::Statement c(h, "SELECT uuid, func, name FROM ta_commands", path);
+            while (c.next())
+                commandNames.emplace(std::make_pair(traceText(c.text_at(0)), c.int_at(1)), traceText(c.text_at(2)));
+        }
         for (const NodeKind target : {NodeKind::Object, NodeKind::Session}) {
             const bool session = target == NodeKind::Session;
             store::Statement s(
@@ -423,23 +431,24 @@ CapabilityGraph loadCapabilityGraph(const store::Database &db)
                 session ? "SELECT process_id, session_id,"
                           "       CASE WHEN d >= 0 THEN length(d) * 100 + CAST(substr(d, 1, 2) AS INTEGER) END,"
                           "       COUNT(*), TOTAL(CASE WHEN d >= 0 THEN d END), MAX(CASE WHEN d >= 0 THEN d END),"
-                          "       MIN(b), MAX(e)"
+                          "       MIN(b), MAX(e), op"
                           "  FROM (SELECT process_id, session_id, drv_end_ts - drv_begin_ts AS d,"
                           "               COALESCE(drv_begin_ts, user_begin_ts) AS b,"
-                          "               COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts) AS e"
+                          "               COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts) AS e, op"
                           "          FROM invocations WHERE process_id IS NOT NULL AND session_id IS NOT NULL)"
-                          " GROUP BY 1, 2, 3"
+                          " GROUP BY 1, 2, 3, 9"
                         : "SELECT process_id, object_id,"
                           "       CASE WHEN d >= 0 THEN length(d) * 100 + CAST(substr(d, 1, 2) AS INTEGER) END,"
                           "       COUNT(*), TOTAL(CASE WHEN d >= 0 THEN d END), MAX(CASE WHEN d >= 0 THEN d END),"
-                          "       MIN(b), MAX(e)"
+                          "       MIN(b), MAX(e), op"
                           "  FROM (SELECT process_id, object_id, drv_end_ts - drv_begin_ts AS d,"
                           "               COALESCE(drv_begin_ts, user_begin_ts) AS b,"
-                          "               COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts) AS e"
+                          "               COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts) AS e, op"
                           "          FROM invocations WHERE process_id IS NOT NULL AND object_id IS NOT NULL)"
-                          " GROUP BY 1, 2, 3",
+                          " GROUP BY 1, 2, 3, 9",
                 path);
             std::map<std::pair<qint64, qint64>, std::pair<int, LatencyHistogram>> invokes;
+            std::map<int, std::map<qint64, qint64>> callsPerOp; // edge -> op -> calls
             while (s.next()) {
                 const int proc = g.indexOf(NodeKind::Process, s.int_at(0));
                 const int obj = g.indexOf(target, s.int_at(1));
@@ -458,6 +467,7 @@ CapabilityGraph loadCapabilityGraph(const store::Database &db)
                 GraphEdge &e = g.edges[it->second.first];
                 const qint64 count = s.int_at(3);
                 e.calls += count;
+                callsPerOp[it->second.first][s.int_at(8)] += count;
                 if (!s.null_at(2)) {
                     it->second.second.add(s.int_at(2), count);
                     // TOTAL (a double) cannot overflow like SUM; saturate when converting back.
@@ -472,6 +482,23 @@ CapabilityGraph loadCapabilityGraph(const store::Database &db)
                     const qint64 end = s.int_at(7) + 1; // [first call, last return]
                     span.end = span.end == Interval::kOpenEnd ? end : std::max<qint64>(span.end, end);
                 }
+            }
+            for (const auto &[edge, perOp] : callsPerOp) {
+                GraphEdge &e = g.edges[edge];
+                const GraphNode &to = g.nodes[e.to];
+                for (const auto &[op, calls] : perOp) {
+                    QString name;
+                    if (session) {
+                        auto c = commandNames.find({to.uuid, op});
+                        if (op >= 0 && c != commandNames.end())
+                            name = c->second;
+                    } else {
+                        name = traceText(opNames.name(to.id, to.objectClass.toStdString(), op));
+                    }
+                    e.ops.append({op, name, calls});
+                }
+                std::stable_sort(e.ops.begin(), e.ops.end(),
+                                 [](const GraphEdgeOp &a, const GraphEdgeOp &b) { return a.calls > b.calls; });
             }
             for (const auto &[key, value] : invokes) {
                 GraphEdge &e = g.edges[value.first];

@@ -87,6 +87,13 @@ enum class EdgeKind {
     OpenedOn,         // session -> the TA it was opened on
 };
 
+// Invokes: the calls of one op.
+struct GraphEdgeOp {
+    qint64 op = 0;
+    QString name; // its name (op_names, a TA command's name), empty if none
+    qint64 calls = 0;
+};
+
 struct GraphEdge {
     EdgeKind kind = EdgeKind::Holds;
     int from = -1; // node indexes
@@ -98,6 +105,7 @@ struct GraphEdge {
     qint64 totalNs = 0;
     qint64 maxNs = -1;
     qint64 p50Ns = -1;
+    QList<GraphEdgeOp> ops; // Invokes: calls per op, the most called first
 };
 
 class CapabilityGraph

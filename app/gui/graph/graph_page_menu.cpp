@@ -91,7 +91,11 @@ QString GraphPage::edgeLabel(const GraphEdge &e) const
 {
     if (e.kind != EdgeKind::Invokes)
         return {};
+    // The op by name when it is the only one (labels are tight; the tooltip lists them all).
     QString label = formatCount(e.calls) % QStringLiteral("×");
+    if (e.ops.size() == 1)
+        label = (e.ops.first().name.isEmpty() ? opName(e.ops.first().op) : e.ops.first().name) % QStringLiteral(" ") %
+                label;
     if (e.p50Ns >= 0)
         label += QStringLiteral(" · p50 ") % formatDuration(e.p50Ns);
     return label;
@@ -104,6 +108,8 @@ QString GraphPage::edgeToolTip(const GraphEdge &e) const
         text += QLatin1Char('\n') % tr("%1 calls, p50 %2, max %3, total %4")
                                         .arg(formatCount(e.calls), formatDuration(e.p50Ns),
                                              formatDuration(e.maxNs), formatDuration(e.totalNs));
+        for (const GraphEdgeOp &op : e.ops)
+            text += QLatin1Char('\n') % tr("%1: %2").arg(opWithName(op.op, op.name), countOf(op.calls, tr("call"), tr("calls")));
     }
     return Qt::convertFromPlainText(text, Qt::WhiteSpaceNormal);
 }

@@ -74,9 +74,8 @@ void LatencyHistogramWidget::paintEvent(QPaintEvent *)
 
     // Title: what this is, shortened to the widget's width rather than cut.
     p.setPen(pal.color(QPalette::Text));
-    const QString what = tr("%1 op %2: %3 invocations")
-                             .arg(stats_->objectClass, stats_->opLabel.isEmpty() ? opName(stats_->op) : stats_->opLabel,
-                                  formatCount(stats_->count));
+    const QString what = tr("%1: %2 invocations")
+                             .arg(callText(stats_->objectClass, stats_->op, stats_->opLabel), formatCount(stats_->count));
     QString title = what + tr(" (count, log scale)");
     if (fm.horizontalAdvance(title) > width() - 4)
         title = fm.elidedText(what, Qt::ElideRight, width() - 4);

@@ -233,7 +233,7 @@ void LatencyPage::loadStats(const QString &objectClass, qint64 op, const QString
     const int generation = statsGeneration_.next();
     statsLoading_ = true;
     updateReady();
-    statsLabel_->setText(tr("Loading %1 op %2…").arg(objectClass, opLabel));
+    statsLabel_->setText(tr("Loading %1…").arg(callText(objectClass, op, opLabel)));
     slowest_->setEnabled(false);
     const QString path = trace_.dbPath;
     const int guest = selection()->guestFilter();
@@ -264,7 +264,8 @@ void LatencyPage::loadStats(const QString &objectClass, qint64 op, const QString
             const ItemRef item = selection()->item();
             scatter_->setSelectedInvocation(item.kind == ItemRef::Kind::Invocation ? std::optional<qint64>(item.id)
                                                                                    : std::nullopt);
-            QString text = tr("%1 op %2: %3 invocations").arg(stats_->objectClass, stats_->opLabel, formatCount(stats_->count));
+            QString text = tr("%1: %2 invocations")
+                               .arg(callText(stats_->objectClass, stats_->op, stats_->opLabel), formatCount(stats_->count));
             if (stats_->slowest)
                 text += tr(", slowest %1 (invocation %2)")
                             .arg(formatDuration(stats_->slowest->durationNs))
@@ -368,8 +369,7 @@ bool LatencyPage::exportTo(const QString &path, const QString &format, QString *
     if (format != QLatin1String("csv"))
         return ViewPage::exportTo(path, format, error);
     const auto number = [](const std::optional<qint64> &v) { return v ? QString::number(*v) : QString(); };
-    // An OP-TEE trace names its ops (TA commands): one more column at the end.
-    const bool names = trace_.hasOptee;
+    // Ops by name (QTEE ops, TA commands) in one more column at the end.
     QList<QStringList> rows;
     for (int r = 0; r < proxy_->rowCount(); ++r) {
         const LatencyRow *row = model_->row(proxy_->mapToSource(proxy_->index(r, 0)).row());
@@ -377,16 +377,14 @@ bool LatencyPage::exportTo(const QString &path, const QString &format, QString *
             continue;
         QStringList cells{row->objectClass,   QString::number(row->op), QString::number(row->count),
                           number(row->minNs), number(row->p50Ns),       number(row->p90Ns),
-                          number(row->p99Ns), number(row->p999Ns),      number(row->maxNs)};
-        if (names)
-            cells << row->opName;
+                          number(row->p99Ns), number(row->p999Ns),      number(row->maxNs),
+                          row->opName};
         rows.append(cells);
     }
     QStringList header{QStringLiteral("class"),  QStringLiteral("op"),     QStringLiteral("count"),
                        QStringLiteral("min_ns"), QStringLiteral("p50_ns"), QStringLiteral("p90_ns"),
-                       QStringLiteral("p99_ns"), QStringLiteral("p999_ns"), QStringLiteral("max_ns")};
-    if (names)
-        header << QStringLiteral("op_name");
+                       QStringLiteral("p99_ns"), QStringLiteral("p999_ns"), QStringLiteral("max_ns"),
+                       QStringLiteral("op_name")};
     return writeCsvFile(path, header, rows, error);
 }
 

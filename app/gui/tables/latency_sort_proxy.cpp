@@ -49,13 +49,9 @@ QVariant LatencySortProxy::data(const QModelIndex &index, int role) const
     const QVariant v = QSortFilterProxyModel::data(index, role);
     switch (index.column()) {
     case LatencyModel::OpColumn: {
-        // A TA command's name with its number, "increment (0)"; open, close, release and plain
-        // numbers as they are.
-        const qint64 op = v.toLongLong();
-        const QString name = index.data(LatencyModel::OpNameRole).toString();
-        if (name.isEmpty() || name == opName(op))
-            return opName(op);
-        return QString(name + QStringLiteral(" (") + QString::number(op) + QLatin1Char(')'));
+        // An op's name with its number, "add (0)", "increment (0)"; open, close, release and
+        // plain numbers as they are.
+        return opWithName(v.toLongLong(), index.data(LatencyModel::OpNameRole).toString());
     }
     case LatencyModel::CountColumn:
         return formatCount(v.toLongLong());

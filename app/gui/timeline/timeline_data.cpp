@@ -2,6 +2,7 @@
 #include "timeline/timeline_data.h"
 
 #include "core/format.h"
+#include "teescope/store/op_names.h"
 #include "timeline/time_mapping.h"
 
 #include <QHash>
@@ -11,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <tuple>
 
 namespace teescope::gui {
 
@@ -35,27 +37,35 @@ quint32 id32(qint64 id)
     return quint32(std::clamp<qint64>(id, 0, std::numeric_limits<quint32>::max()));
 }
 
-// Interns (class, op) pairs within one job's result.
+// Interns (class, op, label) triples within one job's result (callback objects of one class
+// name an op differently: credentials and listeners).
 class LocalKinds {
 public:
     explicit LocalKinds(std::vector<TimelineSliceKind> *out) : out_(out) {}
     quint16 get(const QString &objectClass, qint64 op, const QString &opLabel = QString())
     {
-        const auto key = std::make_pair(objectClass, op);
+        const QString label = opLabel.isEmpty() ? opName(op) : opLabel;
+        const auto key = std::make_tuple(objectClass, op, label);
         auto it = index_.find(key);
         if (it != index_.end())
             return it->second;
         const auto idx = quint16(std::min<size_t>(out_->size(), std::numeric_limits<quint16>::max()));
         if (out_->size() < std::numeric_limits<quint16>::max())
-            out_->push_back({objectClass, op, opLabel.isEmpty() ? opName(op) : opLabel});
+            out_->push_back({objectClass, op, label});
         index_.emplace(key, idx);
         return idx;
     }
 
 private:
     std::vector<TimelineSliceKind> *out_;
-    std::map<std::pair<QString, qint64>, quint16> index_;
+    std::map<std::tuple<QString, qint64, QString>, quint16> index_;
 };
+
+// The name of a QTEE op (op_names), empty if it has none.
+QString qteeOpName(const store::OpNames &names, qint64 object, const QString &objectClass, qint64 op)
+{
+    return traceText(names.name(object, objectClass.toStdString(), op));
+}
 
 std::unordered_map<qint64, QString> readObjectClasses(const store::Database &db)
 {
@@ -157,10 +167,12 @@ TimelineStructure TimelineData::readStructure(const store::Database &db, qint64 
             out.threads.push_back({s.int_at(0), s.int_at(1), s.int_at(2), s.int_at(3), s.null_at(4) ? -1 : s.int_at(4)});
     }
     LocalKinds kinds(&out.kinds);
+    const store::OpNames opNames = store::OpNames::read(db.handle(), db.path());
     {
         store::Statement s(db.handle(),
                            "SELECT r.id, o.class, r.op, r.queue_ts, r.pick_ts, r.answer_ts, r.supplicant_thread_id,"
-                           "       r.ret, r.err, r.end_kind, r.end_inferred, r.invocation_id, i.thread_id, i.depth, r.kind"
+                           "       r.ret, r.err, r.end_kind, r.end_inferred, r.invocation_id, i.thread_id, i.depth, r.kind,"
+                           "       r.object_id"
                            "  FROM callback_requests r"
                            "  LEFT JOIN objects o ON o.id = r.object_id"
                            "  LEFT JOIN invocations i ON i.id = r.invocation_id"
@@ -189,7 +201,10 @@ TimelineStructure TimelineData::readStructure(const store::Database &db, qint64 
                 slice.flags |= TimelineSlice::Error;
             const bool rpc = s.text_at(14) == "rpc";
             slice.kind = rpc ? kinds.get(QStringLiteral("rpc"), s.int_at(2), rpcCommandName(s.int_at(2)))
-                             : kinds.get(s.null_at(1) ? QStringLiteral("?") : traceText(s.text_at(1)), s.int_at(2));
+                             : s.null_at(1) ? kinds.get(QStringLiteral("?"), s.int_at(2))
+                                            : kinds.get(traceText(s.text_at(1)), s.int_at(2),
+                                                        qteeOpName(opNames, s.null_at(15) ? -1 : s.int_at(15),
+                                                                   traceText(s.text_at(1)), s.int_at(2)));
             const qint64 supplicant = s.null_at(6) ? 0 : s.int_at(6);
             out.requests.push_back({supplicant, slice, s.null_at(8) ? 0 : s.int_at(8), s.null_at(7) ? 0 : s.int_at(7)});
             if (!s.null_at(11) && !s.null_at(12) && supplicant != 0) {
@@ -252,6 +267,7 @@ TimelineChunk TimelineData::readInvocations(const store::Database &db, qint64 af
     TimelineChunk out;
     out.lastId = afterId;
     const auto classes = readObjectClasses(db);
+    const store::OpNames opNames = store::OpNames::read(db.handle(), db.path());
     LocalKinds kinds(&out.kinds);
     // Kind per (object, op) without a string lookup per row; OP-TEE calls per (session, op), the
     // session's TA and its command names read once per session.
@@ -345,7 +361,8 @@ TimelineChunk TimelineData::readInvocations(const store::Database &db, qint64 af
             if (k == kindOf.end()) {
                 auto c = classes.find(object);
                 k = kindOf.emplace(std::make_pair(object, op),
-                                   kinds.get(c == classes.end() ? QStringLiteral("?") : c->second, op))
+                                   c == classes.end() ? kinds.get(QStringLiteral("?"), op)
+                                                      : kinds.get(c->second, op, qteeOpName(opNames, object, c->second, op)))
                         .first;
             }
             slice.kind = k->second;

@@ -49,7 +49,7 @@ static_assert(sizeof(TimelineSlice) == 32, "keep slices compact");
 struct TimelineSliceKind {
     QString objectClass; // objects.class of the invoked (or callback) object, the TA of an OP-TEE call, "rpc"; "?" if unknown
     qint64 op = 0;
-    QString opLabel;     // the op in words: opName(op), a TA command's name, an RPC command
+    QString opLabel;     // the op in words: its name (op_names, a TA command's name), an RPC command, else opName(op)
 };
 
 // A wait of an OP-TEE call for a thread (optee_waits), drawn inside the call's driver side.

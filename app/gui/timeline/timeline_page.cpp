@@ -253,12 +253,12 @@ bool TimelinePage::exportCsv(const QString &path, QString *error) const
                                     driver ? QString::number(s.innerEndTs()) : QString(), kind.objectClass,
                                     QString::number(kind.op), QString::number(s.depth),
                                     QString::number(int(s.is(TimelineSlice::Error))),
-                                    QString::number(int(s.is(TimelineSlice::EndInferred)))};
+                                    QString::number(int(s.is(TimelineSlice::EndInferred))), kind.opLabel};
             }
     }
     return writeCsvFile(path,
                         QStringLiteral("invocation_id,pid,process,tid,begin_ts,end_ts,driver_begin_ts,driver_end_ts,"
-                                       "class,op,depth,error,end_inferred")
+                                       "class,op,depth,error,end_inferred,op_name")
                             .split(QLatin1Char(',')),
                         rows, error);
 }

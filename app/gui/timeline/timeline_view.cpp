@@ -480,9 +480,13 @@ void TimelineView::paintRow(QPainter &p, const TimelineRow &row, int y, int left
             const QRectF textRect = QRectF(textLeft, top, x0 + w - textLeft, h)
                                         .adjusted(3, 0, -3, 0)
                                         .intersected(QRectF(left, top, mapping_.width(), h));
+            // "app.add (0)" where it fits, else "app.add" elided; RPCs as "rpc LOAD_TA".
+            QString label = k.objectClass == QLatin1String("rpc") ? k.objectClass + QLatin1Char(' ') + k.opLabel
+                                                                  : callText(k.objectClass, k.op, k.opLabel);
+            if (p.fontMetrics().horizontalAdvance(label) > textRect.width() && k.opLabel != QString::number(k.op))
+                label = k.objectClass + QLatin1Char('.') + k.opLabel;
             p.drawText(textRect, Qt::AlignVCenter | Qt::AlignLeft,
-                       p.fontMetrics().elidedText(k.objectClass + QLatin1Char(' ') + k.opLabel, Qt::ElideRight,
-                                                  int(textRect.width())));
+                       p.fontMetrics().elidedText(label, Qt::ElideRight, int(textRect.width())));
         }
     }
 }

@@ -328,7 +328,7 @@ QString TimelineView::tooltipText(QPoint pos) const
         if (rpc)
             text += nl + tr("command %1").arg(k->opLabel);
         else if (k)
-            text += nl + tr("class %1, op %2").arg(k->objectClass, k->opLabel);
+            text += nl + tr("class %1, op %2").arg(k->objectClass, opWithName(k->op, k->opLabel));
         if (request) {
             text += nl + tr("queued %1, processing %2")
                              .arg(formatDuration(s.innerBeginTs() - s.begin), formatDuration(s.end - s.innerBeginTs()));

@@ -2,6 +2,7 @@
 #include "window/inspector_data.h"
 
 #include "core/format.h"
+#include "teescope/store/op_names.h"
 
 #include <functional>
 
@@ -37,6 +38,7 @@ private:
 struct Builder {
     const store::Database &db;
     qint64 origin; // trace start, for relative times
+    store::OpNames opNames;
 
     QString time(const Query &q, int c) const
     {
@@ -78,6 +80,23 @@ struct Builder {
             return QStringLiteral("?");
         return q.text(0) + (q.isNull(1) ? QString() : QStringLiteral(" (sw_id %1)").arg(q.num(1)));
     }
+    // A QTEE call of `op` on an object: "client_env.open (0)", "app.release", "app op 7".
+    QString callOf(qint64 objectId, qint64 op) const
+    {
+        const QString klass = classOf(objectId);
+        return callText(klass, op, traceText(opNames.name(objectId, klass.toStdString(), op)));
+    }
+    // The op alone: "open (0)", "release", "7".
+    QString opOf(qint64 objectId, qint64 op) const
+    {
+        return opWithName(op, traceText(opNames.name(objectId, classOf(objectId).toStdString(), op)));
+    }
+    QString classOf(qint64 objectId) const
+    {
+        Query q(db, "SELECT class FROM objects WHERE id = ?");
+        q.bind(1, objectId);
+        return q.next() ? q.text(0) : QStringLiteral("?");
+    }
     // A section whose children come from `fill`, titled "title (N)".
     InspectorNode section(const QString &title, qint64 total, const std::function<void(QList<InspectorNode> &)> &fill) const
     {
@@ -109,9 +128,9 @@ struct Builder {
             path.prepend(q.text(0));
             if (q.isNull(1))
                 break;
-            const QString via = QStringLiteral("invocation %1: op %2 by %3")
+            const QString via = QStringLiteral("invocation %1: %2 by %3")
                                     .arg(q.num(1))
-                                    .arg(opName(q.num(3)), processText(q.num(4)));
+                                    .arg(callOf(q.isNull(2) ? -1 : q.num(2), q.num(3)), processText(q.num(4)));
             n.children.append(row(QStringLiteral("returned by"), via, {Kind::Invocation, q.num(1)}));
             if (q.isNull(2)) {
                 path.prepend(q.num(5) == -1 ? QStringLiteral("root") : QStringLiteral("?"));
@@ -196,7 +215,7 @@ struct Builder {
                         " WHERE object_id = ? ORDER BY (drv_end_ts - drv_begin_ts) DESC LIMIT ?");
             i.bind(1, id).bind(2, kListLimit);
             while (i.next())
-                out << row(QStringLiteral("invocation %1 (op %2)").arg(i.num(0)).arg(opName(i.num(1))),
+                out << row(QStringLiteral("invocation %1: %2").arg(i.num(0)).arg(callOf(id, i.num(1))),
                            span(i, 3, 4) + QStringLiteral(" by ") + processText(i.num(2)) +
                                (i.num(5) > 0 || i.num(6) > 0 ? QStringLiteral(" err %1 ret %2").arg(i.num(5)).arg(i.num(6))
                                                              : QString()),
@@ -381,7 +400,8 @@ struct Builder {
             if (q.num(21) != 0)
                 d.rows << row(QStringLiteral("Guest"), guestLabel(q.num(21)));
         } else {
-            d.title = QStringLiteral("invocation %1: %2 op %3").arg(id).arg(objectText(q.num(0)), opName(q.num(1)));
+            d.title = QStringLiteral("invocation %1: %2").arg(id).arg(callOf(q.isNull(0) ? -1 : q.num(0), q.num(1)));
+            d.rows << row(QStringLiteral("Op"), opOf(q.isNull(0) ? -1 : q.num(0), q.num(1)));
             if (!q.isNull(0))
                 d.rows << row(QStringLiteral("Object"), objectText(q.num(0)), {Kind::Object, q.num(0)});
             d.rows << row(QStringLiteral("Handle"), q.num(15) == -1 ? QStringLiteral("root") : QString::number(q.num(15)));
@@ -444,7 +464,7 @@ struct Builder {
             while (r.next())
                 out << row(r.text(7) == QLatin1String("rpc")
                                ? QStringLiteral("RPC %1: %2").arg(r.num(0)).arg(rpcCommandName(r.num(8)))
-                               : QStringLiteral("request %1 to %2").arg(r.num(0)).arg(objectText(r.num(1))),
+                               : QStringLiteral("request %1: %2").arg(r.num(0)).arg(callOf(r.isNull(1) ? -1 : r.num(1), r.num(8))),
                            QStringLiteral("served by %1 in %2 (%3)").arg(processText(r.num(3)), span(r, 4, 5), r.word(6)),
                            {Kind::Request, r.num(0)});
         });
@@ -472,9 +492,10 @@ struct Builder {
             return missing(Kind::Request, id);
         const bool rpc = q.text(13) == QLatin1String("rpc");
         d.title = rpc ? QStringLiteral("RPC %1 to tee-supplicant: %2").arg(id).arg(rpcCommandName(q.num(1)))
-                      : QStringLiteral("callback request %1: %2 op %3").arg(id).arg(objectText(q.num(0)), opName(q.num(1)));
+                      : QStringLiteral("callback request %1: %2").arg(id).arg(callOf(q.isNull(0) ? -1 : q.num(0), q.num(1)));
         if (!q.isNull(0))
-            d.rows << row(QStringLiteral("Callback object"), objectText(q.num(0)), {Kind::Object, q.num(0)});
+            d.rows << row(QStringLiteral("Callback object"), objectText(q.num(0)), {Kind::Object, q.num(0)})
+                   << row(QStringLiteral("Op"), opOf(q.num(0), q.num(1)));
         if (!q.isNull(2))
             d.rows << row(QStringLiteral("Caused by"), QStringLiteral("invocation %1").arg(q.num(2)), {Kind::Invocation, q.num(2)});
         d.rows << row(QStringLiteral("On behalf of"), processText(q.num(3)), {Kind::Process, q.num(3)});
@@ -610,7 +631,7 @@ struct Builder {
 
 InspectorData loadInspector(const store::Database &db, ItemRef item, TimeRange range, qint64 traceStart)
 {
-    Builder b{db, traceStart};
+    Builder b{db, traceStart, store::OpNames::read(db.handle(), db.path())};
     InspectorData d;
     switch (item.kind) {
     case Kind::Object: d = b.object(item.id); break;

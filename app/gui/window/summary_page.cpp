@@ -317,7 +317,7 @@ void SummaryPage::showDetails(const SummaryDetails &d)
 
     slowestList_->clear();
     for (const ServiceLatency &s : d.slowest) {
-        auto *item = new QTreeWidgetItem(slowestList_, {s.serviceClass, s.opName.isEmpty() ? opName(s.op) : s.opName,
+        auto *item = new QTreeWidgetItem(slowestList_, {s.serviceClass, opWithName(s.op, s.opName),
                                                         formatCount(s.count),
                                                         formatDuration(s.p99), formatDuration(s.max)});
         item->setData(0, Qt::UserRole, s.serviceClass);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "teescope/store/latency.h"
 
+#include "teescope/store/op_names.h"
 #include "teescope/store/statement.h"
 
 #include <algorithm>
@@ -123,6 +124,7 @@ std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string 
         group->durations.push_back(in.int_at(2));
     }
 
+    const OpNames op_names = OpNames::read(db, file);
     std::vector<LatencyGroup> out;
     out.reserve(groups.size());
     for (auto &[k, g] : groups) {
@@ -142,7 +144,7 @@ std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string 
             row.named = name != command_name.end();
             row.op_name = row.named ? name->second : row.op < 0 ? op_text(row.op) : std::to_string(row.op);
         } else {
-            row.op_name = op_text(row.op);
+            row.op_name = op_names.text(row.klass, row.op);
         }
         out.push_back(std::move(row));
     }

@@ -465,10 +465,8 @@ Report query_report(const Database &db, ReportKind kind)
         break;
     case ReportKind::latency:
         r.tables.push_back(run(db, "latency", optee ? "Latency per service or TA and op" : "Latency per service and op",
-                               optee ? "SELECT class, op, op_name, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
-                                       "FROM latency_ops ORDER BY class, op"
-                                     : "SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
-                                       "FROM latency ORDER BY class, op"));
+                               "SELECT class, op, op_name, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns "
+                               "FROM latency_ops ORDER BY class, op"));
         break;
     case ReportKind::stats:
         r.tables.push_back(run(db, "stacks", "TEE stacks",
@@ -639,11 +637,17 @@ std::optional<P99Limit> parse_p99_limit(std::string_view text, std::string &why)
         char *end = nullptr;
         errno = 0;
         const long long v = std::strtoll(op.c_str(), &end, 10);
-        if (errno || *end || v < 0 || !std::isdigit(static_cast<unsigned char>(op[0]))) {
-            why = "OP must be a number, 'release', 'open' or 'close', not '" + op + "'";
+        const bool word = std::all_of(op.begin(), op.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+        });
+        if ((std::isalpha(static_cast<unsigned char>(op[0])) || op[0] == '_') && word) {
+            limit.op_name = op;
+        } else if (errno || *end || v < 0 || !std::isdigit(static_cast<unsigned char>(op[0]))) {
+            why = "OP must be a number, an op's name, 'release', 'open' or 'close', not '" + op + "'";
             return std::nullopt;
+        } else {
+            limit.op = v;
         }
-        limit.op = v;
     }
     const auto max = parse_duration(text.substr(eq + 1));
     if (!max) {
@@ -660,7 +664,9 @@ namespace {
 // but never had that op. Names what the trace has instead, so that a typo is easy to fix.
 std::string unknown_limit(const Database &db, const P99Limit &limit)
 {
-    const std::string op = limit.op < 0 ? op_text(limit.op) : std::to_string(limit.op);
+    const std::string op = !limit.op_name.empty() ? limit.op_name
+                           : limit.op < 0         ? op_text(limit.op)
+                                                  : std::to_string(limit.op);
     Statement ops(db.handle(), "SELECT DISTINCT op FROM latency WHERE class = ?1 ORDER BY op", db.path());
     ops.bind(1, limit.service);
     std::string have;
@@ -699,11 +705,19 @@ CheckResult check(const Database &db, const CheckLimits &limits)
                                     " (" + kinds + ")");
     }
     for (const P99Limit &limit : limits.max_p99) {
-        Statement s(db.handle(), "SELECT p99_ns, count FROM latency WHERE class = ?1 AND op = ?2", db.path());
+        Statement s(db.handle(),
+                    limit.op_name.empty() ? "SELECT p99_ns, count FROM latency WHERE class = ?1 AND op = ?2"
+                                          : "SELECT p99_ns, count FROM latency_ops WHERE class = ?1 AND op_name = ?3",
+                    db.path());
         s.bind(1, limit.service);
-        s.bind(2, limit.op);
+        if (limit.op_name.empty())
+            s.bind(2, limit.op);
+        else
+            s.bind(3, limit.op_name);
         const std::string what = "p99 of " + plain_text(limit.service) + ":" +
-                                 (limit.op < 0 ? op_text(limit.op) : std::to_string(limit.op));
+                                 (!limit.op_name.empty() ? plain_text(limit.op_name)
+                                  : limit.op < 0         ? op_text(limit.op)
+                                                         : std::to_string(limit.op));
         if (!s.next()) {
             result.unknown.push_back(unknown_limit(db, limit));
             continue;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // teescope's catalogue of known trusted applications: one line per TA name or command name.
-// Adding a TA is adding a line here (users add theirs in their TA name file, see ta_names.h).
+// Adding a TA is adding a line here (users add theirs in their names file, see names_file.h).
 #include "teescope/store/ta_names.h"
 
 namespace teescope::store {

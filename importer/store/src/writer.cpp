@@ -116,12 +116,14 @@ struct Writer::Batch {
     std::vector<std::pair<std::string, std::string>> metadata;
     std::vector<std::tuple<std::string, std::string, uint64_t, std::string>> stats;
     bool live_commit = false, latency = false;
+    const UserNames *names = nullptr; // with latency: the op and TA names are written again
 
     void clear()
     {
         metadata.clear();
         stats.clear();
         live_commit = latency = false;
+        names = nullptr;
         processes.n = threads.n = contexts.n = context_users.n = objects.n = handles.n = 0;
         invocations.n = requests.n = async_releases.n = data_loss.n = shm.n = sessions.n = 0;
         shm_uses.n = waits.n = guests.n = 0;
@@ -252,6 +254,8 @@ public:
         db_.exec("COMMIT");
         if (b.latency) {
             const auto start = std::chrono::steady_clock::now();
+            if (b.names)
+                write_names(*b.names);
             compute_latency();
             latency_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
                               .count();
@@ -285,10 +289,28 @@ public:
                  "COMMIT;");
     }
 
-    // The TA names and command names: the catalogue, then the user's file (which wins); for a
-    // trace that holds OP-TEE (there are no TAs to name otherwise).
-    void write_ta_names(const TaCatalogue &user)
+    // The op names of QTEE objects, then the TA names and command names: the catalogue, then the
+    // user's file (which wins); ops for a trace that holds QTEE, TAs for one that holds OP-TEE
+    // (there is nothing to name otherwise).
+    void write_names(const UserNames &user)
     {
+        bool qtee = false;
+        {
+            Statement s(db_.handle(),
+                        "SELECT EXISTS (SELECT 1 FROM objects) OR EXISTS (SELECT 1 FROM invocations WHERE call IS NULL)",
+                        file_);
+            qtee = s.next() && s.int_at(0) != 0;
+        }
+        if (qtee) {
+            db_.exec("BEGIN");
+            Statement op = prepare("INSERT OR REPLACE INTO op_names VALUES (?,?,?,?)");
+            for (const OpName &n : builtin_op_names())
+                insert(op, n.klass, n.op, n.name, std::string("builtin"));
+            for (const OpName &n : user.ops)
+                insert(op, n.klass, n.op, n.name, std::string("user"));
+            db_.exec("COMMIT");
+        }
+        const TaCatalogue &user_tas = user.tas;
         {
             Statement optee(db_.handle(),
                             "SELECT EXISTS (SELECT 1 FROM sessions) OR EXISTS (SELECT 1 FROM contexts WHERE impl = 1)",
@@ -304,9 +326,9 @@ public:
             insert(name, n.uuid, n.name, builtin);
         for (const TaCommand &c : builtin_ta_catalogue().commands)
             insert(command, c.uuid, c.func, c.name, builtin);
-        for (const TaName &n : user.names)
+        for (const TaName &n : user_tas.names)
             insert(name, n.uuid, n.name, from_user);
-        for (const TaCommand &c : user.commands)
+        for (const TaCommand &c : user_tas.commands)
             insert(command, c.uuid, c.func, c.name, from_user);
         db_.exec("COMMIT");
     }
@@ -524,6 +546,7 @@ void Writer::commit_live(const std::map<std::string, std::string> &metadata, boo
     Batch &b = *current_;
     b.live_commit = true;
     b.latency = latency;
+    b.names = latency ? &user_names_ : nullptr; // set before the first live commit, then left alone
     b.metadata.assign(metadata.begin(), metadata.end());
     for (const auto &[name, st] : stats_)
         b.stats.emplace_back(name, st.severity, st.count, st.example);
@@ -554,7 +577,7 @@ void Writer::add(const SessionRow &r) { current_->sessions.put(r), rows_added();
 void Writer::add(const OpteeWaitRow &r) { current_->waits.put(r), rows_added(); }
 void Writer::add(const GuestRow &r) { current_->guests.put(r), rows_added(); }
 
-void Writer::set_user_ta_names(TaCatalogue names) { user_ta_names_ = std::move(names); }
+void Writer::set_user_names(UserNames names) { user_names_ = std::move(names); }
 
 void Writer::count(const std::string &name, const std::string &severity, uint64_t n, const std::string &example)
 {
@@ -584,7 +607,7 @@ void Writer::finish()
 
     if (!options_.live)
         inserter_->create_indexes();
-    inserter_->write_ta_names(user_ta_names_);
+    inserter_->write_names(user_names_);
     inserter_->compute_latency();
     auto metadata = metadata_;
     metadata["complete"] = "1";

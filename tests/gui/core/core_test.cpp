@@ -44,6 +44,15 @@ private Q_SLOTS:
         QCOMPARE(formatCount(999), QStringLiteral("999"));
         QCOMPARE(opName(65535), QStringLiteral("release"));
         QCOMPARE(opName(3), QStringLiteral("3"));
+        // An op's name with its number where it has one.
+        QCOMPARE(opWithName(0, QStringLiteral("add")), QStringLiteral("add (0)"));
+        QCOMPARE(opWithName(65535, QStringLiteral("release")), QStringLiteral("release"));
+        QCOMPARE(opWithName(7, QString()), QStringLiteral("7"));
+        QCOMPARE(callText(QStringLiteral("app"), 0, QStringLiteral("add")), QStringLiteral("app.add (0)"));
+        QCOMPARE(callText(QStringLiteral("app"), 65535, QString()), QStringLiteral("app.release"));
+        QCOMPARE(callText(QStringLiteral("hello_world"), -1, QStringLiteral("open")), QStringLiteral("hello_world.open"));
+        QCOMPARE(callText(QStringLiteral("app"), 7, QString()), QStringLiteral("app op 7"));
+        QCOMPARE(callText(QStringLiteral("hello_world"), 5, QStringLiteral("5")), QStringLiteral("hello_world op 5"));
         QCOMPARE(processLabel(QString(), 42), QStringLiteral("? (pid 42)"));
         QCOMPARE(processLabel(QStringLiteral("scenario_sharing"), 123), QStringLiteral("scenario_sharing (pid 123)"));
         QCOMPARE(driverLabel(), QStringLiteral("driver (kernel)"));

@@ -207,6 +207,40 @@ class CapabilityGraphTest : public QObject
         QCOMPARE(edges, pairs);
     }
 
+    // An invokes edge lists its calls per op, by name: app add and release in the clean run.
+    void invokeEdgesNameTheirOps()
+    {
+        const store::Database db = openTraceDb(sampleDb("clean"));
+        const CapabilityGraph g = loadCapabilityGraph(db);
+        int named = 0;
+        for (const GraphEdge &e : g.edges) {
+            if (e.kind != EdgeKind::Invokes || g.nodes[e.to].objectClass != QLatin1String("app"))
+                continue;
+            qint64 calls = 0;
+            for (const GraphEdgeOp &op : e.ops) {
+                calls += op.calls;
+                store::Statement s(db.handle(),
+                                   "SELECT COUNT(*) FROM invocations WHERE process_id = ? AND object_id = ? AND op = ?",
+                                   db.path());
+                s.bind(1, int64_t(g.nodes[e.from].id));
+                s.bind(2, int64_t(g.nodes[e.to].id));
+                s.bind(3, int64_t(op.op));
+                QVERIFY(s.next());
+                QCOMPARE(op.calls, s.int_at(0));
+                if (op.op == 0) {
+                    QCOMPARE(op.name, QStringLiteral("add"));
+                    ++named;
+                }
+                if (op.op == 65535)
+                    QCOMPARE(op.name, QStringLiteral("release"));
+            }
+            QCOMPARE(calls, e.calls);
+            for (qsizetype i = 1; i < e.ops.size(); ++i)
+                QVERIFY(e.ops[i - 1].calls >= e.ops[i].calls);
+        }
+        QVERIFY(named > 0);
+    }
+
     // NULL times, dangling ids, reversed and huge durations, hostile strings: no crash, and
     // what can be read is read.
     void hostileRows()

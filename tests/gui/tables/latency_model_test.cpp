@@ -59,6 +59,35 @@ private Q_SLOTS:
             QCOMPARE(proxy.index(r, LatencyModel::P99Column).data(LatencyModel::SortRole).toLongLong(), byP99[r][0].toLongLong());
     }
 
+    // QTEE ops by name with their number, from the table and when computed for one guest.
+    void opsByName_data()
+    {
+        QTest::addColumn<int>("guest");
+        QTest::newRow("table") << -1;
+        QTest::newRow("computed") << 0;
+    }
+    void opsByName()
+    {
+        QFETCH(int, guest);
+        LatencyModel model;
+        LatencySortProxy proxy;
+        proxy.setSourceModel(&model);
+        model.setRows(loadLatency(openTraceDb(test::sampleDb(QStringLiteral("clean"))), guest));
+        auto shown = [&](const QString &cls, qint64 op) {
+            const int r = model.rowOf(cls, op);
+            return r < 0 ? QString() : proxy.mapFromSource(model.index(r, LatencyModel::OpColumn)).data().toString();
+        };
+        QCOMPARE(shown(QStringLiteral("app"), 0), QStringLiteral("add (0)"));
+        QCOMPARE(shown(QStringLiteral("root"), 2), QStringLiteral("register_as_client (2)"));
+        QCOMPARE(shown(QStringLiteral("client_env"), 0), QStringLiteral("open (0)"));
+        QCOMPARE(shown(QStringLiteral("apploader"), 1), QStringLiteral("load_from_region (1)"));
+        QCOMPARE(shown(QStringLiteral("app"), 65535), QStringLiteral("release"));
+        // The filter finds an op by its name.
+        proxy.setFilterText(QStringLiteral("get_app_object"));
+        QCOMPARE(proxy.rowCount(), 1);
+        QCOMPARE(proxy.index(0, LatencyModel::ClassColumn).data().toString(), QStringLiteral("app_controller"));
+    }
+
     void sortIsNumericNotText()
     {
         LatencyModel model;

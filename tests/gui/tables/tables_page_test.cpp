@@ -355,10 +355,10 @@ private Q_SLOTS:
         QCOMPARE(latencyRows.size(), 1 + int(test::sqlInt(db, QStringLiteral("SELECT count(*) FROM latency"))));
         const auto row = std::find_if(latencyRows.begin(), latencyRows.end(), [&](const QStringList &r) { return r.value(0) == odd; });
         QVERIFY(row != latencyRows.end());
-        QCOMPARE(row->size(), 9);
+        QCOMPARE(row->size(), 10);
         const QList<QStringList> expected = test::sqlRows(
-            db, QStringLiteral("SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns FROM latency "
-                               "WHERE class = 'odd, \"quoted\" class'"));
+            db, QStringLiteral("SELECT class, op, count, min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns, op_name "
+                               "FROM latency_ops WHERE class = 'odd, \"quoted\" class'"));
         QCOMPARE(*row, expected.first());
         QVERIFY(!latency.exportTo(dir_.filePath(QStringLiteral("x.svg")), QStringLiteral("svg"), &error));
     }

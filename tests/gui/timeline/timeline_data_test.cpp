@@ -77,6 +77,7 @@ private Q_SLOTS:
     void dataLossTable();
     void badInput();
     void coarseIndex();
+    void opsByName();
 };
 
 void TimelineDataTest::lanesAndCounts_data()
@@ -399,4 +400,31 @@ void TimelineDataTest::coarseIndex()
 }
 
 QTEST_GUILESS_MAIN(TimelineDataTest)
+// Slices are labelled by their op's name: QTEE ops, and in callback requests the credentials'
+// IIO ops and a listener's, both op 0 of class callback.
+void TimelineDataTest::opsByName()
+{
+    const auto findKind = [](const TimelineData &data, const QString &cls, qint64 op) {
+        QStringList labels;
+        for (const TimelineSliceKind &k : data.kinds())
+            if (k.objectClass == cls && k.op == op)
+                labels << k.opLabel;
+        labels.sort();
+        return labels;
+    };
+    const store::Database clean = openTraceDb(dbPath(QStringLiteral("clean")));
+    const TimelineData c = loadAll(clean, 1000);
+    QCOMPARE(findKind(c, QStringLiteral("app"), 0), QStringList{QStringLiteral("add")});
+    QCOMPARE(findKind(c, QStringLiteral("root"), 2), QStringList{QStringLiteral("register_as_client")});
+    QCOMPARE(findKind(c, QStringLiteral("app_controller"), 65535), QStringList{QStringLiteral("release")});
+    QCOMPARE(findKind(c, QStringLiteral("callback"), 1), QStringList{QStringLiteral("read_at_offset")});
+
+    const store::Database callbacks = openTraceDb(dbPath(QStringLiteral("callbacks")));
+    const TimelineData b = loadAll(callbacks, 1000);
+    QCOMPARE(findKind(b, QStringLiteral("registry"), 2), QStringList{QStringLiteral("notify")});
+    // Op 0 of a callback object: the credentials' get_length, and a listener's on_event.
+    QCOMPARE(findKind(b, QStringLiteral("callback"), 0),
+             (QStringList{QStringLiteral("get_length"), QStringLiteral("on_event")}));
+}
+
 #include "timeline_data_test.moc"

@@ -69,6 +69,24 @@ private Q_SLOTS:
         QCOMPARE(cause->link, (ItemRef{Kind::Invocation, inv}));
     }
 
+    // An invocation and a callback request name their op, the number kept.
+    void opsByName()
+    {
+        const QString db = sampleDb("clean");
+        const qint64 add = sqlInt(db, "SELECT i.id FROM invocations i JOIN objects o ON o.id = i.object_id"
+                                      " WHERE o.class = 'app' AND i.op = 0 LIMIT 1");
+        QVERIFY(add > 0);
+        const InspectorData d = loadInspector(openTraceDb(db), {Kind::Invocation, add}, {}, 0);
+        QCOMPARE(d.title, QStringLiteral("invocation %1: app.add (0)").arg(add));
+        const InspectorNode *op = find(d.rows, QStringLiteral("Op"));
+        QVERIFY(op);
+        QCOMPARE(op->value, QStringLiteral("add (0)"));
+        const qint64 read = sqlInt(db, "SELECT id FROM callback_requests WHERE op = 1 LIMIT 1");
+        QVERIFY(read > 0);
+        const InspectorData r = loadInspector(openTraceDb(db), {Kind::Request, read}, {}, 0);
+        QCOMPARE(r.title, QStringLiteral("callback request %1: callback.read_at_offset (1)").arg(read));
+    }
+
     void everyKindLoads_data()
     {
         QTest::addColumn<int>("kind");

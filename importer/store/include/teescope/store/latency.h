@@ -23,7 +23,7 @@ struct LatencyGroup {
     int64_t op = 0;
     int64_t count = 0;   // invocations with both driver times
     int64_t min_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
-    std::string op_name; // the op in words (latency_ops.op_name)
+    std::string op_name; // the op in words (latency_ops.op_name): a TA command's or QTEE op's name
     bool named = false;  // op_name is a TA command's name (a row of latency_op_names)
 };
 
@@ -33,8 +33,8 @@ struct LatencyWindow {
 };
 
 // Nearest-rank percentiles of the driver-side durations per (class, op), sorted by class and
-// op; only the invocations of `guest` when given, and of `window`. Needs the objects, sessions
-// and ta_names / ta_commands tables to be filled. Throws Error naming `file`.
+// op; only the invocations of `guest` when given, and of `window`. Needs the objects, sessions,
+// ta_names / ta_commands and op_names tables to be filled. Throws Error naming `file`.
 std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string &file,
                                                  std::optional<int64_t> guest = std::nullopt,
                                                  std::optional<LatencyWindow> window = std::nullopt);

@@ -69,9 +69,10 @@ struct P99Limit {
     std::string service;
     int64_t op = 0;
     int64_t max_ns = 0;
+    std::string op_name; // OP given by name (latency_ops.op_name, e.g. add), resolved by check()
 };
-// "SERVICE:OP=DURATION"; OP is a number, "release" (65535), or "open" / "close" (the OP-TEE
-// session calls, -1 / -2). The last ':' before '=' separates SERVICE, so classes like "uid:42" work. On failure, `why` says what was wrong.
+// "SERVICE:OP=DURATION"; OP is a number, "release" (65535), "open" / "close" (the OP-TEE
+// session calls, -1 / -2), or an op's name (add, increment). The last ':' before '=' separates SERVICE, so classes like "uid:42" work. On failure, `why` says what was wrong.
 std::optional<P99Limit> parse_p99_limit(std::string_view text, std::string &why);
 
 struct CheckLimits {

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "teescope/importer/rows.h"
-#include "teescope/store/ta_names.h"
+#include "teescope/store/names_file.h"
 
 #include <condition_variable>
 #include <cstddef>
@@ -62,9 +62,9 @@ public:
     // `schema_version` are the writer's own.
     void set_metadata(const std::string &key, const std::string &value);
 
-    // TA names and command names of the user's TA name file, written by finish() after teescope's
-    // own catalogue (builtin_ta_catalogue()), which is always written.
-    void set_user_ta_names(TaCatalogue names);
+    // The names of the user's names file (TAs, their commands, QTEE ops), written by finish()
+    // after teescope's own catalogues (builtin_ta_catalogue(), builtin_op_names()).
+    void set_user_names(UserNames names);
 
     // Hands the rows collected so far to the writing thread and waits until they are committed
     // (live imports; a plain import never needs it). Throws Error if writing failed.
@@ -79,7 +79,7 @@ public:
     // Live imports: how long the last computation of the latency table took (ns).
     int64_t live_latency_ns() const;
 
-    // Commits everything, creates the indexes, writes the TA names, computes the latency table, writes the import
+    // Commits everything, creates the indexes, writes the TA and op names, computes the latency table, writes the import
     // statistics and the metadata (complete = 1) and renames the partial file to PATH (replacing it).
     // Throws Error (the .partial file is then deleted by the destructor).
     void finish();
@@ -123,7 +123,7 @@ private:
     };
     std::map<std::string, Stat> stats_;
     std::map<std::string, std::string> metadata_;
-    TaCatalogue user_ta_names_;
+    UserNames user_names_;
     bool finished_ = false;
 };
 
