@@ -44,7 +44,7 @@ TABLES = {
     "ta_commands": (None, []),
 }
 # Written by the import only when it finishes.
-FINAL_ONLY = ["import_stats", "latency", "latency_op_names"]
+FINAL_ONLY = ["import_stats", "latency", "latency_op_names", "op_names"]
 
 
 def columns(db, table):
@@ -147,7 +147,9 @@ def main():
     time.sleep(a.delay)
     db.execute("BEGIN")
     for table in list(TABLES) + FINAL_ONLY:
-        db.execute(f"INSERT OR REPLACE INTO main.{table} SELECT * FROM src.{table}")
+        # Stored columns only: a generated one (processes.display_name) is not inserted.
+        cols = ", ".join(r[1] for r in db.execute(f"PRAGMA main.table_info({table})"))
+        db.execute(f"INSERT OR REPLACE INTO main.{table} ({cols}) SELECT {cols} FROM src.{table}")
     db.execute("DELETE FROM main.metadata")
     db.execute("INSERT INTO main.metadata SELECT * FROM src.metadata")
     db.execute("INSERT OR REPLACE INTO main.metadata (key, value) VALUES ('live', '0')")

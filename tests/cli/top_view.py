@@ -170,7 +170,8 @@ class Truth:
         names = {(c, o): n for c, o, n in self.db.execute("SELECT class, op, op_name FROM latency_ops")}
         d = {}
         for c, o, ns in self.db.execute(
-                "SELECT COALESCE(ob.class, tn.name, s.uuid, 'unknown'), i.op, i.drv_end_ts - i.drv_begin_ts"
+                "SELECT COALESCE(ob.class, tn.name, s.uuid,"
+                " CASE WHEN i.internal THEN 'driver (kernel)' ELSE 'unknown' END), i.op, i.drv_end_ts - i.drv_begin_ts"
                 " FROM invocations i LEFT JOIN objects ob ON ob.id = i.object_id"
                 " LEFT JOIN sessions s ON i.object_id IS NULL AND s.id = i.session_id"
                 " LEFT JOIN ta_names tn ON tn.uuid = s.uuid"

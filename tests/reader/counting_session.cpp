@@ -40,7 +40,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<ImportSession> make_import_session(const std::string &db_path, const std::string &)
+std::unique_ptr<ImportSession> make_import_session(const std::string &db_path, const std::string &, bool)
 {
     return std::make_unique<CountingSession>(db_path);
 }

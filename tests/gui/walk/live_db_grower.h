@@ -59,7 +59,7 @@ public:
         };
         // What is not a lifetime is there from the start (import statistics come at the end).
         db_.exec("BEGIN");
-        for (const char *t : {"ta_names", "ta_commands"})
+        for (const char *t : {"ta_names", "ta_commands", "op_names"})
             db_.exec(std::string("DELETE FROM main.") + t + "; INSERT INTO main." + t + " SELECT * FROM src." + t);
         db_.exec("DELETE FROM main.metadata; INSERT INTO main.metadata SELECT * FROM src.metadata"
                  " WHERE key NOT IN ('complete', 'last_ts', 'events')");
