@@ -20,29 +20,34 @@
 --   session_closed_at_release   an OP-TEE session the client never closed: closed when its
 --                          context was released (the process exited or closed the device)
 --   session_closed_by_guest_destroy  an OP-TEE session still open when its guest was destroyed
--- Root and primordial objects belong to their context and are never leaks. Every leak names its
+-- Root and primordial objects belong to their context and are never leaks. While a live import
+-- writes the file, what open processes, contexts, shm and callbacks hold (end_kind 'live') is
+-- held now, and no leak yet. Every leak names its
 -- guest (0 native); leaks_per_guest counts them per guest and kind.
 CREATE VIEW leaks AS
 WITH RECURSIVE
     trace_end(ts) AS (SELECT CAST(value AS INTEGER) FROM metadata WHERE key = 'last_ts'),
-    holder(handle_id, object_id, reason, unbound, alive) AS (
+    -- live: its process or context is still open in a database a live import is writing (end_kind
+    -- 'live'): what it holds is held now, not left behind, and is no leak (yet).
+    holder(handle_id, object_id, reason, unbound, alive, live) AS (
         SELECT h.id, h.object_id, h.unbind_reason, h.unbind_ts IS NOT NULL,
-               COALESCE(p.end_kind = 'alive_at_end', c.end_kind = 'open_at_end', 0)
+               COALESCE(p.end_kind = 'alive_at_end', c.end_kind = 'open_at_end', 0),
+               COALESCE(p.end_kind = 'live', 0) OR COALESCE(c.end_kind = 'live', 0)
           FROM handles h
           JOIN objects o ON o.id = h.object_id
           LEFT JOIN contexts c ON c.id = h.context_id
           LEFT JOIN processes p ON p.id = c.process_id
          WHERE o.kind NOT IN ('root', 'primordial')),
     leak_objects(kind, object_id) AS (
-        SELECT 'held_at_end', object_id FROM holder WHERE NOT unbound AND alive
+        SELECT 'held_at_end', object_id FROM holder WHERE NOT unbound AND alive AND NOT live
         UNION
         SELECT 'reclaimed_at_close', object_id FROM holder
-         WHERE reason = 'context_close' OR (NOT unbound AND NOT alive)
+         WHERE reason = 'context_close' OR (NOT unbound AND NOT alive AND NOT live)
         UNION ALL
         SELECT end_kind, id FROM objects WHERE end_kind IN ('release_failed', 'release_unobserved')
         UNION ALL
         SELECT 'callback_not_released', id FROM objects
-         WHERE kind = 'callback' AND unexported_ts IS NULL
+         WHERE kind = 'callback' AND unexported_ts IS NULL AND end_kind <> 'live'
            AND (wire_id IS NOT NULL OR end_kind = 'not_released_by_tee')),
     -- Walks objects.produced_by -> invocations.object_id up to the root, one row per step.
     chain(object_id, cur, path, depth) AS (
@@ -98,7 +103,7 @@ SELECT 'shm_not_freed', s.id, 'shm', NULL, NULL, p.pid, p.display_name, s.create
   FROM shm s
   LEFT JOIN contexts c ON c.id = s.context_id
   LEFT JOIN processes p ON p.id = COALESCE(s.process_id, c.process_id)
- WHERE s.end_kind <> 'freed'
+ WHERE s.end_kind NOT IN ('freed', 'live')
 UNION ALL
 -- OP-TEE shm (the memory itself is what a client passes; QTEE passes memory objects, whose
 -- leaks are the object kinds above).

@@ -185,27 +185,20 @@ int guiMain(int argc, char **argv)
             return 2;
         }
         MainWindow window;
-        LiveSource source(&window);
         QString error;
         const bool started = parser.isSet(live)
-                                 ? source.startRecording({parser.isSet(sim) ? tee : QString(), parser.value(simConfig), args},
-                                                         &error)
-                                 : source.startImport(parser.value(liveUrl), &error);
+                                 ? window.startLiveRecording({parser.isSet(sim) ? tee : QString(),
+                                                              parser.value(simConfig), args},
+                                                             &error)
+                                 : window.startLiveImport(parser.value(liveUrl), &error);
         if (!started) {
             say(error);
             return 1;
         }
-        QObject::connect(&source, &LiveSource::databaseReady, &window, [&window](const QString &db) {
-            QString why;
-            if (!window.openDatabase(db, &why))
-                say(why);
-        });
-        QObject::connect(&source, &LiveSource::finished, &window,
-                         [&window](bool ok, const QString &db, const QString &message) {
-                             if (!ok)
-                                 say(message.isEmpty() ? QStringLiteral("the live import failed") : message);
-                             else
-                                 say(QStringLiteral("finished: %1").arg(db));
+        QObject::connect(window.liveSource(), &LiveSource::finished, &window,
+                         [](bool ok, const QString &db, const QString &message) {
+                             say(ok ? QStringLiteral("finished: %1").arg(db)
+                                    : (message.isEmpty() ? QStringLiteral("the live import failed") : message));
                          });
         window.show();
         if (parser.isSet(view))

@@ -3,6 +3,8 @@
 
 #include "import_runner.h"
 
+#include "teescope/store/database.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
@@ -101,11 +103,19 @@ void LiveSource::poll()
     if (ready_)
         return;
     const QFileInfo file(db_);
-    if (file.exists() && file.size() > 0) {
-        ready_ = true;
-        poll_->stop();
-        Q_EMIT databaseReady(db_);
+    if (!file.exists() || file.size() == 0)
+        return;
+    // Opened once it holds events: the trace's start (first_ts) is known then.
+    try {
+        const store::Database db = store::Database::open_read_only(db_.toStdString());
+        if (db.metadata("live_events").value_or("0") == "0" && db.metadata("live").value_or("1") == "1")
+            return;
+    } catch (const std::exception &) {
+        return; // not written far enough yet
     }
+    ready_ = true;
+    poll_->stop();
+    Q_EMIT databaseReady(db_);
 }
 
 void LiveSource::stop()

@@ -8,7 +8,9 @@
 #include "window/import_runner.h"
 #include "window/inspector.h"
 #include "window/live_follower.h"
+#include "window/live_source.h"
 #include "window/pages.h"
+#include "window/record_dialog.h"
 
 #include <QAbstractScrollArea>
 #include <QAbstractSpinBox>
@@ -159,6 +161,20 @@ void MainWindow::createActions()
             p->refresh();
     });
     reload->setShortcut(QKeySequence::Refresh);
+    file->addSeparator();
+    QAction *record = file->addAction(tr("Record &Live…"), this, [this] {
+        RecordDialog dialog(this);
+        if (dialog.exec() != QDialog::Accepted)
+            return;
+        QString error;
+        if (!startLiveRecording(dialog.options(), &error))
+            QMessageBox::warning(this, tr("Record Live"), error);
+    });
+    record->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    stopLiveAction_ = file->addAction(tr("&Stop Recording"), this, &MainWindow::stopLive);
+    stopLiveAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    stopLiveAction_->setEnabled(false);
+    file->addSeparator();
     QAction *exportAction = file->addAction(tr("&Export View…"), this, &MainWindow::exportCurrent);
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     file->addSeparator();

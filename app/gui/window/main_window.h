@@ -26,6 +26,8 @@ class ViewPage;
 class Inspector;
 class ImportRunner;
 class LiveFollower;
+class LiveSource;
+struct LiveRecordOptions;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -58,6 +60,14 @@ public:
     // "finished"; "" for a file that was never live).
     QString liveStatusText() const;
     LiveFollower *liveFollower() const { return follower_; }
+    // Records a command live (teescope record --live) or imports a live session (--live-url) as a
+    // child process, opens its database as soon as it exists and follows it; File > Stop
+    // Recording ends it. False (and `error`) when it cannot start.
+    bool startLiveRecording(const LiveRecordOptions &options, QString *error);
+    bool startLiveImport(const QString &url, QString *error);
+    // Ends the recording or live import this window started (it finishes the database).
+    void stopLive();
+    LiveSource *liveSource() const { return liveSource_; }
     // The guest filter's box (shown when the trace has Xen guests): "All guests", then each guest.
     QComboBox *guestFilterBox() const { return guestBox_; }
     void setDarkPalette(bool dark);
@@ -85,6 +95,7 @@ private:
     void createActions();
     // Live mode (main_window_live.cpp): the status item, following the file while it is live.
     void setupLiveFollowing();
+    void watchLiveSource();
     void followIfLive();
     void updateBanner();
     void updateSelectionStatus();
@@ -109,6 +120,8 @@ private:
     ImportRunner *importer_ = nullptr;
     LiveFollower *follower_;
     QLabel *liveStatus_;
+    LiveSource *liveSource_ = nullptr;
+    QAction *stopLiveAction_ = nullptr;
     QProgressDialog *importProgress_ = nullptr;
     QAction *darkAction_ = nullptr;
     TraceInfo trace_;

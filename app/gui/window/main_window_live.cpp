@@ -4,9 +4,11 @@
 #include "core/format.h"
 #include "core/view_page.h"
 #include "window/live_follower.h"
+#include "window/live_source.h"
 #include "window/main_window.h"
 
 #include <QLabel>
+#include <QMessageBox>
 #include <QStatusBar>
 
 namespace teescope::gui {
@@ -57,6 +59,79 @@ void MainWindow::followIfLive()
         follower_->follow(trace_.dbPath);
     else
         follower_->stop();
+}
+
+bool MainWindow::startLiveRecording(const LiveRecordOptions &options, QString *error)
+{
+    if (liveSource_ && liveSource_->isRunning()) {
+        *error = tr("A live recording is running: stop it first (File > Stop Recording).");
+        return false;
+    }
+    stopLive(); // lets go of the one that ended
+    liveSource_ = new LiveSource(this);
+    if (!liveSource_->startRecording(options, error)) {
+        delete liveSource_;
+        liveSource_ = nullptr;
+        return false;
+    }
+    watchLiveSource();
+    statusBar()->showMessage(tr("Recording %1 live…").arg(options.command.join(QLatin1Char(' '))), 8000);
+    return true;
+}
+
+bool MainWindow::startLiveImport(const QString &url, QString *error)
+{
+    if (liveSource_ && liveSource_->isRunning()) {
+        *error = tr("A live recording is running: stop it first (File > Stop Recording).");
+        return false;
+    }
+    stopLive(); // lets go of the one that ended
+    liveSource_ = new LiveSource(this);
+    if (!liveSource_->startImport(url, error)) {
+        delete liveSource_;
+        liveSource_ = nullptr;
+        return false;
+    }
+    watchLiveSource();
+    statusBar()->showMessage(tr("Reading the live session %1…").arg(url), 8000);
+    return true;
+}
+
+void MainWindow::watchLiveSource()
+{
+    stopLiveAction_->setEnabled(true);
+    connect(liveSource_, &LiveSource::databaseReady, this, [this](const QString &db) {
+        QString why;
+        if (!openDatabase(db, &why))
+            statusBar()->showMessage(why, 8000);
+    });
+    connect(liveSource_, &LiveSource::finished, this, [this](bool ok, const QString &db, const QString &message) {
+        stopLiveAction_->setEnabled(false);
+        if (!ok) {
+            QMessageBox::warning(this, tr("Live recording"),
+                                 message.isEmpty() ? tr("The live import failed; %1 is not complete.").arg(db) : message);
+            return;
+        }
+        // A database that finished before it was ever opened (a short command) opens now.
+        if (trace_.dbPath != db) {
+            QString why;
+            if (!openDatabase(db, &why))
+                statusBar()->showMessage(why, 8000);
+        }
+    });
+}
+
+void MainWindow::stopLive()
+{
+    if (liveSource_ && liveSource_->isRunning()) {
+        liveSource_->stop();
+        statusBar()->showMessage(tr("Stopping: the import finishes what was recorded…"), 8000);
+        return;
+    }
+    if (liveSource_ && !liveSource_->isRunning()) {
+        liveSource_->deleteLater();
+        liveSource_ = nullptr;
+    }
 }
 
 QString MainWindow::liveStatusText() const
