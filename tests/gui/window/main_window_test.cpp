@@ -6,6 +6,7 @@
 #include "core/theme.h"
 #include "core/view_page.h"
 #include "window/main_window.h"
+#include "window/record_dialog.h"
 
 #include <QApplication>
 #include <QFile>
@@ -36,6 +37,21 @@ QString newerCopy(const QString &db, const QTemporaryDir &dir)
 class MainWindowTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void recordDialogSplitsTheCommandAsAShellWould()
+    {
+        QStringList words;
+        QString error;
+        QVERIFY(RecordDialog::splitCommand(QStringLiteral("sh -c 'a b; c' \"d \\\"e\\\"\" f\\ g"), &words, &error));
+        QCOMPARE(words, (QStringList{QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("a b; c"),
+                                     QStringLiteral("d \"e\""), QStringLiteral("f g")}));
+        QVERIFY(RecordDialog::splitCommand(QStringLiteral("  x  ''  "), &words, &error));
+        QCOMPARE(words, (QStringList{QStringLiteral("x"), QString()}));
+        QVERIFY(!RecordDialog::splitCommand(QStringLiteral("echo 'open"), &words, &error));
+        QVERIFY2(error.contains(QStringLiteral("unclosed")), qPrintable(error));
+        QVERIFY(!RecordDialog::splitCommand(QStringLiteral("   "), &words, &error));
+        QVERIFY2(error.contains(QStringLiteral("no command")), qPrintable(error));
+    }
+
     void refusesWhatItCannotRead()
     {
         QTemporaryDir dir;
