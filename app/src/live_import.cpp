@@ -4,7 +4,6 @@
 #include "relay_daemon.h"
 #include "teescope/cli/process.h"
 
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,22 +28,13 @@ bool LiveImport::start(const std::string &url, const std::string &db, int live_p
 {
     const std::string self = self_dir() + "/teescope";
     const std::vector<std::string> args{self, "import", "--live-url", url, "-o", db, "--progress", "none"};
-    pid_ = ::fork();
+    // Its own process group: a Ctrl-C ends the traced command, and the import goes on until it
+    // has read what the command did.
+    std::string error;
+    pid_ = spawn_in_own_group(args, {}, SIGTERM, error);
     if (pid_ < 0) {
-        err << "teescope record: fork: " << std::strerror(errno) << "\n";
+        err << "teescope record: " << error << "\n";
         return false;
-    }
-    if (pid_ == 0) {
-        // Its own process group: a Ctrl-C ends the traced command, and the import goes on
-        // until it has read what the command did.
-        ::setpgid(0, 0);
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-        std::vector<char *> argv;
-        for (const auto &a : args)
-            argv.push_back(const_cast<char *>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
     }
     for (int i = 0; i < 100; ++i) {
         int status;

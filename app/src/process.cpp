@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,6 +163,38 @@ std::string self_dir()
     std::string path(buf);
     auto slash = path.rfind('/');
     return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+pid_t spawn_in_own_group(const std::vector<std::string> &argv, const std::string &log, int death_signal,
+                         std::string &error)
+{
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        error = "fork: " + std::string(std::strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, death_signal);
+        const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (in >= 0)
+            ::dup2(in, STDIN_FILENO);
+        if (!log.empty()) {
+            const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (out >= 0) {
+                ::dup2(out, STDOUT_FILENO);
+                ::dup2(out, STDERR_FILENO);
+            }
+        }
+        std::vector<char *> args;
+        for (const auto &a : argv)
+            args.push_back(const_cast<char *>(a.c_str()));
+        args.push_back(nullptr);
+        ::execvp(args[0], args.data());
+        ::_exit(127);
+    }
+    ::setpgid(pid, pid); // also from here: the group exists before either side goes on
+    return pid;
 }
 
 } // namespace teescope::cli

@@ -4,10 +4,8 @@
 #include "teescope/cli/process.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,27 +93,13 @@ bool RelayDaemon::start(const std::string &output_dir, const std::string &log_pa
                                             "-D", "tcp://127.0.0.1:" + std::to_string(data_),
                                             "-L", "tcp://127.0.0.1:" + std::to_string(live_),
                                             "-o", output_dir};
-        pid_ = ::fork();
+        // Its own process group: a Ctrl-C meant for the traced command leaves it serving until
+        // the live importer has read everything.
+        std::string error;
+        pid_ = spawn_in_own_group(args, log_path, SIGTERM, error);
         if (pid_ < 0) {
-            err << "teescope record: fork: " << std::strerror(errno) << "\n";
+            err << "teescope record: " << error << "\n";
             return false;
-        }
-        if (pid_ == 0) {
-            // Its own process group: a Ctrl-C meant for the traced command leaves it serving
-            // until the live importer has read everything.
-            ::setpgid(0, 0);
-            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-            int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            if (log >= 0) {
-                ::dup2(log, STDOUT_FILENO);
-                ::dup2(log, STDERR_FILENO);
-            }
-            std::vector<char *> argv;
-            for (const auto &a : args)
-                argv.push_back(const_cast<char *>(a.c_str()));
-            argv.push_back(nullptr);
-            ::execvp(argv[0], argv.data());
-            ::_exit(127);
         }
         for (int i = 0; i < 100; ++i) {
             int status;

@@ -3,9 +3,7 @@
 
 #include "teescope/cli/process.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,31 +53,9 @@ bool TopSource::start_import(const std::string &url, const std::string &db, std:
 
 bool TopSource::spawn(const std::vector<std::string> &args, std::string &error)
 {
-    pid_ = ::fork();
-    if (pid_ < 0) {
-        error = "fork: " + std::string(std::strerror(errno));
-        return false;
-    }
-    if (pid_ == 0) {
-        ::setpgid(0, 0); // keys and Ctrl-C belong to the view; top stops the child itself
-        ::prctl(PR_SET_PDEATHSIG, SIGINT);
-        int log = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (log >= 0) {
-            ::dup2(log, STDOUT_FILENO);
-            ::dup2(log, STDERR_FILENO);
-        }
-        if (null >= 0)
-            ::dup2(null, STDIN_FILENO);
-        std::vector<char *> argv;
-        for (const auto &a : args)
-            argv.push_back(const_cast<char *>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);
-    return true;
+    // Keys and Ctrl-C belong to the view: top stops the child itself.
+    pid_ = spawn_in_own_group(args, log_, SIGINT, error);
+    return pid_ > 0;
 }
 
 bool TopSource::running()

@@ -2,6 +2,8 @@
 // Running other programs (lttng, babeltrace2, the traced command) without a shell.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,6 +25,13 @@ RunResult run_capture(const std::vector<std::string> &argv);
 // Returns the exit code as run_capture does.
 using LineHandler = std::function<void(std::string_view)>;
 int run_lines(const std::vector<std::string> &argv, const LineHandler &on_out, const LineHandler &on_err);
+
+// Starts argv[0] (a path, or a name searched in PATH) in a process group of its own, so that a
+// Ctrl-C meant for another group does not reach it; it gets `death_signal` when this process
+// dies, reads /dev/null, and writes its stdout and stderr to `log` (created; empty: inherited).
+// Returns its pid, or -1 with `error` set.
+pid_t spawn_in_own_group(const std::vector<std::string> &argv, const std::string &log, int death_signal,
+                         std::string &error);
 
 // True if `program` is an executable in PATH.
 bool in_path(const std::string &program);
