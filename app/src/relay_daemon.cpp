@@ -121,22 +121,7 @@ bool RelayDaemon::start(const std::string &output_dir, const std::string &log_pa
     return false;
 }
 
-void RelayDaemon::stop()
-{
-    if (pid_ <= 0)
-        return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-            pid_ = -1;
-            return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-}
+void RelayDaemon::stop() { end_child(pid_); }
 
 std::string RelayDaemon::session_url() const
 {

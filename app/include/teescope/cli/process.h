@@ -33,6 +33,10 @@ int run_lines(const std::vector<std::string> &argv, const LineHandler &on_out, c
 pid_t spawn_in_own_group(const std::vector<std::string> &argv, const std::string &log, int death_signal,
                          std::string &error);
 
+// Ends the child `pid` (SIGTERM, then SIGKILL if it is still there after 5 s) and reaps it;
+// `pid` becomes -1. Nothing when it is <= 0.
+void end_child(pid_t &pid);
+
 // True if `program` is an executable in PATH.
 bool in_path(const std::string &program);
 
