@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -124,10 +125,13 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
                 err << "\r" << progress_bar(p.fraction, p.events, p.events_per_s, 30) << std::flush;
         };
         if (live) {
-            // Commits every 50 ms: what a reader sees is at most that (plus the live timer) old.
+            // Commits every 50 ms while events come: what a reader sees is at most that (plus the
+            // live timer) old. With nothing new, a commit a second says the import is alive
+            // (readers call a file whose commits stop for 3 s stalled).
             using clock = std::chrono::steady_clock;
             auto next_commit = clock::now();
-            uint64_t ticks = 0;
+            auto last_commit = clock::now();
+            uint64_t ticks = 0, committed_messages = UINT64_MAX;
             importer::LiveReader reader(o.live_url);
             heartbeat.enter(ImportPhase::Reading, o.live_url);
             session = importer::make_import_session(db, o.live_url, true);
@@ -135,8 +139,11 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
             reader.run(*session, [&](const importer::Progress &p) {
                 heartbeat.advance(++ticks); // waiting for events is progress too
                 const auto now = clock::now();
-                if (now >= next_commit) {
+                if (now >= next_commit
+                    && (p.messages != committed_messages || now - last_commit >= std::chrono::seconds(1))) {
                     next_commit = now + std::chrono::milliseconds(50);
+                    last_commit = now;
+                    committed_messages = p.messages;
                     session->commit_live(p.caught_up);
                     show(p);
                 }
