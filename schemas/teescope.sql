@@ -14,7 +14,7 @@
 PRAGMA user_version = 4;
 
 CREATE TABLE metadata (
-    key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version, names_file (the user's names file read at import, if any), teescope_events (teescope events used; 0: the trace holds none), foreign_events and foreign_providers (events of other providers, as `provider count, ...`), unusable_events (teescope events that do not match the contract), trace_contract_version (the event contract the trace matches: 2, 1, newer than 2, older than 2, other than 2; empty when it holds no teescope event)
+    key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version, names_file (the user's names file read at import, if any), teescope_events (teescope events used; 0: the trace holds none), foreign_events and foreign_providers (events of other providers, as `provider count, ...`), unusable_events (teescope events that do not match the contract), trace_contract_version (the event contract the trace matches: 2, 1, newer than 2, older than 2, other than 2; empty when it holds no teescope event); live imports: live (1 while a live import writes the file, 0 once finished), live_ts (trace time of the newest event committed), live_events, live_wall_ms (unix ms of the last commit), live_caught_up (0 while the import had more to read), events_lost, packets_lost
     value TEXT                     -- the value, as text
 );
 

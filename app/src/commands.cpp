@@ -75,7 +75,7 @@ constexpr CommandHelp kCommands[] = {
         teescope events write the database.
         --live-url reads an LTTng live session from a relay daemon while it is recorded
         (default database SESSION.db): the database is written in place and committed every
-        100 ms (metadata live = 1, live_ts: how far it got; open lifetimes have end_kind
+        50 ms (metadata live = 1, live_ts: how far it got; open lifetimes have end_kind
         `live`), and finished like an offline import when the session is destroyed or on
         SIGINT / SIGTERM (exit 0); exit 3 if the relay daemon went away.
 )"},
