@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 
+from store_format import duration_text
+
 failures = []
 
 
@@ -77,16 +79,7 @@ def section(text, prefix):
     return None
 
 
-def duration(ns):
-    """What the text format shows for a duration (as `teescope report` does)."""
-    if ns < 1000:
-        return f"{ns}ns"
-    unit, v = "µs", ns / 1e3
-    if ns >= 1_000_000_000:
-        unit, v = "s", ns / 1e9
-    elif ns >= 1_000_000:
-        unit, v = "ms", ns / 1e6
-    return f"{v:.{2 if v < 10 else 1 if v < 100 else 0}f}{unit}"
+duration = duration_text  # what the text format shows for a duration (as `teescope report` does)
 
 
 def case_same(t):

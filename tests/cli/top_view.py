@@ -34,6 +34,8 @@ import sys
 import tempfile
 import time
 
+from store_format import duration_text
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WRITER = os.path.join(HERE, "live_db_writer.py")
 failures = []
@@ -47,16 +49,6 @@ def expect(ok, what):
 
 # --- what top prints -------------------------------------------------------------------------
 
-def duration_text(ns):
-    """The store's format_duration: 750ns, 1.42µs, 21.6ms, 1.09s."""
-    if ns < 1000:
-        return f"{ns}ns"
-    unit, v = "µs", ns / 1e3
-    if ns >= 1_000_000_000:
-        unit, v = "s", ns / 1e9
-    elif ns >= 1_000_000:
-        unit, v = "ms", ns / 1e6
-    return f"{v:.{2 if v < 10 else 1 if v < 100 else 0}f}{unit}"
 
 
 def duration_ns(text):

@@ -555,12 +555,6 @@ void Writer::commit_live(const std::map<std::string, std::string> &metadata, boo
 
 int64_t Writer::live_latency_ns() const { return inserter_ ? inserter_->latency_ns() : 0; }
 
-bool Writer::idle()
-{
-    std::lock_guard lock(mutex_);
-    return in_flight_ == 0;
-}
-
 void Writer::add(const ProcessRow &r) { current_->processes.put(r), rows_added(); }
 void Writer::add(const ThreadRow &r) { current_->threads.put(r), rows_added(); }
 void Writer::add(const ContextRow &r) { current_->contexts.put(r), rows_added(); }

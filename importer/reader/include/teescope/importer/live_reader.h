@@ -31,8 +31,6 @@ public:
     // session.
     void run(TraceSink &sink, const std::function<bool(const Progress &)> &on_tick);
 
-    const std::string &url() const { return url_; }
-
 private:
     std::string url_;
 };

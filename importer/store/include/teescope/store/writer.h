@@ -74,8 +74,6 @@ public:
     // writing thread, to be committed in one transaction (without waiting for it); with
     // `latency`, the latency table is computed again after it. Throws Error if writing failed.
     void commit_live(const std::map<std::string, std::string> &metadata, bool latency);
-    // Live imports: whether the writing thread has committed everything handed to it.
-    bool idle();
     // Live imports: how long the last computation of the latency table took (ns).
     int64_t live_latency_ns() const;
 
