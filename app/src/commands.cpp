@@ -61,7 +61,7 @@ constexpr CommandHelp kCommands[] = {
         Count the events of a trace per name and report data loss.
 )"},
     {"import", R"(  import TRACE_DIR [-o FILE.db] [--progress=auto|bar|json|none] [--stall-timeout SECONDS]
-         [--lock-timeout SECONDS] [--allow-empty]
+         [--lock-timeout SECONDS] [--allow-empty] [--decode-threads N]
   import --live-url net://HOST[:PORT]/host/HOSTNAME/SESSION [-o FILE.db] [...]
         Read a trace into a SQLite database (default TRACE_DIR.db): lifetimes of contexts,
         handles, objects, invocations, callback requests, shm and sessions, provenance, leaks,
@@ -73,6 +73,10 @@ constexpr CommandHelp kCommands[] = {
         database says so); 4 stopped by the stall timeout; 5 the other import did not end in
         time; 130 cancelled (SIGINT, SIGTERM). Only exit 0, 3 and 1 for a trace without
         teescope events write the database.
+        --decode-threads N (default 2, at most 64): threads that decode the stream files at
+        once, each through Babeltrace2 graphs of its own, while the import merges them in
+        time order; the database is the same for every N. 0 reads through a single graph.
+        A damaged trace is read through a single graph.
         --live-url reads an LTTng live session from a relay daemon while it is recorded
         (default database SESSION.db): the database is written in place and committed every
         50 ms (metadata live = 1, live_ts: how far it got; open lifetimes have end_kind
@@ -319,6 +323,14 @@ int cmd_import(int argc, char **argv)
                 return usage_error("import: --lock-timeout takes a number of seconds, not '" + value + "'");
         } else if (arg == "--allow-empty") {
             o.allow_empty = true;
+        } else if (take_value(argc, argv, i, "--decode-threads", value)) {
+            char *end = nullptr;
+            errno = 0;
+            const long n = std::strtol(value.c_str(), &end, 10);
+            if (value.empty() || errno != 0 || *end != '\0' || n < 0 || n > kMaxDecodeThreads)
+                return usage_error("import: --decode-threads takes a number of threads from 0 to "
+                                   + std::to_string(kMaxDecodeThreads) + ", not '" + value + "'");
+            o.decode_threads = static_cast<int>(n);
         } else if (take_value(argc, argv, i, "--live-url", value)) {
             o.live_url = value;
         } else if (take_value(argc, argv, i, "--progress", value)) {

@@ -151,16 +151,27 @@ int import_here(const ImportOptions &o, const std::string &db, ImportHeartbeat &
             });
         } else {
             importer::TraceReader reader(o.trace);
+            reader.decode_threads(static_cast<unsigned>(o.decode_threads < 0 ? kDefaultDecodeThreads : o.decode_threads));
             reader.on_phase([&](importer::ReadPhase phase, const std::string &where) {
                 heartbeat.enter(phase == importer::ReadPhase::Indexing ? ImportPhase::Indexing : ImportPhase::Reading,
                                 where);
             });
-            session = importer::make_import_session(db, o.trace);
-            reader.run(*session, [&](const importer::Progress &p) {
-                heartbeat.advance(p.messages);
-                show(p);
-                return !interrupted.load();
-            });
+            uint64_t ticks = 0; // the heartbeat goes on across a second read
+            for (;;) {
+                session = importer::make_import_session(db, o.trace);
+                try {
+                    reader.run(*session, [&](const importer::Progress &p) {
+                        heartbeat.advance(++ticks);
+                        show(p);
+                        return !interrupted.load();
+                    });
+                    break;
+                } catch (const importer::ReadAgain &) {
+                    session.reset(); // nothing of the first read stays: read it again through one graph
+                }
+            }
+            if (!reader.one_graph_because().empty())
+                err << "teescope import: " << o.trace << ": read through one graph (" << reader.one_graph_because() << ")\n";
         }
         read_error = session->read_error();
         events = session->events();

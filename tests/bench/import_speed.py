@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: MIT
 """Import speed, memory and size, as ratios measured in the same run.
 
-  import_speed.py --bindir BUILD/bin [--events 5000000] [--trace DIR] [--keep DIR]
+  import_speed.py --bindir BUILD/bin [--events 5000000] [--trace DIR] [--keep DIR] [--threads 1,2]
 
 Records a trace of the load scenario with about --events events (or uses --trace), then times
 `babeltrace2 --output-format=dummy TRACE` (the reference: reading and decoding alone) and
-`teescope import TRACE`, alternately, and prints:
-  RATIO import/babeltrace2 = ...   (target <= 1.5)
+`teescope import TRACE --decode-threads N` for each N of --threads, alternately round after
+round, and prints for each N:
+  RATIO import/babeltrace2 (N decoding threads) = ...   (target <= 1.0)
   peak RSS of the import           (target <= 256 MB, flat in the number of events)
   RATIO db/ctf size = ...          (target <= 1.0)
 """
@@ -60,7 +61,9 @@ def main():
     ap.add_argument("--trace", help="use this trace instead of recording one")
     ap.add_argument("--keep", help="record into this directory and keep it")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--threads", default="1,2", help="decoding threads to measure (0: one graph)")
     a = ap.parse_args()
+    threads = [int(n) for n in a.threads.split(",")]
     bindir = os.path.abspath(a.bindir)
     work = tempfile.mkdtemp(prefix="teescope-import-bench-")
     try:
@@ -71,19 +74,26 @@ def main():
                 print(f"recording about {a.events} events ...", flush=True)
                 record(bindir, a.events, trace)
         db = os.path.join(work, "trace.db")
-        bt, imp, rss = [], [], 0
-        for _ in range(a.rounds):
+        bt, imp, rss = [], {n: [] for n in threads}, 0
+        for r in range(a.rounds):
             t, _ = timed(["babeltrace2", "--output-format=dummy", trace])
             bt.append(t)
-            t, peak = timed([os.path.join(bindir, "teescope"), "import", trace, "-o", db, "--progress=none"])
-            imp.append(t)
-            rss = max(rss, peak)
+            print(f"round {r + 1}: babeltrace2 {t:.2f} s", end="", flush=True)
+            for n in threads:
+                t, peak = timed([os.path.join(bindir, "teescope"), "import", trace, "-o", db, "--progress=none",
+                                 "--decode-threads", str(n)])
+                imp[n].append(t)
+                rss = max(rss, peak)
+                print(f", import ({n} threads) {t:.2f} s", end="", flush=True)
+            print(flush=True)
         events = subprocess.run(["sqlite3", db, "select value from metadata where key = 'events'"],
                                 capture_output=True, text=True).stdout.strip()
         ctf, size = du(trace), os.path.getsize(db)
         print(f"trace {trace}: {events} events, {ctf / 1e6:.1f} MB CTF")
-        print(f"babeltrace2 dummy: {min(bt):.2f} s, teescope import: {min(imp):.2f} s (best of {a.rounds})")
-        print(f"RATIO import/babeltrace2 = {min(imp) / min(bt):.2f} (target <= 1.5)")
+        for n in threads:
+            print(f"babeltrace2 dummy: {min(bt):.2f} s, teescope import --decode-threads {n}: {min(imp[n]):.2f} s "
+                  f"(best of {a.rounds})")
+            print(f"RATIO import/babeltrace2 ({n} decoding threads) = {min(imp[n]) / min(bt):.2f} (target <= 1.0)")
         print(f"peak RSS of the import = {rss / 2**20:.0f} MB (target <= 256 MB)")
         print(f"RATIO db/ctf size = {size / ctf:.2f} ({size / 1e6:.1f} MB / {ctf / 1e6:.1f} MB, target <= 1.0)")
     finally:

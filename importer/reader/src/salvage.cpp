@@ -138,8 +138,11 @@ std::string check_ctf_trace(const bt_component_class_source *ctf_fs, const std::
     return {};
 }
 
-bool query_time_range(const bt_component_class_source *ctf_fs, const std::string &dir, int64_t &begin, int64_t &end)
+bool query_time_range(const bt_component_class_source *ctf_fs, const std::string &dir, int64_t &begin, int64_t &end,
+                      uint64_t *streams)
 {
+    if (streams)
+        *streams = 0;
     ValueRef params = inputs_params(dir);
     QueryExecutorRef query(bt_query_executor_create(bt_component_class_source_as_component_class_const(ctf_fs),
                                                     "babeltrace.trace-infos", params.get()));
@@ -164,11 +167,13 @@ bool query_time_range(const bt_component_class_source *ctf_fs, const std::string
     };
     for (uint64_t t = 0; t < bt_value_array_get_length(result.get()); ++t) {
         const bt_value *trace = bt_value_array_borrow_element_by_index_const(result.get(), t);
-        const bt_value *streams = bt_value_is_map(trace) ? bt_value_map_borrow_entry_value_const(trace, "stream-infos") : nullptr;
-        if (!streams || !bt_value_is_array(streams))
+        const bt_value *infos = bt_value_is_map(trace) ? bt_value_map_borrow_entry_value_const(trace, "stream-infos") : nullptr;
+        if (!infos || !bt_value_is_array(infos))
             continue;
-        for (uint64_t s = 0; s < bt_value_array_get_length(streams); ++s) {
-            const bt_value *stream = bt_value_array_borrow_element_by_index_const(streams, s);
+        if (streams)
+            *streams += bt_value_array_get_length(infos);
+        for (uint64_t s = 0; s < bt_value_array_get_length(infos); ++s) {
+            const bt_value *stream = bt_value_array_borrow_element_by_index_const(infos, s);
             const bt_value *range = bt_value_is_map(stream) ? bt_value_map_borrow_entry_value_const(stream, "range-ns") : nullptr;
             int64_t b = 0, e = 0;
             if (!range || !bt_value_is_map(range) || !integer(range, "begin", b) || !integer(range, "end", e))

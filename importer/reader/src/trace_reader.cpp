@@ -14,6 +14,7 @@
 #include "teescope/importer/bt_error.h"
 #include "teescope/importer/bt_ref.h"
 #include "graph_sink.h"
+#include "parallel_read.h"
 #include "stream_decode.h"
 #include "teescope/importer/message_decoder.h"
 #include "teescope/importer/salvage.h"
@@ -200,6 +201,7 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
     // metadata is the problem) is a read error of that trace; the other traces are read.
     int64_t range_begin = INT64_MAX, range_end = INT64_MIN;
     std::vector<std::string> readable, refused;
+    std::vector<uint64_t> streams; // of each readable trace, or 0 when the query failed
     std::vector<std::pair<std::string, std::string>> salvaged; // copy -> the user's directory
     std::vector<StreamLoss> losses;
     ScratchDir scratch; // declared before the graph: the copies outlive the sources reading them
@@ -209,8 +211,10 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
         const std::string why = index_files_fit(dir) ? check_ctf_trace(ctf_fs, dir)
                                                      : "an index file does not fit its stream file";
         if (why.empty()) {
-            query_time_range(ctf_fs, dir, range_begin, range_end);
+            uint64_t n = 0;
+            query_time_range(ctf_fs, dir, range_begin, range_end, &n);
             readable.push_back(dir);
+            streams.push_back(n);
             continue;
         }
         SalvagedTrace copy;
@@ -228,6 +232,7 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
         }
         query_time_range(ctf_fs, copy.dir, range_begin, range_end);
         readable.push_back(copy.dir);
+        streams.push_back(0);
         salvaged.emplace_back(copy.dir, dir);
         losses.insert(losses.end(), copy.losses.begin(), copy.losses.end());
     }
@@ -267,17 +272,11 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
         return;
     }
 
-    // Declared before the graphs: a graph (and its sink) goes first.
-    RunState state(sink);
-    for (const auto &[copy, dir] : salvaged)
-        state.decoder.rename_streams(copy, dir);
-
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
     auto next_report = start;
-    auto progress = [&](bool final) {
-        Progress p{0.0, state.decoder.events(), 0.0, state.messages};
-        const int64_t ts = state.decoder.last_ts();
+    auto report = [&](int64_t ts, uint64_t events, uint64_t messages, bool final) {
+        Progress p{0.0, events, 0.0, messages};
         if (final)
             p.fraction = 1.0;
         else if (range_end > range_begin && ts >= 0)
@@ -287,6 +286,49 @@ void TraceReader::run(TraceSink &sink, const std::function<bool(const Progress &
         if (!on_progress(p))
             throw Cancelled();
     };
+
+    if (threads_ > 0) { // (after a ReadAgain, threads_ is 0 and the reason stays)
+        one_graph_because_.clear();
+        if (!salvaged.empty())
+            one_graph_because_ = "a damaged trace was salvaged";
+        else if (std::find(streams.begin(), streams.end(), 0) != streams.end())
+            one_graph_because_ = "Babeltrace2 did not list the streams of a trace";
+    }
+    if (threads_ > 0 && one_graph_because_.empty()) {
+        if (on_phase_)
+            on_phase_(ReadPhase::Reading, path_);
+        ParallelInputs in{ctf_fs, muxer_class, readable, streams, scratch.path(), threads_};
+        ParallelResult r;
+        try {
+            r = read_in_parallel(in, sink, [&](int64_t ts, uint64_t events, uint64_t messages) {
+                if (on_progress) {
+                    const auto now = clock::now();
+                    if (now >= next_report) {
+                        next_report = now + std::chrono::milliseconds(100);
+                        report(ts, events, messages, false);
+                    }
+                }
+            });
+        } catch (const ReadAgain &e) {
+            threads_ = 0; // the next run reads through one graph
+            one_graph_because_ = e.what();
+            throw;
+        }
+        if (r.fallback.empty()) {
+            if (on_progress)
+                report(r.last_ts, r.events, r.messages, true);
+            finish(r.last_ts);
+            return;
+        }
+        one_graph_because_ = r.fallback; // nothing was handed over: read it again in one graph
+    }
+
+    // Declared before the graphs: a graph (and its sink) goes first.
+    RunState state(sink);
+    for (const auto &[copy, dir] : salvaged)
+        state.decoder.rename_streams(copy, dir);
+
+    auto progress = [&](bool final) { report(state.decoder.last_ts(), state.decoder.events(), state.messages, final); };
 
     // A packet that cannot be decoded ends the read of every stream: the trace is then read once
     // more, from a copy without the packets that cannot be decoded, skipping what was read.

@@ -26,7 +26,15 @@ struct ImportOptions {
     // A trace without teescope events is imported either way; without this, the import exits
     // kImportNoTeescopeEvents.
     bool allow_empty = false;
+    // Threads that decode the trace's stream files, each through Babeltrace2 graphs of its own
+    // (the result does not depend on it); 0: one graph read by the importing thread; -1: the
+    // default (kDefaultDecodeThreads).
+    int decode_threads = -1;
 };
+
+// Two decoding threads: the fastest measured on a two-core machine (tests/bench/import_speed.py).
+inline constexpr int kDefaultDecodeThreads = 2;
+inline constexpr int kMaxDecodeThreads = 64;
 
 // Exit codes: 0 imported; 1 the trace or the database could not be used (nothing written);
 // 1 also for a trace without teescope events, unless allow_empty (the database is written and

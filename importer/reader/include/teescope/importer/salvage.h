@@ -93,6 +93,8 @@ std::string check_ctf_trace(const bt_component_class_source *ctf_fs, const std::
 // The `babeltrace.trace-infos` query of src.ctf.fs on a trace directory that check_ctf_trace()
 // accepts: widens `begin`/`end` with its stream ranges (ns from the origin). Returns false, and
 // leaves them, if the query fails; the thread's Babeltrace2 error is cleared either way.
-bool query_time_range(const bt_component_class_source *ctf_fs, const std::string &dir, int64_t &begin, int64_t &end);
+// `streams`, if given, is set to the number of streams it lists.
+bool query_time_range(const bt_component_class_source *ctf_fs, const std::string &dir, int64_t &begin, int64_t &end,
+                      uint64_t *streams = nullptr);
 
 } // namespace teescope::importer

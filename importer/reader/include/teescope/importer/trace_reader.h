@@ -19,6 +19,14 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A read in several graphs met a part of the trace it cannot read as the single graph would (a
+// packet that cannot be decoded) after it had handed events to the sink: that sink must be
+// dropped, and run() called again with a new one; it then reads through one graph.
+class ReadAgain : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 // The progress callback asked to stop.
 class Cancelled : public std::runtime_error {
 public:
@@ -56,8 +64,20 @@ public:
 
     const std::string &path() const { return path_; }
 
+    // How many threads decode the stream files, each through graphs of its own, while the
+    // calling thread merges what they decoded (in the same order and with the same result as
+    // one graph). 0 (the default): the calling thread reads through one graph. Damaged traces,
+    // and traces whose streams the merge cannot order, are read through one graph.
+    void decode_threads(unsigned n) { threads_ = n; }
+    unsigned decode_threads() const { return threads_; }
+    // Why the last run() read through one graph although decoding threads were asked for
+    // (empty: it did not, or none were asked for).
+    const std::string &one_graph_because() const { return one_graph_because_; }
+
 private:
     std::string path_;
+    unsigned threads_ = 0;
+    std::string one_graph_because_;
     std::function<void(ReadPhase, const std::string &)> on_phase_;
 };
 
