@@ -37,7 +37,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kBatchCalls = 8192; // calls per batch handed to the merge
+constexpr size_t kBatchCalls = 2048; // calls per batch handed to the merge (memory: a few MB in all)
 constexpr size_t kQueuedBatches = 4; // per group, before its thread turns to another
 constexpr size_t kMaxGroups = 16;
 
@@ -277,7 +277,14 @@ void decode(std::vector<Group *> mine, Shared &shared)
                 if (g->ready.size() >= kQueuedBatches)
                     continue;
             }
-            step(*g, shared);
+            try {
+                step(*g, shared);
+            } catch (const std::exception &e) { // no memory for a batch: the merge cannot go on
+                std::lock_guard<std::mutex> lock(shared.mutex);
+                g->done = g->ended = true;
+                g->trouble = e.what();
+                shared.data.notify_all();
+            }
             stepped = true;
         }
         if (!left)
