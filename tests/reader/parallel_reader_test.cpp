@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <unistd.h>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -141,6 +142,44 @@ TEST_P(ParallelTrace, MakesTheSameCallsAsOneGraph)
 INSTANTIATE_TEST_SUITE_P(Samples, ParallelTrace,
                          ::testing::Values("clean", "leaky", "sharing", "callbacks", "killed", "lossy", "optee_clean",
                                            "optee_leaky", "optee_storage", "optee_contention", "optee_panic", "xen"));
+
+// A directory of its own, removed with what it holds.
+struct ScratchTraces {
+    fs::path path = fs::temp_directory_path() / ("teescope-parallel-test-" + std::to_string(::getpid()));
+    ScratchTraces() { fs::create_directories(path); }
+    ~ScratchTraces()
+    {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+TEST(ParallelReader, MergesSeveralTracesLikeTheMuxer)
+{
+    // Two CTF traces (two UUIDs, four streams, four graphs): ordered by time, then by trace.
+    ScratchTraces dir;
+    fs::copy(samples / "clean", dir.path / "a", fs::copy_options::recursive);
+    fs::copy(samples / "callbacks", dir.path / "b", fs::copy_options::recursive);
+    const auto one = calls(dir.path, 0);
+    for (unsigned threads : {1u, 2u}) {
+        std::string why;
+        EXPECT_EQ(calls(dir.path, threads, &why), one) << threads << " threads";
+        EXPECT_TRUE(why.empty()) << why;
+    }
+}
+
+TEST(ParallelReader, StreamsTheMuxerCannotTellApartAreReadThroughOneGraph)
+{
+    // The same trace twice: same UUID, same stream ids. Nothing goes to the sink before the
+    // fallback, so the calls are those of one graph.
+    ScratchTraces dir;
+    fs::copy(samples / "clean", dir.path / "a", fs::copy_options::recursive);
+    fs::copy(samples / "clean", dir.path / "b", fs::copy_options::recursive);
+    std::string why;
+    const auto many = calls(dir.path, 2, &why);
+    EXPECT_NE(why.find("cannot tell apart"), std::string::npos) << why;
+    EXPECT_EQ(many, calls(dir.path, 0));
+}
 
 TEST(ParallelReader, CanBeCancelled)
 {
