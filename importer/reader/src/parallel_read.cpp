@@ -38,7 +38,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kBatchCalls = 2048; // calls per batch handed to the merge (memory: a few MB in all)
-constexpr size_t kQueuedBatches = 4; // per group, before its thread turns to another
+constexpr size_t kQueuedBatches = 3; // per group, before its thread turns to another
 constexpr size_t kMaxGroups = 16;
 
 // The directory a stream of the single graph is named after: Babeltrace2 normalizes the input
