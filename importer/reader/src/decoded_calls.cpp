@@ -78,8 +78,8 @@ void CallRecorder::on_event(const EventHeader &header, const contract::EventDesc
     c.a = header.vpid;
     c.b = header.vtid;
     text(header.procname, c.s1, c.n1);
-    // The struct, 8-byte aligned, its pointers turned into offsets of copies in `text`; seq_u64
-    // copies are aligned too (`text` is only read through memcpy'd offsets, see replay()).
+    // The struct, 8-byte aligned, its pointers turned into offsets of copies in `text`, each
+    // copy 8-byte aligned there (the sink reads seq_u64 values through the pointer).
     const size_t words = (desc.size + sizeof(uint64_t) - 1) / sizeof(uint64_t);
     auto &structs = batch_->structs;
     c.x = structs.size();

@@ -40,8 +40,7 @@ struct Call {
     int64_t ts, a, b;         // event: ts, vpid, vtid; discarded: begin, end
     uint64_t x, y;            // other_recording: recording, trace's; discarded: count; event: offset of its struct
     uint32_t s1, n1, s2, n2;  // strings in `text`: name (procname, stream), why
-    // The event class identity (stream class id, event class id) for event_class
-    uint64_t class_key = 0;
+    uint64_t class_key = 0;   // event_class: the event class id (its stream class is the stream's)
 };
 
 struct CallBatch {
