@@ -8,7 +8,7 @@ Records a trace of the load scenario with about --events events (or uses --trace
 `babeltrace2 --output-format=dummy TRACE` (the reference: reading and decoding alone) and
 `teescope import TRACE`, alternately, and prints:
   RATIO import/babeltrace2 = ...   (target <= 1.5)
-  peak RSS of the import           (target <= 256 MB, flat in the number of events)
+  peak RSS of the import           (target <= 128 MB, flat in the number of events)
   RATIO db/ctf size = ...          (target <= 1.0)
 """
 import argparse
@@ -84,7 +84,7 @@ def main():
         print(f"trace {trace}: {events} events, {ctf / 1e6:.1f} MB CTF")
         print(f"babeltrace2 dummy: {min(bt):.2f} s, teescope import: {min(imp):.2f} s (best of {a.rounds})")
         print(f"RATIO import/babeltrace2 = {min(imp) / min(bt):.2f} (target <= 1.5)")
-        print(f"peak RSS of the import = {rss / 2**20:.0f} MB (target <= 256 MB)")
+        print(f"peak RSS of the import = {rss / 2**20:.0f} MB (target <= 128 MB)")
         print(f"RATIO db/ctf size = {size / ctf:.2f} ({size / 1e6:.1f} MB / {ctf / 1e6:.1f} MB, target <= 1.0)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
