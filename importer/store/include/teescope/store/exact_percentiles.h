@@ -4,9 +4,9 @@
 // octave wide); the durations themselves go to a buffer that is written to an unnamed spill file
 // when it is full. At the end the histograms tell which bucket holds each rank, and passes over
 // the spilled durations gather just those buckets to select the ranks among (a bucket holding
-// more than the selection allows is first split again in a pass of its own, until its durations
-// fit or are all one value). The result equals nearest_rank_percentiles() of each group's
-// durations, value for value.
+// more than the selection allows is first split into 4096 parts by a pass that counts them, and
+// so on until its durations fit or are all one value). The result equals
+// nearest_rank_percentiles() of each group's durations, value for value.
 #pragma once
 
 #include <cstddef>
