@@ -9,7 +9,7 @@ Records a trace of the load scenario with about --events events (or uses --trace
 `teescope import TRACE --decode-threads N` for each N of --threads, alternately round after
 round, and prints for each N:
   RATIO import/babeltrace2 (N decoding threads) = ...   (target <= 1.0)
-  peak RSS of the import           (target <= 256 MB, flat in the number of events)
+  peak RSS of the import           (target <= 128 MB, flat in the number of events)
   RATIO db/ctf size = ...          (target <= 1.0)
 """
 import argparse
@@ -100,7 +100,7 @@ def main():
             print(f"RATIO import/babeltrace2 ({n} decoding threads) = {min(imp[n]) / min(bt):.2f} (target <= 1.0)")
             # CPU time, all threads: what a busy machine cannot hide (wall time depends on idle cores).
             print(f"  cpu import/babeltrace2 ({n} decoding threads) = {min(imp_cpu[n]) / min(bt_cpu):.2f}")
-        print(f"peak RSS of the import = {rss / 2**20:.0f} MB (target <= 256 MB)")
+        print(f"peak RSS of the import = {rss / 2**20:.0f} MB (target <= 128 MB)")
         print(f"RATIO db/ctf size = {size / ctf:.2f} ({size / 1e6:.1f} MB / {ctf / 1e6:.1f} MB, target <= 1.0)")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -4,11 +4,28 @@
 #include "teescope/store/op_names.h"
 #include "teescope/store/statement.h"
 
-#include <algorithm>
+#include <filesystem>
 #include <map>
+#include <system_error>
 #include <unordered_map>
 
 namespace teescope::store {
+
+namespace {
+
+// Where the durations are spilled: beside the database (a file of the machine's disk, where
+// there is room for the database itself); empty for a database of no file.
+std::string spill_dir(sqlite3 *db)
+{
+    const char *name = sqlite3_db_filename(db, "main");
+    if (!name || !*name)
+        return {};
+    std::error_code ec;
+    const std::filesystem::path dir = std::filesystem::absolute(name, ec).parent_path();
+    return ec ? std::string() : dir.string();
+}
+
+} // namespace
 
 std::string op_text(int64_t op)
 {
@@ -21,35 +38,11 @@ std::string op_text(int64_t op)
     return std::to_string(op);
 }
 
-Percentiles nearest_rank_percentiles(std::vector<int64_t> &durations)
-{
-    const size_t n = durations.size();
-    // Nearest rank: the ceil(p * n)-th smallest (1-based). Ranks are selected in increasing
-    // order, each within what lies above the previous one, and read at once (a later
-    // selection may move the elements it does not fix).
-    size_t from = 0;
-    auto rank = [&](size_t per_mille) {
-        size_t r = std::max<size_t>((n * per_mille + 999) / 1000, 1) - 1;
-        std::nth_element(durations.begin() + static_cast<std::ptrdiff_t>(from),
-                         durations.begin() + static_cast<std::ptrdiff_t>(r), durations.end());
-        from = r;
-        return durations[r];
-    };
-    Percentiles p;
-    auto [lo, hi] = std::minmax_element(durations.begin(), durations.end());
-    p.min_ns = *lo;
-    p.max_ns = *hi;
-    p.p50_ns = rank(500);
-    p.p90_ns = rank(900);
-    p.p99_ns = rank(990);
-    p.p999_ns = rank(999);
-    return p;
-}
-
 // The durations are streamed out of the invocations without a join or a sort in SQL (objects and
-// sessions are few; invocations are millions) and each group is ranked with nth_element.
+// sessions are few; invocations are millions) into ExactPercentiles, which holds only a histogram
+// per group and spills the durations beside the database.
 std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string &file, std::optional<int64_t> guest,
-                                                 std::optional<LatencyWindow> window)
+                                                 std::optional<LatencyWindow> window, ExactPercentiles::Limits limits)
 {
     std::unordered_map<int64_t, std::string> object_class;
     {
@@ -78,11 +71,12 @@ std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string 
     }
 
     struct Group {
-        std::vector<int64_t> durations;
-        std::string uuid; // the TA's, for OP-TEE groups
+        uint32_t index = 0; // in `durations`
+        std::string uuid;   // the TA's, for OP-TEE groups
         bool optee = false;
     };
     std::map<std::pair<std::string, int64_t>, Group> groups;
+    ExactPercentiles durations(spill_dir(db), file, limits);
     std::string sql = "SELECT object_id, op, drv_end_ts - drv_begin_ts, session_id, internal FROM invocations "
                       "WHERE drv_begin_ts IS NOT NULL AND drv_end_ts IS NOT NULL";
     if (guest)
@@ -114,25 +108,29 @@ std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string 
         const int64_t op = in.int_at(1);
         if (!group || key.first != *klass || key.second != op) {
             key = {*klass, op};
-            group = &groups[key];
+            auto [it, added] = groups.try_emplace(key);
+            group = &it->second;
+            if (added)
+                group->index = static_cast<uint32_t>(groups.size() - 1);
             if (uuid) {
                 group->optee = true;
                 if (group->uuid.empty())
                     group->uuid = *uuid;
             }
         }
-        group->durations.push_back(in.int_at(2));
+        durations.add(group->index, in.int_at(2));
     }
+    const std::vector<Percentiles> percentiles = durations.compute();
 
     const OpNames op_names = OpNames::read(db, file);
     std::vector<LatencyGroup> out;
     out.reserve(groups.size());
     for (auto &[k, g] : groups) {
-        const Percentiles p = nearest_rank_percentiles(g.durations);
+        const Percentiles &p = percentiles[g.index];
         LatencyGroup row;
         row.klass = k.first;
         row.op = k.second;
-        row.count = static_cast<int64_t>(g.durations.size());
+        row.count = static_cast<int64_t>(durations.count(g.index));
         row.min_ns = p.min_ns;
         row.max_ns = p.max_ns;
         row.p50_ns = p.p50_ns;

@@ -598,6 +598,10 @@ void Writer::finish()
         hand_over();
     stop_thread();
     rethrow_failure();
+    // The batches are of no more use: their memory is returned before the indexes are sorted.
+    queue_.clear();
+    spare_.clear();
+    current_ = std::make_unique<Batch>();
 
     if (!options_.live)
         inserter_->create_indexes();

@@ -6,6 +6,8 @@
 // "unknown".
 #pragma once
 
+#include "teescope/store/exact_percentiles.h"
+
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -34,17 +36,12 @@ struct LatencyWindow {
 
 // Nearest-rank percentiles of the driver-side durations per (class, op), sorted by class and
 // op; only the invocations of `guest` when given, and of `window`. Needs the objects, sessions,
-// ta_names / ta_commands and op_names tables to be filled. Throws Error naming `file`.
+// ta_names / ta_commands and op_names tables to be filled. The durations are spilled beside the
+// database (see ExactPercentiles; `limits` for tests). Throws Error naming `file`.
 std::vector<LatencyGroup> compute_latency_groups(sqlite3 *db, const std::string &file,
                                                  std::optional<int64_t> guest = std::nullopt,
-                                                 std::optional<LatencyWindow> window = std::nullopt);
-
-struct Percentiles {
-    int64_t min_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
-};
-// Nearest-rank percentiles of `durations` (not empty; reordered in place), as the latency
-// groups have them.
-Percentiles nearest_rank_percentiles(std::vector<int64_t> &durations);
+                                                 std::optional<LatencyWindow> window = std::nullopt,
+                                                 ExactPercentiles::Limits limits = {});
 
 // The operation in words: "open" (-1) and "close" (-2) for OP-TEE session calls, "release" for
 // 65535 (QTEE RELEASE), else the number.
