@@ -138,6 +138,8 @@ int main(int argc, char **argv)
             return;
         QElapsedTimer w;
         w.start();
+        // The script moves the mapping directly: tell the page the view changed.
+        view->showRange(view->mapping().viewBegin(), view->mapping().viewEnd());
         QCoreApplication::processEvents();
         QTest::qWait(60); // the page reads a view's detail once it rests 40 ms
         while (!page.data().windowCovers(view->mapping().viewBegin(), view->mapping().viewEnd()) &&
