@@ -262,132 +262,217 @@ TimelineStructure TimelineData::readStructure(const store::Database &db, qint64 
     return out;
 }
 
+namespace {
+
+// Turns invocation rows (the columns of kSliceColumns) into placed slices, their kinds interned
+// in `out`; `keep` filters the rows (a range's overlap). Reads the waits of the slices flagged
+// Waited, then sorts by thread and time so placing them appends.
+constexpr const char *kSliceColumns =
+    "SELECT id, thread_id, object_id, op, user_begin_ts, user_end_ts, drv_begin_ts, drv_end_ts,"
+    "       err, ret, depth, internal, end_inferred, session_id, wait_ns FROM invocations";
+
+class SliceReader {
+public:
+    SliceReader(const store::Database &db, TimelineChunk &out)
+        : db_(db), out_(out), classes_(readObjectClasses(db)), opNames_(store::OpNames::read(db.handle(), db.path())),
+          kinds_(&out.kinds),
+          sessionQuery_(db.handle(),
+                        "SELECT COALESCE(t.name, s.uuid, '?'), COALESCE(s.uuid, '') FROM sessions s"
+                        " LEFT JOIN ta_names t ON t.uuid = s.uuid WHERE s.id = ?",
+                        db.path()),
+          commandQuery_(db.handle(), "SELECT name FROM ta_commands WHERE uuid = ? AND func = ?", db.path())
+    {
+    }
+
+    // The slice of the current row of `s`, if it has any time.
+    std::optional<TimelineStructure::Placed> slice(const store::Statement &s);
+    void add(const TimelineStructure::Placed &p)
+    {
+        if (p.slice.is(TimelineSlice::Waited))
+            waited_.push_back(p.slice.id);
+        out_.invocations.push_back(p);
+    }
+    void finish(qint64 afterId, qint64 lastId);
+
+private:
+    quint16 kindOf(qint64 object, qint64 op, const store::Statement &s);
+
+    const store::Database &db_;
+    TimelineChunk &out_;
+    std::unordered_map<qint64, QString> classes_;
+    store::OpNames opNames_;
+    LocalKinds kinds_;
+    // Kind per (object, op) without a string lookup per row; OP-TEE calls per (session, op), the
+    // session's TA and its command names read once per session.
+    std::map<std::pair<qint64, qint64>, quint16> kindOf_;
+    std::map<std::pair<qint64, qint64>, quint16> sessionKindOf_;
+    std::unordered_map<qint64, std::pair<QString, QString>> sessionTa_; // session -> (TA name, uuid)
+    store::Statement sessionQuery_;
+    store::Statement commandQuery_;
+    std::vector<quint32> waited_;
+};
+
+quint16 SliceReader::kindOf(qint64 object, qint64 op, const store::Statement &s)
+{
+    if (object < 0 && !s.null_at(13)) {
+        const qint64 session = s.int_at(13);
+        auto k = sessionKindOf_.find({session, op});
+        if (k != sessionKindOf_.end())
+            return k->second;
+        auto ta = sessionTa_.find(session);
+        if (ta == sessionTa_.end()) {
+            sessionQuery_.reset();
+            sessionQuery_.bind(1, int64_t(session));
+            std::pair<QString, QString> v{QStringLiteral("?"), QString()};
+            if (sessionQuery_.next())
+                v = {traceText(sessionQuery_.text_at(0)), traceText(sessionQuery_.text_at(1))};
+            ta = sessionTa_.emplace(session, v).first;
+        }
+        QString label = opName(op);
+        if (op >= 0 && !ta->second.second.isEmpty()) {
+            const std::string uuid = ta->second.second.toStdString();
+            commandQuery_.reset();
+            commandQuery_.bind(1, uuid);
+            commandQuery_.bind(2, int64_t(op));
+            if (commandQuery_.next())
+                label = traceText(commandQuery_.text_at(0));
+        }
+        return sessionKindOf_.emplace(std::make_pair(session, op), kinds_.get(ta->second.first, op, label)).first->second;
+    }
+    auto k = kindOf_.find({object, op});
+    if (k == kindOf_.end()) {
+        auto c = classes_.find(object);
+        k = kindOf_.emplace(std::make_pair(object, op),
+                            c == classes_.end() ? kinds_.get(QStringLiteral("?"), op)
+                                                : kinds_.get(c->second, op, qteeOpName(opNames_, object, c->second, op)))
+                .first;
+    }
+    return k->second;
+}
+
+std::optional<TimelineStructure::Placed> SliceReader::slice(const store::Statement &s)
+{
+    const qint64 id = s.int_at(0);
+    const auto ub = optInt(s, 4), ue = optInt(s, 5), db_ = optInt(s, 6), de = optInt(s, 7);
+    if (!ub && !ue && !db_ && !de)
+        return std::nullopt;
+    qint64 lo = std::numeric_limits<qint64>::max(), hi = std::numeric_limits<qint64>::min();
+    for (const auto &t : {ub, ue, db_, de})
+        if (t) {
+            lo = std::min(lo, *t);
+            hi = std::max(hi, *t);
+        }
+    TimelineSlice slice;
+    slice.id = id32(id);
+    slice.begin = ub.value_or(db_.value_or(lo));
+    slice.end = std::max(slice.begin, ue.value_or(de.value_or(hi)));
+    if (db_ || de) {
+        const qint64 ib = std::clamp(db_.value_or(slice.begin), slice.begin, slice.end);
+        const qint64 ie = std::clamp(de.value_or(slice.end), ib, slice.end);
+        slice.innerBegin = saturate32(ib - slice.begin);
+        slice.innerEnd = saturate32(slice.end - ie);
+    } else {
+        slice.flags |= TimelineSlice::UserOnly;
+    }
+    if (!ub && !ue)
+        slice.flags |= TimelineSlice::DriverOnly;
+    if ((!s.null_at(8) && s.int_at(8) != 0) || (!s.null_at(9) && s.int_at(9) != 0))
+        slice.flags |= TimelineSlice::Error;
+    if (s.int_at(11) != 0)
+        slice.flags |= TimelineSlice::Internal;
+    if (s.int_at(12) != 0 || (!ue && !de))
+        slice.flags |= TimelineSlice::EndInferred;
+    if (s.int_at(12) == 0 && !ue && !de)
+        slice.flags |= TimelineSlice::InFlight;
+    slice.depth = quint8(std::clamp<qint64>(s.int_at(10), 0, kMaxDepth));
+    if (!s.null_at(14) && s.int_at(14) > 0)
+        slice.flags |= TimelineSlice::Waited;
+    slice.kind = kindOf(s.null_at(2) ? -1 : s.int_at(2), s.int_at(3), s);
+    return TimelineStructure::Placed{s.null_at(1) ? 0 : s.int_at(1), slice, s.null_at(8) ? 0 : s.int_at(8),
+                                     s.null_at(9) ? 0 : s.int_at(9)};
+}
+
+void SliceReader::finish(qint64 afterId, qint64 lastId)
+{
+    if (!waited_.empty()) {
+        std::sort(waited_.begin(), waited_.end());
+        store::Statement w(db_.handle(),
+                           "SELECT invocation_id, begin_ts, end_ts, reason FROM optee_waits"
+                           " WHERE invocation_id > ? AND invocation_id <= ? AND begin_ts IS NOT NULL ORDER BY begin_ts",
+                           db_.path());
+        w.bind(1, int64_t(afterId));
+        w.bind(2, int64_t(lastId));
+        while (w.next()) {
+            const quint32 id = id32(w.int_at(0));
+            if (!std::binary_search(waited_.begin(), waited_.end(), id))
+                continue;
+            const qint64 b = w.int_at(1);
+            out_.waits.push_back({id, {b, w.null_at(2) ? b : std::max(b, qint64(w.int_at(2))), w.text_at(3) == "guest_limit"}});
+        }
+    }
+    // Time order per thread makes placing them appends.
+    std::stable_sort(out_.invocations.begin(), out_.invocations.end(), [](const auto &a, const auto &b) {
+        return a.threadId != b.threadId ? a.threadId < b.threadId : a.slice.begin < b.slice.begin;
+    });
+}
+
+} // namespace
+
 TimelineChunk TimelineData::readInvocations(const store::Database &db, qint64 afterId, qint64 limit)
 {
     TimelineChunk out;
     out.lastId = afterId;
-    const auto classes = readObjectClasses(db);
-    const store::OpNames opNames = store::OpNames::read(db.handle(), db.path());
-    LocalKinds kinds(&out.kinds);
-    // Kind per (object, op) without a string lookup per row; OP-TEE calls per (session, op), the
-    // session's TA and its command names read once per session.
-    std::map<std::pair<qint64, qint64>, quint16> kindOf;
-    std::map<std::pair<qint64, qint64>, quint16> sessionKindOf;
-    std::unordered_map<qint64, std::pair<QString, QString>> sessionTa; // session -> (TA name, uuid)
-    store::Statement sessionQuery(db.handle(),
-                                  "SELECT COALESCE(t.name, s.uuid, '?'), COALESCE(s.uuid, '') FROM sessions s"
-                                  " LEFT JOIN ta_names t ON t.uuid = s.uuid WHERE s.id = ?",
-                                  db.path());
-    store::Statement commandQuery(db.handle(), "SELECT name FROM ta_commands WHERE uuid = ? AND func = ?", db.path());
-    store::Statement s(db.handle(),
-                       "SELECT id, thread_id, object_id, op, user_begin_ts, user_end_ts, drv_begin_ts, drv_end_ts,"
-                       "       err, ret, depth, internal, end_inferred, session_id, wait_ns"
-                       "  FROM invocations WHERE id > ? ORDER BY id LIMIT ?",
-                       db.path());
-    bool waited = false;
+    SliceReader reader(db, out);
+    store::Statement s(db.handle(), (std::string(kSliceColumns) + " WHERE id > ? ORDER BY id LIMIT ?").c_str(), db.path());
     s.bind(1, int64_t(afterId));
     s.bind(2, int64_t(limit));
     out.invocations.reserve(size_t(std::clamp<qint64>(limit, 0, 1 << 20)));
     qint64 rows = 0;
     while (s.next()) {
         ++rows;
-        const qint64 id = s.int_at(0);
-        out.lastId = id;
-        const auto ub = optInt(s, 4), ue = optInt(s, 5), db_ = optInt(s, 6), de = optInt(s, 7);
-        if (!ub && !ue && !db_ && !de)
-            continue;
-        qint64 lo = std::numeric_limits<qint64>::max(), hi = std::numeric_limits<qint64>::min();
-        for (const auto &t : {ub, ue, db_, de})
-            if (t) {
-                lo = std::min(lo, *t);
-                hi = std::max(hi, *t);
-            }
-        TimelineSlice slice;
-        slice.id = id32(id);
-        slice.begin = ub.value_or(db_.value_or(lo));
-        slice.end = std::max(slice.begin, ue.value_or(de.value_or(hi)));
-        if (db_ || de) {
-            const qint64 ib = std::clamp(db_.value_or(slice.begin), slice.begin, slice.end);
-            const qint64 ie = std::clamp(de.value_or(slice.end), ib, slice.end);
-            slice.innerBegin = saturate32(ib - slice.begin);
-            slice.innerEnd = saturate32(slice.end - ie);
-        } else {
-            slice.flags |= TimelineSlice::UserOnly;
-        }
-        if (!ub && !ue)
-            slice.flags |= TimelineSlice::DriverOnly;
-        if ((!s.null_at(8) && s.int_at(8) != 0) || (!s.null_at(9) && s.int_at(9) != 0))
-            slice.flags |= TimelineSlice::Error;
-        if (s.int_at(11) != 0)
-            slice.flags |= TimelineSlice::Internal;
-        if (s.int_at(12) != 0 || (!ue && !de))
-            slice.flags |= TimelineSlice::EndInferred;
-        if (s.int_at(12) == 0 && !ue && !de)
-            slice.flags |= TimelineSlice::InFlight;
-        slice.depth = quint8(std::clamp<qint64>(s.int_at(10), 0, kMaxDepth));
-        if (!s.null_at(14) && s.int_at(14) > 0) {
-            slice.flags |= TimelineSlice::Waited;
-            waited = true;
-        }
-        const qint64 object = s.null_at(2) ? -1 : s.int_at(2);
-        const qint64 op = s.int_at(3);
-        if (object < 0 && !s.null_at(13)) {
-            const qint64 session = s.int_at(13);
-            auto k = sessionKindOf.find({session, op});
-            if (k == sessionKindOf.end()) {
-                auto ta = sessionTa.find(session);
-                if (ta == sessionTa.end()) {
-                    sessionQuery.reset();
-                    sessionQuery.bind(1, int64_t(session));
-                    std::pair<QString, QString> v{QStringLiteral("?"), QString()};
-                    if (sessionQuery.next())
-                        v = {traceText(sessionQuery.text_at(0)), traceText(sessionQuery.text_at(1))};
-                    ta = sessionTa.emplace(session, v).first;
-                }
-                QString label = opName(op);
-                if (op >= 0 && !ta->second.second.isEmpty()) {
-                    const std::string uuid = ta->second.second.toStdString();
-                    commandQuery.reset();
-                    commandQuery.bind(1, uuid);
-                    commandQuery.bind(2, int64_t(op));
-                    if (commandQuery.next())
-                        label = traceText(commandQuery.text_at(0));
-                }
-                k = sessionKindOf.emplace(std::make_pair(session, op), kinds.get(ta->second.first, op, label)).first;
-            }
-            slice.kind = k->second;
-        } else {
-            auto k = kindOf.find({object, op});
-            if (k == kindOf.end()) {
-                auto c = classes.find(object);
-                k = kindOf.emplace(std::make_pair(object, op),
-                                   c == classes.end() ? kinds.get(QStringLiteral("?"), op)
-                                                      : kinds.get(c->second, op, qteeOpName(opNames, object, c->second, op)))
-                        .first;
-            }
-            slice.kind = k->second;
-        }
-        out.invocations.push_back({s.null_at(1) ? 0 : s.int_at(1), slice, s.null_at(8) ? 0 : s.int_at(8),
-                                   s.null_at(9) ? 0 : s.int_at(9)});
+        out.lastId = s.int_at(0);
+        if (auto p = reader.slice(s))
+            reader.add(*p);
     }
     out.more = rows >= limit;
-    if (waited) {
-        store::Statement w(db.handle(),
-                           "SELECT invocation_id, begin_ts, end_ts, reason FROM optee_waits"
-                           " WHERE invocation_id > ? AND invocation_id <= ? AND begin_ts IS NOT NULL ORDER BY begin_ts",
-                           db.path());
-        w.bind(1, int64_t(afterId));
-        w.bind(2, int64_t(out.lastId));
-        while (w.next()) {
-            const qint64 b = w.int_at(1);
-            out.waits.push_back({id32(w.int_at(0)), {b, w.null_at(2) ? b : std::max(b, qint64(w.int_at(2))),
-                                                     w.text_at(3) == "guest_limit"}});
+    reader.finish(afterId, out.lastId);
+    return out;
+}
+
+TimelineChunk TimelineData::readRange(const store::Database &db, qint64 t0, qint64 t1,
+                                      const TimelineSummary::IdRanges &ids)
+{
+    TimelineChunk out;
+    SliceReader reader(db, out);
+    qint64 first = std::numeric_limits<qint64>::max(), last = 0;
+    auto keep = [&](const store::Statement &s) {
+        auto p = reader.slice(s);
+        if (!p || p->slice.begin > t1 || (p->slice.end < t0 && !p->slice.is(TimelineSlice::InFlight)))
+            return;
+        first = std::min<qint64>(first, p->slice.id);
+        last = std::max<qint64>(last, p->slice.id);
+        reader.add(*p);
+    };
+    if (ids.hi >= ids.lo) {
+        store::Statement s(db.handle(), (std::string(kSliceColumns) + " WHERE id BETWEEN ? AND ?").c_str(), db.path());
+        s.bind(1, int64_t(ids.lo));
+        s.bind(2, int64_t(ids.hi));
+        while (s.next())
+            keep(s);
+    }
+    if (!ids.ids.empty()) {
+        store::Statement s(db.handle(), (std::string(kSliceColumns) + " WHERE id = ?").c_str(), db.path());
+        for (qint64 id : ids.ids) {
+            if (id >= ids.lo && id <= ids.hi)
+                continue;
+            s.reset();
+            s.bind(1, int64_t(id));
+            if (s.next())
+                keep(s);
         }
     }
-    // Time order per thread makes placing them appends.
-    std::stable_sort(out.invocations.begin(), out.invocations.end(), [](const auto &a, const auto &b) {
-        return a.threadId != b.threadId ? a.threadId < b.threadId : a.slice.begin < b.slice.begin;
-    });
+    out.lastId = last;
+    reader.finish(first == std::numeric_limits<qint64>::max() ? 0 : first - 1, last);
     return out;
 }
 
@@ -500,8 +585,16 @@ void TimelineData::apply(TimelineStructure &&structure)
     for (auto &r : structure.requests) {
         if (r.slice.kind < kindMap.size())
             r.slice.kind = kindMap[r.slice.kind];
-        place(r);
+        if (windowed_) {
+            requests_.push_back(r);
+            if (hasWindow() && r.slice.begin <= windowEnd_ && r.slice.end >= windowBegin_)
+                place(r);
+        } else {
+            place(r);
+        }
     }
+    if (windowed_)
+        reserveRows();
     arrows_.insert(arrows_.end(), structure.arrows.begin(), structure.arrows.end());
     releases_.insert(releases_.end(), structure.releases.begin(), structure.releases.end());
     markers_.insert(markers_.end(), releases_.begin(), releases_.end());

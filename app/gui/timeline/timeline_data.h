@@ -2,11 +2,14 @@
 // The timeline's store: one lane per process (a header) and per thread, each a few rows of
 // time-sorted, non-overlapping slices (invocations and the callback requests or OP-TEE RPCs a
 // supplicant thread served), plus the arrows from an invocation to the request it caused, the
-// waits of OP-TEE calls for a thread, markers and data-loss ranges. Read by background jobs in stages (lanes first, then invocations in chunks by id), so
-// the page paints what is loaded, and a growing file (live mode) only adds rows with larger ids.
+// waits of OP-TEE calls for a thread, markers and data-loss ranges. Read by background jobs in
+// stages (lanes first, then invocations in chunks by id), so the page paints what is loaded, and a
+// growing file (live mode) only adds rows with larger ids. A large trace is held as a summary and
+// the invocations of one time range only (windowed).
 #pragma once
 
 #include "core/trace_db.h"
+#include "timeline/timeline_summary.h"
 
 #include <QString>
 
@@ -173,6 +176,9 @@ public:
     // Background readers (one connection per job). Throw store::Error.
     static TimelineStructure readStructure(const store::Database &db, qint64 afterRequestId, qint64 afterReleaseId);
     static TimelineChunk readInvocations(const store::Database &db, qint64 afterId, qint64 limit);
+    // The invocations overlapping [t0, t1] (those in flight: that begin before t1), read through
+    // the ids a summary gives for the range.
+    static TimelineChunk readRange(const store::Database &db, qint64 t0, qint64 t1, const TimelineSummary::IdRanges &ids);
 
     void clear();
     // Merges what a job read, on the GUI thread. Lanes keep their order: processes by start,
@@ -181,6 +187,20 @@ public:
     void apply(TimelineChunk &&chunk);
     // Gives back what growing the rows reserved (after a load; appends grow them again).
     void squeeze();
+
+    // A large trace (timeline_data_window.cpp): the rows hold the invocations of one time range
+    // (the window, read with readRange) and the callback requests overlapping it; zoomed out
+    // the view paints the summary. Windowed from before the first structure is applied.
+    void setWindowed(bool windowed) { windowed_ = windowed; }
+    bool isWindowed() const { return windowed_; }
+    void setSummary(TimelineSummary &&summary);
+    const TimelineSummary *summary() const { return hasSummary_ ? &summary_ : nullptr; }
+    // Replaces the rows' slices with those of [t0, t1].
+    void setWindow(TimelineChunk &&chunk, qint64 t0, qint64 t1);
+    bool hasWindow() const { return windowEnd_ >= windowBegin_; }
+    qint64 windowBegin() const { return windowBegin_; }
+    qint64 windowEnd() const { return windowEnd_; }
+    bool windowCovers(qint64 t0, qint64 t1) const { return hasWindow() && windowBegin_ <= t0 && t1 <= windowEnd_; }
 
     const std::vector<TimelineLane> &lanes() const { return lanes_; }
     const std::vector<TimelineSliceKind> &kinds() const { return kinds_; }
@@ -226,6 +246,9 @@ public:
 
 private:
     void place(const TimelineStructure::Placed &placed);
+    // Windowed: an empty row for every level the summary says a lane has, so lanes keep their
+    // height as the window moves.
+    void reserveRows();
     TimelineSlice *findInLane(qint64 threadId, quint32 id);
     TimelineLane &driverLane();
     quint16 internKind(const TimelineSliceKind &kind);
@@ -243,6 +266,12 @@ private:
     std::unordered_map<quint32, std::vector<TimelineWait>> waits_;
     std::unordered_map<quint32, std::pair<qint64, qint64>> requestErrors_;
     std::vector<OpenSlice> open_;
+    bool windowed_ = false;
+    std::vector<TimelineStructure::Placed> requests_; // windowed: every request, placed when in the window
+    TimelineSummary summary_;
+    bool hasSummary_ = false;
+    qint64 windowBegin_ = 0;
+    qint64 windowEnd_ = -1;
     qint64 lastInvocationId_ = 0;
     qint64 lastRequestId_ = 0;
     qint64 lastReleaseId_ = 0;

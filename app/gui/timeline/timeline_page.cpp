@@ -10,13 +10,20 @@
 #include <QImage>
 #include <QPainter>
 #include <QTextStream>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace teescope::gui {
 
 TimelinePage::TimelinePage(Selection *selection, QWidget *parent)
-    : ViewPage(selection, parent), view_(new TimelineView(&data_, this))
+    : ViewPage(selection, parent), view_(new TimelineView(&data_, this)), detailTimer_(new QTimer(this))
 {
+    // The detail of a view is read once the view rests a moment (a drag or the wheel moves it
+    // many times a second).
+    detailTimer_->setSingleShot(true);
+    detailTimer_->setInterval(40);
+    connect(detailTimer_, &QTimer::timeout, this, &TimelinePage::loadDetail);
+    connect(view_, &TimelineView::viewChanged, this, &TimelinePage::scheduleDetail);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(view_);
@@ -61,6 +68,10 @@ void TimelinePage::openTrace(const TraceInfo &trace)
     }
     refreshPending_ = false;
     loading_ = true;
+    detailGeneration_.next();
+    detailBusy_ = false;
+    detailStale_ = false;
+    located_ = {};
     loadStructure(generation_.next());
 }
 
@@ -75,7 +86,9 @@ void TimelinePage::refresh()
     loading_ = true;
     // Not final until what is new is in (live mode waits for it before the next refresh).
     setReady(false);
-    if (data_.openSlices().empty())
+    if (data_.isWindowed())
+        loadStructure(generation_.next());
+    else if (data_.openSlices().empty())
         loadStructure(generation_.next());
     else
         loadEnds(generation_.next());
@@ -103,9 +116,14 @@ void TimelinePage::loadStructure(int generation)
                 return;
             if (!result.ok())
                 return failLoad(result.error);
+            if (data_.lanes().empty() && !data_.isWindowed())
+                data_.setWindowed(result.value->invocationTotal > fullLoadLimit());
             data_.apply(std::move(*result.value));
             view_->dataChanged();
-            loadChunk(generation);
+            if (data_.isWindowed())
+                loadSummary(generation);
+            else
+                loadChunk(generation);
         });
 }
 
@@ -173,8 +191,11 @@ void TimelinePage::revealPending()
     case ItemRef::Kind::Invocation:
     case ItemRef::Kind::Request: {
         const auto found = data_.find(item.kind == ItemRef::Kind::Request, item.id);
-        if (!found.ok())
-            return; // maybe in a chunk not loaded yet
+        if (!found.ok()) {
+            if (data_.isWindowed())
+                locatePending(); // outside the window: shown where it is, then revealed
+            return; // else maybe in a chunk not loaded yet
+        }
         view_->setSelectedItem(item);
         view_->revealSlice(found);
         break;

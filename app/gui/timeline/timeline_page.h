@@ -8,6 +8,8 @@
 #include "core/view_page.h"
 #include "timeline/timeline_data.h"
 
+class QTimer;
+
 namespace teescope::gui {
 
 class TimelineView;
@@ -17,6 +19,13 @@ class TimelinePage : public ViewPage {
 public:
     // Invocations read per background job; merging one on the GUI thread takes a few tens of ms.
     static constexpr qint64 kChunkSize = 100000;
+    // A trace with more invocations than this is windowed (timeline_page_window.cpp): held as a
+    // summary, with the invocations of the range in view read when it holds at most
+    // detailLimit() of them. Settable for tests.
+    static qint64 fullLoadLimit();
+    static void setFullLoadLimit(qint64 invocations);
+    static qint64 detailLimit();
+    static void setDetailLimit(qint64 invocations);
 
     explicit TimelinePage(Selection *selection, QWidget *parent = nullptr);
 
@@ -44,6 +53,12 @@ private:
     void failLoad(const QString &error);
     void loadChunk(int generation);
     void finishLoading();
+    // Windowed (timeline_page_window.cpp): the summary, then the detail of the view.
+    void loadSummary(int generation);
+    void scheduleDetail();
+    void loadDetail();
+    // Finds where an invocation or request not in the window is, and shows it (then revealPending).
+    bool locatePending();
     void onItemChanged(ItemRef item);
     void onRangeChanged(TimeRange range);
     void revealPending();
@@ -58,6 +73,11 @@ private:
     bool ownRange_ = false;    // the range being set came from this page
     bool ownItem_ = false;     // the item being selected came from this page
     ItemRef pendingReveal_;    // selected before its slice was loaded
+    JobGeneration detailGeneration_;
+    bool detailBusy_ = false;  // a detail job runs
+    bool detailStale_ = false; // the window must be read again (a live file grew)
+    ItemRef located_;          // the pending item already looked up
+    QTimer *detailTimer_;
 };
 
 } // namespace teescope::gui

@@ -313,6 +313,7 @@ void TimelineView::paintLanes(QPainter &p)
     }();
     p.save();
     p.setClipRect(area);
+    const bool summaryOnly = paintsSummary();
     // Lanes from the first visible one.
     auto first = std::upper_bound(laneOffsets_.begin(), laneOffsets_.end(), vscroll_->value());
     for (size_t i = size_t(std::max<qsizetype>(0, first - laneOffsets_.begin() - 1)); i < lanes.size(); ++i) {
@@ -342,8 +343,11 @@ void TimelineView::paintLanes(QPainter &p)
         }
         p.save();
         p.setClipRect(QRect(left, std::max(top, area.top()), right - left, h).intersected(area));
-        for (size_t r = 0; r < lane.rows.size(); ++r)
-            paintRow(p, lane.rows[r], rowY(int(i), int(r)), left);
+        if (summaryOnly)
+            paintLaneSummary(p, int(i), left);
+        else
+            for (size_t r = 0; r < lane.rows.size(); ++r)
+                paintRow(p, lane.rows[r], rowY(int(i), int(r)), left);
         p.restore();
         // Header.
         const QRect header(0, top, left, h);
@@ -607,14 +611,18 @@ void TimelineView::rebuildOverview()
     TimeMapping all(mapping_.traceBegin(), mapping_.traceEnd(), w);
     std::vector<int> busy(size_t(std::max(1, w)), 0);
     std::vector<TimelineRun> runs;
-    for (size_t l = 0; l < data_->lanes().size(); ++l) {
-        if (isLaneHidden(int(l)))
-            continue;
-        for (const auto &row : data_->lanes()[l].rows) {
-            TimelineData::runs(row, all, runs);
-            for (const auto &r : runs)
-                for (int x = std::max(0, int(r.x0)); x <= std::min(w - 1, int(r.x1)); ++x)
-                    ++busy[size_t(x)];
+    if (data_->isWindowed() && data_->summary()) {
+        summaryOverview(busy, all);
+    } else {
+        for (size_t l = 0; l < data_->lanes().size(); ++l) {
+            if (isLaneHidden(int(l)))
+                continue;
+            for (const auto &row : data_->lanes()[l].rows) {
+                TimelineData::runs(row, all, runs);
+                for (const auto &r : runs)
+                    for (int x = std::max(0, int(r.x0)); x <= std::min(w - 1, int(r.x1)); ++x)
+                        ++busy[size_t(x)];
+            }
         }
     }
     const int most = std::max(1, *std::max_element(busy.begin(), busy.end()));

@@ -147,6 +147,10 @@ private:
     void paintRuler(QPainter &p);
     void paintLanes(QPainter &p);
     void paintRow(QPainter &p, const TimelineRow &row, int y, int clipLeft);
+    // A large trace zoomed out past its window (timeline_view_summary.cpp).
+    bool paintsSummary() const;
+    void paintLaneSummary(QPainter &p, int lane, int left);
+    void summaryOverview(std::vector<int> &busy, const TimeMapping &all) const;
     void paintArrows(QPainter &p);
     void paintMarkers(QPainter &p);
     void paintOverview(QPainter &p);
