@@ -9,9 +9,8 @@ QThreadPool *jobPool()
 {
     static QThreadPool *pool = [] {
         auto *p = new QThreadPool;
-        // At least four: each page starts a load at once, and a long one (the timeline of a huge
-        // trace) must not hold the short ones of the other pages back, even on two cores.
-        p->setMaxThreadCount(qMax(4, QThread::idealThreadCount()));
+        // At least two: one long load (the timeline) must not hold every other page back.
+        p->setMaxThreadCount(qMax(2, QThread::idealThreadCount()));
         return p;
     }();
     return pool;
