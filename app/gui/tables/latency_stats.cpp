@@ -202,11 +202,12 @@ LatencyStats loadFromGroups(const store::Database &db, const std::string &klass,
         readSamples(db, klass, op, guest, samples);
     } else {
         // Stretches of the table spread evenly over its ids: about scanLimit rows read in all,
-        // each stretch read through the primary key.
+        // each stretch read through the primary key. Few stretches, each long: a cold file costs
+        // a disk seek per stretch.
         store::Statement range(db.handle(), "SELECT MIN(id), MAX(id) FROM invocations", db.path());
         range.next();
         const qint64 first = range.int_at(0), last = range.int_at(1);
-        const qint64 stretches = 512, width = std::max<qint64>(scanLimit / stretches, 1);
+        const qint64 stretches = 128, width = std::max<qint64>(scanLimit / stretches, 1);
         for (qint64 k = 0; k < stretches; ++k) {
             const qint64 from = first + qint64((double(last - first + 1) - double(width)) * double(k) / double(stretches - 1));
             readSamples(db, klass, op, guest, samples, std::make_pair(from, from + width));
