@@ -11,7 +11,7 @@
 --
 -- Every column has a comment; tests check that each column is documented.
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 CREATE TABLE metadata (
     key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version, names_file (the user's names file read at import, if any), teescope_events (teescope events used; 0: the trace holds none), foreign_events and foreign_providers (events of other providers, as `provider count, ...`), unusable_events (teescope events that do not match the contract), trace_contract_version (the event contract the trace matches: 2, 1, newer than 2, older than 2, other than 2; empty when it holds no teescope event); live imports: live (1 while a live import writes the file, 0 once finished), live_ts (trace time of the newest event committed), live_events, live_wall_ms (unix ms of the last commit), live_caught_up (0 while the import had more to read), events_lost, packets_lost
@@ -309,3 +309,32 @@ CREATE TABLE latency_op_names (
     op_name TEXT NOT NULL,         -- the command's name
     PRIMARY KEY (class, op)
 );
+
+-- Invocations summed per caller process, target, op and guest, written when the import finishes:
+-- views of millions of invocations (the capability graph's invoke edges, the latency charts'
+-- histograms) read these few rows instead. Durations are driver-side (drv_end_ts - drv_begin_ts).
+CREATE TABLE invocation_groups (
+    id INTEGER PRIMARY KEY,        -- assigned, in the order of (process_id, object_id, session_id, internal, guest, op), NULLs first
+    process_id INTEGER,            -- invocations.process_id of the calls
+    object_id INTEGER,             -- invocations.object_id
+    session_id INTEGER,            -- invocations.session_id
+    internal INTEGER NOT NULL,     -- invocations.internal
+    guest INTEGER NOT NULL,        -- invocations.guest
+    op INTEGER NOT NULL,           -- invocations.op
+    calls INTEGER NOT NULL,        -- invocations of the group
+    measured INTEGER NOT NULL,     -- of them, those with both driver times
+    total_ns INTEGER,              -- sum of their durations (a negative one counts 0; at most 9223372036854775807); NULL when none is measured
+    min_ns INTEGER,                -- shortest duration; NULL when none is measured
+    max_ns INTEGER,                -- longest duration; NULL when none is measured
+    slowest_id INTEGER,            -- invocations.id of the longest (the smallest id among equals); NULL when none is measured
+    first_ts INTEGER,              -- earliest begin: COALESCE(drv_begin_ts, user_begin_ts)
+    last_ts INTEGER                -- latest end: COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts)
+);
+
+-- The durations of each group's measured invocations in log-scale buckets, ten per decade.
+CREATE TABLE invocation_group_durations (
+    group_id INTEGER NOT NULL,     -- invocation_groups.id
+    bucket INTEGER NOT NULL,       -- durations in [ceil(10^(bucket/10)), ceil(10^((bucket+1)/10))) ns; 0: below 2 ns (or negative)
+    count INTEGER NOT NULL,        -- measured invocations of the group in it
+    PRIMARY KEY (group_id, bucket)
+) WITHOUT ROWID;

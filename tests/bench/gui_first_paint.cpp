@@ -94,17 +94,30 @@ int main(int argc, char **argv)
         while (watch.painted() < 0 && watch.now() < 60'000'000'000LL)
             app.processEvents(QEventLoop::AllEvents, 5);
         firstPaint.push_back(ms(watch.painted()));
+        // When each page got ready (its background loads done), from the open.
+        const std::vector<std::pair<ViewId, const char *>> pages{{ViewId::Summary, "summary"},
+                                                                 {ViewId::Graph, "graph"},
+                                                                 {ViewId::Timeline, "timeline"},
+                                                                 {ViewId::Leaks, "leaks"},
+                                                                 {ViewId::Latency, "latency"}};
+        std::vector<double> readyAt(pages.size(), -1);
         auto everyPageReady = [&] {
-            for (ViewId v : {ViewId::Summary, ViewId::Graph, ViewId::Timeline, ViewId::Leaks, ViewId::Latency})
-                if (!window.page(v)->isReady())
-                    return false;
-            return true;
+            bool all = true;
+            for (size_t i = 0; i < pages.size(); ++i) {
+                if (readyAt[i] < 0 && window.page(pages[i].first)->isReady())
+                    readyAt[i] = ms(watch.now());
+                all = all && readyAt[i] >= 0;
+            }
+            return all;
         };
         while (!everyPageReady() && watch.now() < 300'000'000'000LL)
             app.processEvents(QEventLoop::AllEvents, 5);
         allReady.push_back(ms(watch.now()));
         std::printf("round %d: first paint %.1f ms, every page ready %.1f ms, empty window %.1f ms\n", round + 1,
                     firstPaint.back(), allReady.back(), reference.back());
+        std::printf("round %d: ready", round + 1);
+        for (size_t i = 0; i < pages.size(); ++i)
+            std::printf(" %s %.1f ms%s", pages[i].second, readyAt[i], i + 1 < pages.size() ? "," : "\n");
         window.close();
         jobPool()->waitForDone();
     }

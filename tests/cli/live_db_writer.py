@@ -44,7 +44,8 @@ TABLES = {
     "ta_commands": (None, []),
 }
 # Written by the import only when it finishes.
-FINAL_ONLY = ["import_stats", "latency", "latency_op_names", "op_names"]
+FINAL_ONLY = ["import_stats", "latency", "latency_op_names", "op_names", "invocation_groups",
+              "invocation_group_durations"]
 
 
 def columns(db, table):

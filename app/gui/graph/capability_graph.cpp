@@ -3,11 +3,13 @@
 
 #include "core/format.h"
 #include "core/trace_db.h"
+#include "teescope/store/invocation_groups.h"
 #include "teescope/store/op_names.h"
 
 #include <QSet>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <set>
@@ -28,42 +30,115 @@ qint64 orOpen(const store::Statement &s, int col)
     return s.null_at(col) ? Interval::kOpenEnd : s.int_at(col);
 }
 
-// The approximate median of a histogram of durations bucketed by two significant digits.
-struct LatencyHistogram {
-    std::map<qint64, qint64> buckets; // bucket key (ordered like the durations) -> count
-    qint64 measured = 0;
+// An invoke edge's calls per op and its duration histogram, summed over the groups of one caller
+// and target.
+struct InvokeSums {
+    int edge = -1;
+    std::map<qint64, qint64> callsPerOp;
+    std::map<int, qint64> buckets; // duration bucket -> measured calls
+    qint64 minNs = -1, maxNs = -1;
 
-    void add(qint64 key, qint64 count)
-    {
-        buckets[key] += count;
-        measured += count;
-    }
+    // The median's bucket, at its geometric middle, within [min, max] (a bucket is ~26% wide).
     qint64 median() const
     {
-        if (measured == 0)
+        qint64 measured = 0;
+        for (const auto &[bucket, count] : buckets)
+            measured += count;
+        if (measured == 0 || maxNs < 0)
             return -1;
         qint64 seen = 0;
-        for (const auto &[key, count] : buckets) {
+        for (const auto &[bucket, count] : buckets) {
             seen += count;
-            if (seen * 2 >= measured)
-                return value(key);
+            if (seen * 2 < measured)
+                continue;
+            const double lo = double(store::duration_bucket_lower_bound(bucket));
+            const double hi = double(store::duration_bucket_lower_bound(bucket + 1));
+            const qint64 mid = bucket == 0 ? 0 : qint64(std::sqrt(lo * hi));
+            return std::clamp(mid, std::max<qint64>(minNs, 0), maxNs);
         }
         return -1;
     }
-    // key = digits * 100 + leading two digits (one digit when the duration has one)
-    static qint64 value(qint64 key)
-    {
-        const qint64 digits = std::min<qint64>(key / 100, 19), lead = key % 100;
-        if (digits <= 2)
-            return lead;
-        if (digits == 19) // beyond 10^18 ns: as good as "forever", and 99 * 10^17 would overflow
-            return std::numeric_limits<qint64>::max();
-        qint64 scale = 1;
-        for (qint64 i = 2; i < digits; ++i)
-            scale *= 10;
-        return lead * scale + scale / 2;
-    }
 };
+
+// The invoke edges (process -> object, process -> OP-TEE session), from the invocation groups
+// the import wrote (a finished file), or summed here from the invocations (a live file).
+void addInvokeEdges(CapabilityGraph &g, const store::Database &db, const TraceInfo &info)
+{
+    auto *h = db.handle();
+    const std::string &path = db.path();
+    store::InvocationGroups groups;
+    if (info.complete && !info.live)
+        groups = store::InvocationGroups::read(h, path);
+    else
+        groups.add_table(h, path);
+    const store::OpNames opNames = store::OpNames::read(h, path);
+    std::map<std::pair<QString, qint64>, QString> commandNames; // (uuid, func) -> TA command name
+    {
+        store::Statement c(h, "SELECT uuid, func, name FROM ta_commands", path);
+        while (c.next())
+            commandNames.emplace(std::make_pair(traceText(c.text_at(0)), c.int_at(1)), traceText(c.text_at(2)));
+    }
+    for (const NodeKind target : {NodeKind::Object, NodeKind::Session}) {
+        const bool session = target == NodeKind::Session;
+        std::map<std::pair<qint64, qint64>, InvokeSums> invokes; // (process, target) -> sums
+        for (const auto &[key, group] : groups.groups()) {
+            const auto &[processId, objectId, sessionId, internal, guest, op] = key;
+            const std::optional<int64_t> &targetId = session ? sessionId : objectId;
+            if (!processId || !targetId)
+                continue;
+            const int proc = g.indexOf(NodeKind::Process, *processId);
+            const int to = g.indexOf(target, *targetId);
+            if (proc < 0 || to < 0)
+                continue;
+            InvokeSums &sums = invokes[{*processId, *targetId}];
+            if (sums.edge < 0) {
+                GraphEdge e{EdgeKind::Invokes, proc, to, Lifetime{{{Interval::kOpenEnd, Interval::kOpenEnd}}}};
+                e.totalNs = 0;
+                sums.edge = g.addEdge(e);
+            }
+            GraphEdge &e = g.edges[sums.edge];
+            e.calls += group.calls;
+            sums.callsPerOp[op] += group.calls;
+            if (group.measured > 0) {
+                for (const auto &[bucket, count] : group.buckets)
+                    sums.buckets[bucket] += count;
+                e.totalNs = group.total_ns > Interval::kOpenEnd - e.totalNs ? Interval::kOpenEnd : e.totalNs + group.total_ns;
+                if (group.max_ns >= 0)
+                    e.maxNs = std::max<qint64>(e.maxNs, group.max_ns);
+                sums.minNs = sums.minNs < 0 ? group.min_ns : std::min<qint64>(sums.minNs, group.min_ns);
+                sums.maxNs = e.maxNs;
+            }
+            Interval &span = e.life.intervals.first();
+            if (group.first_ts)
+                span.begin = std::min<qint64>(span.begin, *group.first_ts);
+            if (group.last_ts && *group.last_ts < Interval::kOpenEnd) {
+                const qint64 end = *group.last_ts + 1; // [first call, last return]
+                span.end = span.end == Interval::kOpenEnd ? end : std::max<qint64>(span.end, end);
+            }
+        }
+        for (auto &[key, sums] : invokes) {
+            GraphEdge &e = g.edges[sums.edge];
+            const GraphNode &to = g.nodes[e.to];
+            for (const auto &[op, calls] : sums.callsPerOp) {
+                QString name;
+                if (session) {
+                    auto c = commandNames.find({to.uuid, op});
+                    if (op >= 0 && c != commandNames.end())
+                        name = c->second;
+                } else {
+                    name = traceText(opNames.name(to.id, to.objectClass.toStdString(), op));
+                }
+                e.ops.append({op, name, calls});
+            }
+            std::stable_sort(e.ops.begin(), e.ops.end(),
+                             [](const GraphEdgeOp &a, const GraphEdgeOp &b) { return a.calls > b.calls; });
+            e.p50Ns = sums.median();
+            Interval &span = e.life.intervals.first();
+            if (span.begin == Interval::kOpenEnd)
+                span.begin = g.firstTs;
+        }
+    }
+}
 
 } // namespace
 
@@ -413,102 +488,7 @@ CapabilityGraph loadCapabilityGraph(const store::Database &db)
             g.addEdge({EdgeKind::Uses, proc, ctx, Lifetime{{{s.int_at(2), end}}}});
         }
     }
-    {
-        // Invocations grouped in SQL by caller process, object (or OP-TEE session), op and a
-        // duration bucket of two significant digits: a few hundred rows even for millions of
-        // invocations, enough for count, total, max, an approximate median and calls per op.
-        const store::OpNames opNames = store::OpNames::read(h, path);
-        std::map<std::pair<QString, qint64>, QString> commandNames; // (uuid, func) -> TA command name
-        {
-            store::Statement c(h, "SELECT uuid, func, name FROM ta_commands", path);
-            while (c.next())
-                commandNames.emplace(std::make_pair(traceText(c.text_at(0)), c.int_at(1)), traceText(c.text_at(2)));
-        }
-        for (const NodeKind target : {NodeKind::Object, NodeKind::Session}) {
-            const bool session = target == NodeKind::Session;
-            store::Statement s(
-                h,
-                session ? "SELECT process_id, session_id,"
-                          "       CASE WHEN d >= 0 THEN length(d) * 100 + CAST(substr(d, 1, 2) AS INTEGER) END,"
-                          "       COUNT(*), TOTAL(CASE WHEN d >= 0 THEN d END), MAX(CASE WHEN d >= 0 THEN d END),"
-                          "       MIN(b), MAX(e), op"
-                          "  FROM (SELECT process_id, session_id, drv_end_ts - drv_begin_ts AS d,"
-                          "               COALESCE(drv_begin_ts, user_begin_ts) AS b,"
-                          "               COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts) AS e, op"
-                          "          FROM invocations WHERE process_id IS NOT NULL AND session_id IS NOT NULL)"
-                          " GROUP BY 1, 2, 3, 9"
-                        : "SELECT process_id, object_id,"
-                          "       CASE WHEN d >= 0 THEN length(d) * 100 + CAST(substr(d, 1, 2) AS INTEGER) END,"
-                          "       COUNT(*), TOTAL(CASE WHEN d >= 0 THEN d END), MAX(CASE WHEN d >= 0 THEN d END),"
-                          "       MIN(b), MAX(e), op"
-                          "  FROM (SELECT process_id, object_id, drv_end_ts - drv_begin_ts AS d,"
-                          "               COALESCE(drv_begin_ts, user_begin_ts) AS b,"
-                          "               COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts) AS e, op"
-                          "          FROM invocations WHERE process_id IS NOT NULL AND object_id IS NOT NULL)"
-                          " GROUP BY 1, 2, 3, 9",
-                path);
-            std::map<std::pair<qint64, qint64>, std::pair<int, LatencyHistogram>> invokes;
-            std::map<int, std::map<qint64, qint64>> callsPerOp; // edge -> op -> calls
-            while (s.next()) {
-                const int proc = g.indexOf(NodeKind::Process, s.int_at(0));
-                const int obj = g.indexOf(target, s.int_at(1));
-                if (proc < 0 || obj < 0)
-                    continue;
-                auto it = invokes.find({s.int_at(0), s.int_at(1)});
-                if (it == invokes.end()) {
-                    GraphEdge e{EdgeKind::Invokes, proc, obj,
-                                Lifetime{{{Interval::kOpenEnd, Interval::kOpenEnd}}}};
-                    e.totalNs = 0;
-                    it = invokes
-                             .emplace(std::make_pair(s.int_at(0), s.int_at(1)),
-                                      std::make_pair(g.addEdge(e), LatencyHistogram()))
-                             .first;
-                }
-                GraphEdge &e = g.edges[it->second.first];
-                const qint64 count = s.int_at(3);
-                e.calls += count;
-                callsPerOp[it->second.first][s.int_at(8)] += count;
-                if (!s.null_at(2)) {
-                    it->second.second.add(s.int_at(2), count);
-                    // TOTAL (a double) cannot overflow like SUM; saturate when converting back.
-                    const double total = double(e.totalNs) + s.real_at(4);
-                    e.totalNs = total >= 9.2e18 ? Interval::kOpenEnd : qint64(total);
-                    e.maxNs = std::max<qint64>(e.maxNs, s.int_at(5));
-                }
-                Interval &span = e.life.intervals.first();
-                if (!s.null_at(6))
-                    span.begin = std::min<qint64>(span.begin, s.int_at(6));
-                if (!s.null_at(7) && s.int_at(7) < Interval::kOpenEnd) {
-                    const qint64 end = s.int_at(7) + 1; // [first call, last return]
-                    span.end = span.end == Interval::kOpenEnd ? end : std::max<qint64>(span.end, end);
-                }
-            }
-            for (const auto &[edge, perOp] : callsPerOp) {
-                GraphEdge &e = g.edges[edge];
-                const GraphNode &to = g.nodes[e.to];
-                for (const auto &[op, calls] : perOp) {
-                    QString name;
-                    if (session) {
-                        auto c = commandNames.find({to.uuid, op});
-                        if (op >= 0 && c != commandNames.end())
-                            name = c->second;
-                    } else {
-                        name = traceText(opNames.name(to.id, to.objectClass.toStdString(), op));
-                    }
-                    e.ops.append({op, name, calls});
-                }
-                std::stable_sort(e.ops.begin(), e.ops.end(),
-                                 [](const GraphEdgeOp &a, const GraphEdgeOp &b) { return a.calls > b.calls; });
-            }
-            for (const auto &[key, value] : invokes) {
-                GraphEdge &e = g.edges[value.first];
-                e.p50Ns = value.second.median();
-                Interval &span = e.life.intervals.first();
-                if (span.begin == Interval::kOpenEnd)
-                    span.begin = g.firstTs;
-            }
-        }
-    }
+    addInvokeEdges(g, db, info);
 
     // Sharing: holdings of instances with one sw_id, swept by begin time; two holdings from
     // different contexts that overlap make both instances shared.

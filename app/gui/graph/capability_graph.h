@@ -99,8 +99,8 @@ struct GraphEdge {
     int from = -1; // node indexes
     int to = -1;
     Lifetime life;
-    // Invokes: calls and driver-side latency (drv_end_ts - drv_begin_ts); p50 is approximate
-    // (two significant digits).
+    // Invokes: calls and driver-side latency (drv_end_ts - drv_begin_ts), summed by the import
+    // (invocation_groups); p50 is approximate (the middle of its log-scale bucket, ten per decade).
     qint64 calls = 0;
     qint64 totalNs = 0;
     qint64 maxNs = -1;

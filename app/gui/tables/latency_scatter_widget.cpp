@@ -132,8 +132,10 @@ void LatencyScatterWidget::paintEvent(QPaintEvent *)
     const QFontMetrics fm = fontMetrics();
 
     p.setPen(pal.color(QPalette::Text));
-    const QString title = stats_->downsampled
-                              ? tr("Duration over time (log scale; %1 of %2 invocations drawn)")
+    const QString title =
+        stats_->sampled ? tr("Duration over time (log scale; a sample: %1 of %2 invocations drawn, and the slowest)")
+                              .arg(formatCount(stats_->points.size()), formatCount(stats_->count))
+        : stats_->downsampled ? tr("Duration over time (log scale; %1 of %2 invocations drawn)")
                                     .arg(formatCount(stats_->points.size()), formatCount(stats_->count))
                               : tr("Duration over time (log scale)");
     p.drawText(QRect(0, 0, width(), plot.top()), Qt::AlignCenter, title);

@@ -43,6 +43,10 @@ struct LatencyStats {
     LatencyHistogram histogram;       // over all of them
     QList<LatencySample> points;      // the scatter, by begin time; every invocation unless downsampled
     bool downsampled = false;
+    // The points are a sample of a big row (a finished file holding more than the scan limit):
+    // every invocation of the row within evenly spaced stretches of the invocations table, then
+    // downsampled as above, plus the slowest. The histogram and the counts still cover them all.
+    bool sampled = false;
     std::optional<LatencySample> slowest;
     qint64 minTs = 0, maxTs = 0;      // begin times
     qint64 minNs = 0, maxNs = 0;      // durations
@@ -54,12 +58,17 @@ struct LatencyStats {
 // slowest invocation survive.
 LatencyStats buildLatencyStats(std::vector<LatencySample> samples, int maxPoints = 20000);
 
+// Rows that are read whole for the scatter; a bigger row (of a finished file) is sampled.
+inline constexpr qint64 kLatencyScanLimit = 200000;
+
 // Reads the invocations of (class, op) with both driver times and builds their stats; the class
 // is that of the objects invoked, or the TA of OP-TEE calls. The classes "driver (kernel)" (the
 // driver's own calls) and "unknown" (the others) take invocations of no known object, as the
 // latency table does. With guest >= 0, only the
-// invocations of that guest. Throws store::Error.
+// invocations of that guest. A finished file gives the histogram, the count, the extremes and the
+// slowest from its invocation groups and reads at most about kLatencyScanLimit invocations for
+// the scatter; a live one reads them all. Throws store::Error.
 LatencyStats loadLatencyStats(const store::Database &db, const QString &objectClass, qint64 op, int maxPoints = 20000,
-                              int guest = -1);
+                              int guest = -1, qint64 scanLimit = kLatencyScanLimit);
 
 } // namespace teescope::gui

@@ -12,6 +12,7 @@ namespace {
 
 using Kind = ItemRef::Kind;
 constexpr int kListLimit = 50; // rows listed per section; the section title gives the total
+constexpr qint64 kInvocationScanLimit = 200000; // invocations read whole for one item
 
 // A statement whose columns read as display text; NULL reads as "—" (or -1 for numbers).
 class Query {
@@ -105,6 +106,15 @@ struct Builder {
         if (total > n.children.size())
             n.children.append(row(QStringLiteral("…"), QStringLiteral("%1 more").arg(formatCount(total - n.children.size()))));
         return n;
+    }
+    // A finished file whose invocations are too many to read for one item: what needs them is
+    // read from its invocation groups.
+    bool groupsOnly() const
+    {
+        if (!db.complete() || db.metadata("live").value_or(std::string()) == "1")
+            return false;
+        Query q(db, "SELECT COALESCE(MAX(id), 0) FROM invocations");
+        return q.next() && q.num(0) > kInvocationScanLimit;
     }
     qint64 count(const char *sql, qint64 id) const
     {
@@ -208,11 +218,21 @@ struct Builder {
                 out << n;
             }
         });
-        const qint64 calls = count("SELECT count(*) FROM invocations WHERE object_id = ?", id);
-        d.rows << section(QStringLiteral("Invocations"), calls, [&](QList<InspectorNode> &out) {
+        // Invocations have no index by object: a big finished file counts them from its
+        // invocation groups and lists the slowest of each caller and op, a small one (or a live
+        // one) reads them.
+        const bool fromGroups = groupsOnly();
+        const qint64 calls = fromGroups ? count("SELECT COALESCE(SUM(calls), 0) FROM invocation_groups WHERE object_id = ?", id)
+                                        : count("SELECT count(*) FROM invocations WHERE object_id = ?", id);
+        d.rows << section(fromGroups ? QStringLiteral("Invocations (the slowest of each caller and op)")
+                                     : QStringLiteral("Invocations"),
+                          calls, [&](QList<InspectorNode> &out) {
             // The slowest first: what a user looks for.
-            Query i(db, "SELECT id, op, process_id, drv_begin_ts, drv_end_ts, err, ret FROM invocations"
-                        " WHERE object_id = ? ORDER BY (drv_end_ts - drv_begin_ts) DESC LIMIT ?");
+            Query i(db, fromGroups ? "SELECT i.id, i.op, i.process_id, i.drv_begin_ts, i.drv_end_ts, i.err, i.ret"
+                                     " FROM invocation_groups g JOIN invocations i ON i.id = g.slowest_id"
+                                     " WHERE g.object_id = ? ORDER BY g.max_ns DESC, g.id LIMIT ?"
+                                   : "SELECT id, op, process_id, drv_begin_ts, drv_end_ts, err, ret FROM invocations"
+                                     " WHERE object_id = ? ORDER BY (drv_end_ts - drv_begin_ts) DESC LIMIT ?");
             i.bind(1, id).bind(2, kListLimit);
             while (i.next())
                 out << row(QStringLiteral("invocation %1: %2").arg(i.num(0)).arg(callOf(id, i.num(1))),
@@ -605,8 +625,13 @@ struct Builder {
             q.bind(1, r.begin).bind(2, r.end);
             return q.next() ? q.num(0) : 0;
         };
+        // Through the (thread_id, drv_begin_ts) index, a thread at a time.
         d.rows << row(QStringLiteral("Invocations started"),
-                      formatCount(between("SELECT count(*) FROM invocations WHERE drv_begin_ts >= ? AND drv_begin_ts < ?")));
+                      formatCount(between("SELECT (SELECT count(*) FROM invocations WHERE thread_id IS NULL"
+                                          "         AND drv_begin_ts >= ?1 AND drv_begin_ts < ?2)"
+                                          " + (SELECT COALESCE(SUM((SELECT count(*) FROM invocations i"
+                                          "     WHERE i.thread_id = t.id AND i.drv_begin_ts >= ?1 AND i.drv_begin_ts < ?2)), 0)"
+                                          "    FROM threads t)")));
         d.rows << row(QStringLiteral("Callback requests queued"),
                       formatCount(between("SELECT count(*) FROM callback_requests WHERE queue_ts >= ? AND queue_ts < ?")));
         d.rows << row(QStringLiteral("Objects created"),

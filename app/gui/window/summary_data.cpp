@@ -23,6 +23,12 @@ qint64 scalar(const store::Database &db, const char *sql, int guest)
     return s.next() ? s.int_at(0) : 0;
 }
 
+// A finished file: its invocation groups sum the invocations (a live file writes them at its end).
+bool hasGroups(const store::Database &db)
+{
+    return db.complete() && db.metadata("live").value_or(std::string()) != "1";
+}
+
 QString text(const store::Statement &s, int col) { return traceText(s.text_at(col)); }
 
 } // namespace
@@ -44,7 +50,9 @@ SummaryCounts loadSummaryCounts(const store::Database &db, int guest)
                            guest);
         c.handles = scalar(db, "SELECT count(*) FROM handles h JOIN contexts c ON c.id = h.context_id WHERE c.guest = ?1",
                            guest);
-        c.invocations = scalar(db, "SELECT count(*) FROM invocations WHERE guest = ?1", guest);
+        c.invocations = hasGroups(db)
+                            ? scalar(db, "SELECT COALESCE(SUM(calls), 0) FROM invocation_groups WHERE guest = ?1", guest)
+                            : scalar(db, "SELECT count(*) FROM invocations WHERE guest = ?1", guest);
         c.callbackRequests = scalar(db, "SELECT count(*) FROM callback_requests WHERE guest = ?1", guest);
         c.rpcs = scalar(db, "SELECT count(*) FROM callback_requests WHERE kind = 'rpc' AND guest = ?1", guest);
         c.asyncReleases = guest == 0 ? scalar(db, "SELECT count(*) FROM async_releases") : 0;
@@ -70,14 +78,17 @@ SummaryDetails loadSummaryDetails(const store::Database &db, int guest)
 {
     SummaryDetails d;
     {
-        // Invocations per process through the (thread_id, drv_begin_ts) index: one count per thread.
+        // Invocations per process: from the invocation groups of a finished file, else through the
+        // (thread_id, drv_begin_ts) index, one count per thread.
         store::Statement s(db.handle(),
-                           "SELECT p.id, p.pid, p.display_name, p.guest, p.start_ts, p.end_ts, p.end_kind,"
-                           " (SELECT count(*) FROM threads t WHERE t.process_id = p.id),"
-                           " (SELECT count(*) FROM contexts c WHERE c.process_id = p.id),"
-                           " (SELECT COALESCE(SUM((SELECT count(*) FROM invocations i WHERE i.thread_id = t.id)), 0)"
-                           "    FROM threads t WHERE t.process_id = p.id)"
-                           " FROM processes p WHERE ?1 < 0 OR p.guest = ?1 ORDER BY p.start_ts, p.id",
+                           std::string("SELECT p.id, p.pid, p.display_name, p.guest, p.start_ts, p.end_ts, p.end_kind,"
+                                       " (SELECT count(*) FROM threads t WHERE t.process_id = p.id),"
+                                       " (SELECT count(*) FROM contexts c WHERE c.process_id = p.id),") +
+                               (hasGroups(db) ? " (SELECT COALESCE(SUM(calls), 0) FROM invocation_groups g"
+                                                "    WHERE g.process_id = p.id)"
+                                              : " (SELECT COALESCE(SUM((SELECT count(*) FROM invocations i"
+                                                "    WHERE i.thread_id = t.id)), 0) FROM threads t WHERE t.process_id = p.id)") +
+                               " FROM processes p WHERE ?1 < 0 OR p.guest = ?1 ORDER BY p.start_ts, p.id",
                            db.path());
         s.bind(1, int64_t(guest));
         while (s.next()) {

@@ -2,6 +2,7 @@
 #include "teescope/store/writer.h"
 
 #include "teescope/store/database.h"
+#include "teescope/store/invocation_groups.h"
 #include "teescope/store/latency.h"
 #include "teescope/store/statement.h"
 
@@ -202,6 +203,8 @@ public:
                    r.object_id, r.handle, r.op, r.bi, r.bo, r.oi, r.oo, r.in_bytes, r.out_bytes, r.user_begin_ts,
                    r.user_end_ts, r.drv_begin_ts, r.drv_end_ts, r.err, r.ret, r.depth, r.parent_request_id,
                    r.internal, r.end_inferred, OrNull{r.call}, r.session_id, r.origin, r.guest, r.wait_ns);
+            if (!live_) // a live file writes rows again as they change: summed at its end instead
+                invocation_groups_.add(r);
         }
         for (size_t i = 0; i < b.requests.n; ++i) {
             const CallbackRequestRow &r = b.requests.rows[i];
@@ -260,6 +263,17 @@ public:
             latency_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
                               .count();
         }
+    }
+
+    // The invocation_groups tables: what was summed while writing, or the whole table of a live
+    // file.
+    void write_invocation_groups()
+    {
+        if (live_)
+            invocation_groups_.add_table(db_.handle(), file_);
+        db_.exec("BEGIN");
+        invocation_groups_.write(db_.handle(), file_);
+        db_.exec("COMMIT");
     }
 
     // How long the last live computation of the latency table took.
@@ -392,6 +406,7 @@ private:
     std::string file_;
     bool live_ = false;
     std::atomic<int64_t> latency_ns_{0};
+    InvocationGroups invocation_groups_;
     Statement process_, thread_, context_, context_user_, object_, handle_, invocation_, request_,
         async_release_, data_loss_, shm_, shm_use_, session_, wait_, guest_;
 };
@@ -607,6 +622,7 @@ void Writer::finish()
         inserter_->create_indexes();
     inserter_->write_names(user_names_);
     inserter_->compute_latency();
+    inserter_->write_invocation_groups();
     auto metadata = metadata_;
     metadata["complete"] = "1";
     if (options_.live)

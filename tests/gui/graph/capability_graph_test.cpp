@@ -181,7 +181,9 @@ class CapabilityGraphTest : public QObject
         store::Statement s(
             db.handle(),
             "SELECT process_id, object_id, COUNT(*), MAX(CASE WHEN drv_end_ts >= drv_begin_ts THEN "
-            "drv_end_ts - drv_begin_ts END)"
+            "drv_end_ts - drv_begin_ts END), TOTAL(MAX(drv_end_ts - drv_begin_ts, 0)),"
+            "       MIN(COALESCE(drv_begin_ts, user_begin_ts)),"
+            "       MAX(COALESCE(drv_end_ts, user_end_ts, drv_begin_ts, user_begin_ts)), COUNT(DISTINCT op)"
             "  FROM invocations WHERE process_id IS NOT NULL AND object_id IS NOT NULL GROUP BY 1, 2",
             db.path());
         int pairs = 0;
@@ -195,6 +197,17 @@ class CapabilityGraphTest : public QObject
             QVERIFY(edge);
             QCOMPARE(edge->calls, s.int_at(2));
             QCOMPARE(edge->maxNs, s.null_at(3) ? qint64(-1) : s.int_at(3));
+            // Summed by the import (invocation groups), as the rows add up.
+            QCOMPARE(edge->totalNs, qint64(s.real_at(4)));
+            if (!s.null_at(5))
+                QCOMPARE(edge->life.intervals.first().begin, s.int_at(5));
+            if (!s.null_at(6))
+                QCOMPARE(edge->life.intervals.first().end, s.int_at(6) + 1);
+            QCOMPARE(qint64(edge->ops.size()), s.int_at(7));
+            qint64 opCalls = 0;
+            for (const GraphEdgeOp &op : edge->ops)
+                opCalls += op.calls;
+            QCOMPARE(opCalls, edge->calls);
             if (edge->maxNs >= 0) {
                 QVERIFY(edge->p50Ns >= 0);
                 QVERIFY(edge->p50Ns <= edge->maxNs * 1.1);

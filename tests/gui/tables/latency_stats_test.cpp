@@ -4,6 +4,7 @@
 
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QHash>
 #include <QTest>
 
 #include <random>
@@ -67,6 +68,46 @@ private Q_SLOTS:
                  maxNs);
         QCOMPARE(qint64(s.points.size()), count); // small rows: every point
         QVERIFY(!s.downsampled);
+        // The histogram summed from the import's invocation groups is the one the invocations
+        // themselves make.
+        const LatencyStats fromRows = buildLatencyStats(std::vector<LatencySample>(s.points.begin(), s.points.end()));
+        QCOMPARE(s.histogram.firstBucket, fromRows.histogram.firstBucket);
+        QCOMPARE(s.histogram.counts, fromRows.histogram.counts);
+        QCOMPARE(s.minNs, fromRows.minNs);
+    }
+
+    // Over the scan limit, the scatter is a sample of the row's invocations plus the slowest;
+    // the histogram, the count and the extremes stay those of every invocation.
+    void bigRowsAreSampled_data() { histogramMatchesTable_data(); }
+    void bigRowsAreSampled()
+    {
+        QFETCH(QString, db);
+        QFETCH(QString, objectClass);
+        QFETCH(qint64, op);
+        QFETCH(qint64, count);
+        const teescope::store::Database d = openTraceDb(db);
+        const LatencyStats whole = loadLatencyStats(d, objectClass, op);
+        const LatencyStats sampled = loadLatencyStats(d, objectClass, op, 20000, -1, /*scanLimit*/ 0);
+        QVERIFY(sampled.sampled);
+        QCOMPARE(sampled.count, count);
+        QCOMPARE(sampled.histogram.firstBucket, whole.histogram.firstBucket);
+        QCOMPARE(sampled.histogram.counts, whole.histogram.counts);
+        QCOMPARE(sampled.minNs, whole.minNs);
+        QCOMPARE(sampled.maxNs, whole.maxNs);
+        QCOMPARE(sampled.slowest->invocationId, whole.slowest->invocationId);
+        // Every point drawn is an invocation of the row, as the whole read has it; the slowest is
+        // among them.
+        QHash<qint64, qint64> durations;
+        for (const LatencySample &p : whole.points)
+            durations.insert(p.invocationId, p.durationNs);
+        bool slowest = false;
+        for (const LatencySample &p : sampled.points) {
+            QVERIFY(durations.contains(p.invocationId));
+            QCOMPARE(p.durationNs, durations.value(p.invocationId));
+            slowest |= p.invocationId == whole.slowest->invocationId;
+        }
+        QVERIFY(slowest);
+        QVERIFY(sampled.points.size() <= whole.points.size());
     }
 
     void downsampledKeepsTheMax()

@@ -108,7 +108,8 @@ public:
         for (const Table &table : tables_)
             db_.exec("DELETE FROM main." + table.name + "; INSERT INTO main." + table.name + " SELECT * FROM src." +
                      table.name);
-        for (const char *t : {"latency", "latency_op_names", "import_stats"})
+        for (const char *t :
+             {"latency", "latency_op_names", "import_stats", "invocation_groups", "invocation_group_durations"})
             db_.exec(std::string("DELETE FROM main.") + t + "; INSERT INTO main." + t + " SELECT * FROM src." + t);
         db_.exec("DELETE FROM main.metadata; INSERT INTO main.metadata SELECT * FROM src.metadata");
         setMeta("live", 0);
