@@ -182,14 +182,15 @@ class Run:
         times = {v: [] for v, _ in self.import_variants}
         rss = {v: 0 for v, _ in self.import_variants}
         for r in range(a.rounds):
-            t, m, _ = run(["babeltrace2", "--output-format=dummy", trace], timeout=TIMEOUT)
+            t, m, _ = run(["babeltrace2", "--output-format=dummy", trace], capture=True, timeout=TIMEOUT)
             bt_times.append(t)
             bt_rss = max(bt_rss, m)
             line = [f"round {r + 1}: babeltrace2 {t:.2f} s"]
             for v, opts in self.import_variants:
                 if os.path.exists(db):
                     os.remove(db)
-                t, m, _ = run([self.teescope, "import", trace, "-o", db, "--progress=none"] + opts, timeout=TIMEOUT)
+                t, m, _ = run([self.teescope, "import", trace, "-o", db, "--progress=none"] + opts, capture=True,
+                               timeout=TIMEOUT)
                 times[v].append(t)
                 rss[v] = max(rss[v], m)
                 line.append(f"import ({v}) {t:.2f} s {m / MB:.0f} MB")
@@ -296,6 +297,7 @@ class Run:
         count = len(a.trace) if a.trace else len(a.events)
         say(f"binaries {self.bindir}; --decode-threads "
             f"{'offered: default, 1 and 2 threads' if self.decode_threads else 'not offered: the default import only'}")
+        say(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         for i in range(count):
             size = self.size_label(i)
             self.sizes.append(size)
@@ -389,6 +391,8 @@ def main():
     try:
         r.measure()
         missed = r.table()
+        say(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+            "(above the number of CPUs, every figure is inflated; the ratios less so)")
     finally:
         shutil.rmtree(r.work, ignore_errors=True)
     expected, measured = r.expected(), r.measured()
