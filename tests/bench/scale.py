@@ -10,6 +10,8 @@ Full run, by hand (records 5 M and 51 M events of the load scenario, kept for th
   scale.py --bindir build/bin --events 5120000 --events 51200000 --keep /tmp/scale-traces
 or on traces recorded before (and, for the GUI figures, databases imported before):
   scale.py --bindir build/bin --trace T5 --trace T51 [--db T5.db --db T51.db]
+or the GUI figures alone, on databases imported before:
+  scale.py --bindir build/bin --db T5.db --db T51.db
 
 Each size is a trace: recorded with `teescope record --sim --blocking -- scenario_load
 --processes 2 --threads 2 --calls C` for about --events events (4 events per call, 16 per C),
@@ -128,6 +130,8 @@ class Run:
                          Figure("GUI every page ready (slowest page)", " s", 5),
                          Figure("GUI peak RSS, graph + timeline shown", " MB", 1024),
                          Figure("timeline frame p95", " ms", 16)]
+        if a.gui_only:
+            self.figures = [f for f in self.figures if f.name.startswith(("GUI", "timeline"))]
         self.sizes = []
         env = dict(os.environ)
         env["QT_QPA_PLATFORM"] = "offscreen"
@@ -288,13 +292,15 @@ class Run:
     # -- the whole run ---------------------------------------------------------------------------
 
     def size_label(self, index):
+        if self.a.gui_only:
+            return os.path.basename(self.a.db[index])
         if self.a.trace:
             return os.path.basename(os.path.normpath(self.a.trace[index]))
         return f"{self.a.events[index] / 1e6:g} M"
 
     def measure(self):
         a = self.a
-        count = len(a.trace) if a.trace else len(a.events)
+        count = len(a.db if a.gui_only else a.trace or a.events)
         say(f"binaries {self.bindir}; --decode-threads "
             f"{'offered: default, 1 and 2 threads' if self.decode_threads else 'not offered: the default import only'}")
         say(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -302,7 +308,7 @@ class Run:
             size = self.size_label(i)
             self.sizes.append(size)
             say(f"== {size}")
-            trace = self.attempt(f"{size}: trace", lambda: self.trace_for(i))
+            trace = None if a.gui_only else self.attempt(f"{size}: trace", lambda: self.trace_for(i))
             db = os.path.join(self.work, f"import-{i}.db")
             if trace:
                 self.attempt(f"{size}: import", lambda: self.measure_import(size, trace, db))
@@ -320,10 +326,10 @@ class Run:
         self.flatness()
 
     def flatness(self):
+        if len(self.sizes) < 2 or self.a.gui_only:
+            return
         rss = self.figure("import peak RSS").values
         measured = [rss[s] for s in self.sizes if s in rss]
-        if len(self.sizes) < 2:
-            return
         flat = Figure("import peak RSS largest ÷ smallest trace", "", 1.2)
         self.figures.append(flat)
         if len(measured) == len(self.sizes):
@@ -352,7 +358,7 @@ class Run:
     def expected(self):
         # Rows per size, and the flatness ratio once for several sizes.
         return sum(1 for f in self.figures if f.name != "import peak RSS largest ÷ smallest trace") * len(self.sizes) \
-            + (1 if len(self.sizes) > 1 else 0)
+            + (1 if len(self.sizes) > 1 and not self.a.gui_only else 0)
 
     def measured(self):
         return sum(1 for f in self.figures for s in self.sizes if s in f.values)
@@ -365,7 +371,8 @@ def main():
                     help="record a trace of about this many events (repeat for several sizes; default 5120000)")
     ap.add_argument("--trace", action="append", help="use this trace (repeat for several sizes)")
     ap.add_argument("--db", action="append",
-                    help="GUI figures on this database instead of this run's import (one per size, in order)")
+                    help="GUI figures on this database instead of this run's import (one per size, in order; "
+                         "alone, without --trace or --events: the GUI figures only)")
     ap.add_argument("--keep", help="record into this directory and keep the traces (reused by the next run)")
     ap.add_argument("--rounds", type=int, default=2, help="import rounds, alternating with babeltrace2")
     ap.add_argument("--gui-rounds", type=int, default=3, help="rounds of gui_first_paint")
@@ -374,9 +381,11 @@ def main():
     a = ap.parse_args()
     if a.trace and a.events:
         ap.error("give either --trace or --events")
-    if not a.trace and not a.events:
+    # Databases alone: the GUI figures only.
+    a.gui_only = bool(a.db) and not a.trace and not a.events
+    if not a.trace and not a.events and not a.gui_only:
         a.events = [5_120_000]
-    count = len(a.trace or a.events)
+    count = len(a.db if a.gui_only else a.trace or a.events)
     if a.db and len(a.db) != count:
         ap.error(f"--db: give one database per size ({count}), in order")
     if a.rounds < 1 or a.gui_rounds < 1 or a.frames < 20:
