@@ -256,6 +256,11 @@ class Run:
         shown = re.search(r"peak RSS with the graph and the timeline shown: ([0-9.]+) MB \(empty window ([0-9.]+) MB\)", out)
         if shown:
             peak, empty_rss = float(shown.group(1)), float(shown.group(2))
+            # The first round's: later rounds open a window again in the same process, whose peak
+            # also holds what the allocator kept from the rounds before.
+            first = re.search(r"^round 1: graph shown .* peak RSS ([0-9.]+) MB", out, re.M)
+            if first:
+                peak = float(first.group(1))
         else:
             # An older gui_first_paint: every page loaded but none but the summary shown.
             peak, empty_rss = rss / MB, None
