@@ -14,45 +14,12 @@ round, and prints for each N:
 """
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-
-def du(path):
-    total = 0
-    for root, _, files in os.walk(path):
-        for f in files:
-            total += os.path.getsize(os.path.join(root, f))
-    return total
-
-
-def timed(cmd):
-    """Wall time and peak RSS (bytes) of one child process."""
-    start = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        os.execvp(cmd[0], cmd)
-    _, status, usage = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {os.waitstatus_to_exitcode(status)}")
-    timed.cpu = usage.ru_utime + usage.ru_stime  # of the child and the processes it waited for
-    return elapsed, usage.ru_maxrss * 1024
-
-
-def record(bindir, events, out):
-    # scenario_load emits about 4 events per invocation (user + driver, begin + end).
-    calls = max(1000, events // (4 * 4))
-    cmd = [os.path.join(bindir, "teescope"), "record", "--sim", "--blocking", "--no-summary", "-o", out, "--",
-           os.path.join(bindir, "scenario_load"), "--processes", "2", "--threads", "2", "--calls", str(calls)]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+from measure import du, record, timed
 
 
 def main():
