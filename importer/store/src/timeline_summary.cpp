@@ -119,6 +119,9 @@ TimelineLaneSummary &TimelineSummary::laneFor(int64_t threadId)
     TimelineLaneSummary lane;
     lane.threadId = threadId;
     lane.levels.resize(1);
+    // Grown one bucket at a time up to kMaxBuckets: reserved once, so that no reallocation leaves
+    // freed blocks behind (only the pages written count).
+    lane.levels.front().buckets.reserve(size_t(kMaxBuckets));
     lanes_.push_back(std::move(lane));
     return lanes_.back();
 }
@@ -141,6 +144,10 @@ TimelineBucket &TimelineSummary::bucket(TimelineLaneSummary &lane, int64_t index
 void TimelineSummary::noteIds(int64_t b0, int64_t b1, int64_t beginBucket, int64_t id)
 {
     if (int64_t(loId_.size()) <= b1) {
+        if (loId_.capacity() < size_t(kMaxBuckets)) {
+            loId_.reserve(size_t(kMaxBuckets));
+            hiId_.reserve(size_t(kMaxBuckets));
+        }
         loId_.resize(size_t(b1 + 1), kNoId);
         hiId_.resize(size_t(b1 + 1), -1);
     }
@@ -156,21 +163,31 @@ void TimelineSummary::coarsen()
         TimelineSummaryLevel &l = lane.levels.front();
         if (l.buckets.empty())
             continue;
-        const int64_t first = l.first >> 1, last = (l.first + int64_t(l.buckets.size()) - 1) >> 1;
-        std::vector<TimelineBucket> merged(size_t(last - first + 1));
-        for (size_t i = 0; i < l.buckets.size(); ++i)
-            merged[size_t(((l.first + int64_t(i)) >> 1) - first)].add(l.buckets[i]);
+        // In place (bucket i goes to one at or before it): no second copy, and the vector keeps
+        // the capacity it will grow into again.
+        const int64_t first = l.first >> 1;
+        size_t n = 0;
+        for (size_t i = 0; i < l.buckets.size(); ++i) {
+            const size_t j = size_t(((l.first + int64_t(i)) >> 1) - first);
+            if (j != i) {
+                const TimelineBucket b = l.buckets[i];
+                l.buckets[i] = TimelineBucket{};
+                l.buckets[j].add(b);
+            }
+            n = j + 1;
+        }
         l.first = first;
-        l.buckets = std::move(merged);
+        l.buckets.resize(n);
         lane.levels.resize(1);
     }
-    std::vector<int64_t> lo((loId_.size() + 1) / 2, kNoId), hi((hiId_.size() + 1) / 2, -1);
+    // In place as well: bucket i goes to i / 2.
     for (size_t i = 0; i < loId_.size(); ++i) {
-        lo[i / 2] = std::min(lo[i / 2], loId_[i]);
-        hi[i / 2] = std::max(hi[i / 2], hiId_[i]);
+        const int64_t lo = loId_[i], hi = hiId_[i];
+        loId_[i / 2] = i % 2 == 0 ? lo : std::min(loId_[i / 2], lo);
+        hiId_[i / 2] = i % 2 == 0 ? hi : std::max(hiId_[i / 2], hi);
     }
-    loId_ = std::move(lo);
-    hiId_ = std::move(hi);
+    loId_.resize((loId_.size() + 1) / 2);
+    hiId_.resize(loId_.size());
     // Long ones that now fit in a few buckets go through the id ranges.
     std::erase_if(long_, [this](const Long &l) {
         const int64_t b0 = bucketOf(l.begin), b1 = bucketOf(l.end);
