@@ -11,7 +11,7 @@
 --
 -- Every column has a comment; tests check that each column is documented.
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 
 CREATE TABLE metadata (
     key TEXT PRIMARY KEY,          -- schema_version, importer_version, trace_path, complete (0 until the import finished), first_ts, last_ts, events, contract_version, names_file (the user's names file read at import, if any), teescope_events (teescope events used; 0: the trace holds none), foreign_events and foreign_providers (events of other providers, as `provider count, ...`), unusable_events (teescope events that do not match the contract), trace_contract_version (the event contract the trace matches: 2, 1, newer than 2, older than 2, other than 2; empty when it holds no teescope event); live imports: live (1 while a live import writes the file, 0 once finished), live_ts (trace time of the newest event committed), live_events, live_wall_ms (unix ms of the last commit), live_caught_up (0 while the import had more to read), events_lost, packets_lost
@@ -338,3 +338,55 @@ CREATE TABLE invocation_group_durations (
     count INTEGER NOT NULL,        -- measured invocations of the group in it
     PRIMARY KEY (group_id, bucket)
 ) WITHOUT ROWID;
+
+-- The timeline's summary of the invocations and callback requests, written when the import
+-- finishes: per lane (a thread, or 0 for the driver's own lane), power-of-two time buckets of
+-- 2^shift ns from origin. A timeline of millions of invocations paints from these rows and reads
+-- the detail of the range in view by id. Empty while a live import writes the file.
+CREATE TABLE timeline_summary (
+    origin INTEGER NOT NULL,             -- start of bucket 0 (metadata.first_ts)
+    shift INTEGER NOT NULL,              -- buckets are 2^shift ns long
+    last_invocation_id INTEGER NOT NULL, -- largest invocations.id summed (0: none)
+    last_request_id INTEGER NOT NULL     -- largest callback_requests.id summed (0: none)
+);
+
+-- The lanes of the timeline summary.
+CREATE TABLE timeline_lanes (
+    thread_id INTEGER PRIMARY KEY,       -- threads.id of the lane (of the calling or supplicant thread); 0: the driver's lane and what has no thread
+    invocations INTEGER NOT NULL,        -- invocations of the lane with a time
+    requests INTEGER NOT NULL,           -- callback requests or RPCs the lane served, with a time
+    max_depth INTEGER NOT NULL           -- deepest nesting of its invocations (-1: none)
+);
+
+-- The non-empty buckets of each lane. An invocation's time runs from its user-side begin (else
+-- driver-side, else the earliest time it has) to its user-side end (else driver-side, else the
+-- latest); a request's from queue_ts (else pick_ts, else answer_ts) to answer_ts.
+CREATE TABLE timeline_buckets (
+    thread_id INTEGER NOT NULL,          -- timeline_lanes.thread_id
+    bucket INTEGER NOT NULL,             -- [origin + bucket * 2^shift, origin + (bucket + 1) * 2^shift); times before origin go to 0
+    count INTEGER NOT NULL,              -- invocations that began in it (at most 4294967295)
+    errors INTEGER NOT NULL,             -- of them, those that failed: err or ret not 0 (at most 65535)
+    requests INTEGER NOT NULL,           -- callback requests or RPCs that began in it (at most 65535)
+    max_depth INTEGER NOT NULL,          -- deepest invocations.depth of those that began in it (-1: none)
+    busy_ns INTEGER NOT NULL,            -- time of it covered by the lane's top-level (depth 0) invocations
+    request_busy_ns INTEGER NOT NULL,    -- time of it covered by the requests the lane served
+    PRIMARY KEY (thread_id, bucket)
+) WITHOUT ROWID;
+
+-- Per bucket, over every lane, the ids to read for the invocations overlapping a time range
+-- (ids grow with the time an invocation begins): those spanning at most 3 buckets are in
+-- [lo_id of the range's buckets, hi_id of its buckets and the 2 before]; longer ones are in
+-- timeline_long.
+CREATE TABLE timeline_id_ranges (
+    bucket INTEGER PRIMARY KEY,          -- timeline_buckets.bucket
+    lo_id INTEGER,                       -- smallest invocations.id of the short invocations overlapping it; NULL: none
+    hi_id INTEGER                        -- largest invocations.id of the short invocations beginning in it; NULL: none
+);
+
+-- Invocations spanning more than 3 buckets, and the rows with no end yet.
+CREATE TABLE timeline_long (
+    id INTEGER NOT NULL,                 -- invocations.id (kind 0, 1) or callback_requests.id (kind 2)
+    begin_ts INTEGER NOT NULL,           -- its time's begin, as in timeline_buckets
+    end_ts INTEGER NOT NULL,             -- its time's end, as in timeline_buckets
+    kind INTEGER NOT NULL                -- 0: a long invocation; 1: an invocation with no end; 2: a request with no end
+);

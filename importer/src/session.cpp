@@ -87,8 +87,10 @@ public:
 
     void on_event(const EventHeader &header, const contract::EventDesc &desc, const void *event) override
     {
-        if (events_++ == 0)
+        if (events_++ == 0) {
             first_ts_ = header.ts;
+            writer_.set_time_origin(first_ts_);
+        }
         newest_ts_ = header.ts;
         desc.dispatch(trackers_, header, event);
     }

@@ -45,7 +45,8 @@ TABLES = {
 }
 # Written by the import only when it finishes.
 FINAL_ONLY = ["import_stats", "latency", "latency_op_names", "op_names", "invocation_groups",
-              "invocation_group_durations"]
+              "invocation_group_durations", "timeline_summary", "timeline_lanes", "timeline_buckets",
+              "timeline_id_ranges", "timeline_long"]
 
 
 def columns(db, table):

@@ -17,7 +17,7 @@ def main():
     if not re.search(r"PRAGMA user_version\s*=\s*\d+", text):
         problems.append("no PRAGMA user_version")
     tables = 0
-    for m in re.finditer(r"CREATE TABLE (\w+) \((.*?)\n\);", text, re.S):
+    for m in re.finditer(r"CREATE TABLE (\w+) \((.*?)\n\)(?: WITHOUT ROWID)?;", text, re.S):
         tables += 1
         name, body = m.group(1), m.group(2)
         for line in body.splitlines():

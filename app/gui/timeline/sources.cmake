@@ -5,7 +5,6 @@ target_sources(teescope_gui PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/timeline_data.cpp
   ${CMAKE_CURRENT_LIST_DIR}/timeline_data_live.cpp
   ${CMAKE_CURRENT_LIST_DIR}/timeline_data_window.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/timeline_summary.cpp
   ${CMAKE_CURRENT_LIST_DIR}/timeline_navigation.cpp
   ${CMAKE_CURRENT_LIST_DIR}/timeline_view.cpp
   ${CMAKE_CURRENT_LIST_DIR}/timeline_view_input.cpp

@@ -11,7 +11,7 @@ void TimelineData::setSummary(TimelineSummary &&summary)
 {
     summary_ = std::move(summary);
     hasSummary_ = true;
-    invocationTotal_ = std::max(invocationTotal_, summary_.invocations());
+    invocationTotal_ = std::max<qint64>(invocationTotal_, summary_.invocations());
     reserveRows();
 }
 

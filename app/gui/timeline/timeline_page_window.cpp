@@ -36,14 +36,19 @@ void TimelinePage::setDetailLimit(qint64 invocations) { gDetailLimit = std::max<
 void TimelinePage::loadSummary(int generation)
 {
     const QString path = trace_.dbPath;
-    // The first pass sizes its buckets to the trace; later passes (a live file) go on from there.
+    // A finished import wrote the summary: read it. Otherwise the first pass sizes its buckets to
+    // the trace; later passes (a live file) go on from there.
+    const bool first = !data_.summary();
     TimelineSummary summary = data_.summary() ? *data_.summary()
                                               : TimelineSummary(trace_.firstTs, std::max<qint64>(1, trace_.duration()));
     Q_EMIT statusMessage(tr("Timeline: summarizing %1 invocations").arg(formatCount(data_.invocationTotal())));
     runJob<TimelineSummary>(
         this,
-        [path, summary = std::move(summary)]() mutable {
+        [path, first, summary = std::move(summary)]() mutable {
             auto db = openTraceDb(path);
+            if (first)
+                if (auto stored = TimelineSummary::readTables(db))
+                    return std::move(*stored);
             summary.read(db, summary.lastInvocationId(), summary.lastRequestId(), std::numeric_limits<qint64>::max());
             summary.finish();
             return std::move(summary);
@@ -54,7 +59,7 @@ void TimelinePage::loadSummary(int generation)
             if (!result.ok())
                 return failLoad(result.error);
             data_.setSummary(std::move(*result.value));
-            view_->extendTrace(data_.summary()->origin(), std::max(trace_.lastTs, data_.summary()->origin() + 1));
+            view_->extendTrace(data_.summary()->origin(), std::max<qint64>(trace_.lastTs, data_.summary()->origin() + 1));
             view_->dataChanged();
             loading_ = false;
             qCDebug(lcTimeline) << "timeline summarized" << data_.summary()->invocations() << "invocations in"

@@ -67,7 +67,7 @@ void TimelineView::paintLaneSummary(QPainter &p, int laneIndex, int left)
         const qint64 t0 = mapping_.xToTs(x), t1 = std::max(t0 + 1, mapping_.xToTs(x + 1));
         const qint64 b0 = t0 <= summary.origin() ? 0 : (t0 - summary.origin()) >> shift;
         const qint64 b1 = std::max(b0, (t1 - 1 <= summary.origin() ? 0 : (t1 - 1 - summary.origin()) >> shift));
-        const qint64 from = std::max(b0, l.first), to = std::min(b1, l.first + qint64(l.buckets.size()) - 1);
+        const qint64 from = std::max<qint64>(b0, l.first), to = std::min<qint64>(b1, l.first + qint64(l.buckets.size()) - 1);
         if (from > to)
             continue;
         TimelineBucket sum;

@@ -3,6 +3,7 @@
 
 #include "teescope/store/database.h"
 #include "teescope/store/invocation_groups.h"
+#include "teescope/store/timeline_summary.h"
 #include "teescope/store/latency.h"
 #include "teescope/store/statement.h"
 
@@ -17,6 +18,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
+#include <optional>
 #include <map>
 #include <system_error>
 #include <tuple>
@@ -118,6 +121,7 @@ struct Writer::Batch {
     std::vector<std::tuple<std::string, std::string, uint64_t, std::string>> stats;
     bool live_commit = false, latency = false;
     const UserNames *names = nullptr; // with latency: the op and TA names are written again
+    std::optional<int64_t> time_origin; // the trace's first time, once known
 
     void clear()
     {
@@ -125,6 +129,7 @@ struct Writer::Batch {
         stats.clear();
         live_commit = latency = false;
         names = nullptr;
+        time_origin.reset();
         processes.n = threads.n = contexts.n = context_users.n = objects.n = handles.n = 0;
         invocations.n = requests.n = async_releases.n = data_loss.n = shm.n = sessions.n = 0;
         shm_uses.n = waits.n = guests.n = 0;
@@ -165,6 +170,12 @@ public:
     // One transaction per batch, table by table (the same rows give the same file).
     void write(const Batch &b)
     {
+        // A plain import sums the timeline from the trace's first time on; without it (a writer
+        // fed rows directly) the finished table is summed at the end.
+        if (b.time_origin && !live_ && !timeline_ && !timeline_late_)
+            timeline_.emplace(*b.time_origin);
+        if (!timeline_ && (b.invocations.n || b.requests.n))
+            timeline_late_ = true;
         db_.exec("BEGIN");
         for (size_t i = 0; i < b.processes.n; ++i) {
             const ProcessRow &r = b.processes.rows[i];
@@ -205,12 +216,16 @@ public:
                    r.internal, r.end_inferred, OrNull{r.call}, r.session_id, r.origin, r.guest, r.wait_ns);
             if (!live_) // a live file writes rows again as they change: summed at its end instead
                 invocation_groups_.add(r);
+            if (timeline_)
+                timeline_->add(r);
         }
         for (size_t i = 0; i < b.requests.n; ++i) {
             const CallbackRequestRow &r = b.requests.rows[i];
             insert(request_, r.id, r.context_id, r.request, r.object_id, r.op, r.invocation_id,
                    r.invoker_process_id, r.queue_ts, r.pick_ts, r.answer_ts, r.supplicant_thread_id, r.ret, r.err,
                    r.end_kind, r.end_inferred, r.kind, r.return_ts, r.guest);
+            if (timeline_)
+                timeline_->add(r);
         }
         for (size_t i = 0; i < b.async_releases.n; ++i) {
             const AsyncReleaseRow &r = b.async_releases.rows[i];
@@ -274,6 +289,33 @@ public:
         db_.exec("BEGIN");
         invocation_groups_.write(db_.handle(), file_);
         db_.exec("COMMIT");
+    }
+
+    // The timeline_* tables: what was summed while writing, or the whole finished table (a live
+    // file, or rows written without the trace's first time), sized to the trace's time span.
+    void write_timeline_summary(const std::map<std::string, std::string> &metadata)
+    {
+        auto number = [&](const char *key) -> std::optional<int64_t> {
+            auto it = metadata.find(key);
+            if (it == metadata.end())
+                return std::nullopt;
+            try {
+                return std::stoll(it->second);
+            } catch (const std::exception &) {
+                return std::nullopt;
+            }
+        };
+        const int64_t first = number("first_ts").value_or(0);
+        if (!timeline_) {
+            timeline_.emplace(first);
+            timeline_->read(db_, 0, 0, std::numeric_limits<int64_t>::max());
+        }
+        if (const auto last = number("last_ts"))
+            timeline_->fit(*last - timeline_->origin());
+        db_.exec("BEGIN");
+        timeline_->write(db_.handle(), file_);
+        db_.exec("COMMIT");
+        timeline_.reset();
     }
 
     // How long the last live computation of the latency table took.
@@ -407,6 +449,8 @@ private:
     bool live_ = false;
     std::atomic<int64_t> latency_ns_{0};
     InvocationGroups invocation_groups_;
+    std::optional<TimelineSummary> timeline_;
+    bool timeline_late_ = false; // rows came before the trace's first time
     Statement process_, thread_, context_, context_user_, object_, handle_, invocation_, request_,
         async_release_, data_loss_, shm_, shm_use_, session_, wait_, guest_;
 };
@@ -576,6 +620,8 @@ void Writer::add(const ContextRow &r) { current_->contexts.put(r), rows_added();
 void Writer::add(const ContextUserRow &r) { current_->context_users.put(r), rows_added(); }
 void Writer::add(const ObjectRow &r) { current_->objects.put(r), rows_added(); }
 void Writer::add(const HandleRow &r) { current_->handles.put(r), rows_added(); }
+void Writer::set_time_origin(int64_t ts) { current_->time_origin = ts; }
+
 void Writer::add(const InvocationRow &r) { current_->invocations.put(r), rows_added(); }
 void Writer::add(const CallbackRequestRow &r) { current_->requests.put(r), rows_added(); }
 void Writer::add(const AsyncReleaseRow &r) { current_->async_releases.put(r), rows_added(); }
@@ -623,6 +669,7 @@ void Writer::finish()
     inserter_->write_names(user_names_);
     inserter_->compute_latency();
     inserter_->write_invocation_groups();
+    inserter_->write_timeline_summary(metadata_);
     auto metadata = metadata_;
     metadata["complete"] = "1";
     if (options_.live)

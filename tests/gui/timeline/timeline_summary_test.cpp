@@ -18,6 +18,7 @@
 #include <QTest>
 
 #include <map>
+#include <optional>
 #include <set>
 
 using namespace teescope;
@@ -60,6 +61,8 @@ private Q_SLOTS:
     void rangeIsExact_data();
     void rangeIsExact();
     void growsByCoarsening();
+    void storedEqualsPass_data();
+    void storedEqualsPass();
     void windowedPage();
 };
 
@@ -193,7 +196,7 @@ void TimelineSummaryTest::growsByCoarsening()
     qint64 busy = 0;
     for (int i = 0; i < 1000; ++i) {
         const qint64 b = 1000 + qint64(i) * 7919 * 1000, e = b + 5000 + i;
-        s.add({i + 1, 3, b, e, 0, false, i % 10 == 0, false});
+        s.add(TimelineSummaryRow{i + 1, 3, b, e, 0, false, i % 10 == 0, false});
         busy += e - b;
     }
     s.finish();
@@ -220,6 +223,37 @@ void TimelineSummaryTest::growsByCoarsening()
         QVERIFY((ids.lo <= i + 1 && i + 1 <= ids.hi) ||
                 std::find(ids.ids.begin(), ids.ids.end(), i + 1) != ids.ids.end());
     }
+}
+
+void TimelineSummaryTest::storedEqualsPass_data()
+{
+    QTest::addColumn<QString>("name");
+    for (const char *n : {"callbacks", "sharing", "lossy", "killed", "clean"})
+        QTest::newRow(n) << QString::fromLatin1(n);
+}
+
+void TimelineSummaryTest::storedEqualsPass()
+{
+    // The summary the import wrote is the one the pass over the rows builds, at every level.
+    QFETCH(QString, name);
+    auto db = openTraceDb(dbPath(name));
+    const auto [origin, span] = traceSpan(db);
+    const std::optional<TimelineSummary> stored = TimelineSummary::readTables(db);
+    QVERIFY(stored);
+    const TimelineSummary built = summarize(db, origin, span);
+    QVERIFY(!built.lanes().empty());
+    QCOMPARE(stored->origin(), built.origin());
+    QCOMPARE(stored->shift(), built.shift());
+    QCOMPARE(stored->lanes().size(), built.lanes().size());
+    for (const TimelineLaneSummary &lane : built.lanes()) {
+        const TimelineLaneSummary *other = stored->lane(lane.threadId);
+        QVERIFY(other);
+        QCOMPARE(other->levels.size(), lane.levels.size());
+        for (size_t level = 0; level < lane.levels.size(); ++level)
+            QVERIFY2(other->levels[level] == lane.levels[level],
+                     qPrintable(QStringLiteral("thread %1 level %2").arg(lane.threadId).arg(level)));
+    }
+    QVERIFY(*stored == built);
 }
 
 void TimelineSummaryTest::windowedPage()

@@ -109,7 +109,8 @@ public:
             db_.exec("DELETE FROM main." + table.name + "; INSERT INTO main." + table.name + " SELECT * FROM src." +
                      table.name);
         for (const char *t :
-             {"latency", "latency_op_names", "import_stats", "invocation_groups", "invocation_group_durations"})
+             {"latency", "latency_op_names", "import_stats", "invocation_groups", "invocation_group_durations",
+              "timeline_summary", "timeline_lanes", "timeline_buckets", "timeline_id_ranges", "timeline_long"})
             db_.exec(std::string("DELETE FROM main.") + t + "; INSERT INTO main." + t + " SELECT * FROM src." + t);
         db_.exec("DELETE FROM main.metadata; INSERT INTO main.metadata SELECT * FROM src.metadata");
         setMeta("live", 0);

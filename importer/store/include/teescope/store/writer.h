@@ -62,6 +62,10 @@ public:
     // `schema_version` are the writer's own.
     void set_metadata(const std::string &key, const std::string &value);
 
+    // The trace's first time, given before any row: a plain import then sums the timeline's
+    // summary from it as the rows are stored (else from the finished table).
+    void set_time_origin(int64_t ts);
+
     // The names of the user's names file (TAs, their commands, QTEE ops), written by finish()
     // after teescope's own catalogues (builtin_ta_catalogue(), builtin_op_names()).
     void set_user_names(UserNames names);
