@@ -389,6 +389,8 @@ void TimelineSummary::write(sqlite3 *db, const std::string &file) const
     for (const char *table : {"timeline_summary", "timeline_lanes", "timeline_buckets", "timeline_id_ranges",
                               "timeline_long"})
         Statement(db, ("DELETE FROM " + std::string(table)).c_str(), file).run();
+    if (lanes_.empty() && long_.empty())
+        return; // nothing to summarise (a trace without teescope events): the tables stay empty
     {
         Statement s(db, "INSERT INTO timeline_summary VALUES (?,?,?,?)", file);
         s.bind(1, origin_);

@@ -664,12 +664,13 @@ void Writer::finish()
     spare_.clear();
     current_ = std::make_unique<Batch>();
 
+    // The summed tables go first: the timeline's buckets are freed before the indexes are sorted.
+    inserter_->write_invocation_groups();
+    inserter_->write_timeline_summary(metadata_);
     if (!options_.live)
         inserter_->create_indexes();
     inserter_->write_names(user_names_);
     inserter_->compute_latency();
-    inserter_->write_invocation_groups();
-    inserter_->write_timeline_summary(metadata_);
     auto metadata = metadata_;
     metadata["complete"] = "1";
     if (options_.live)
